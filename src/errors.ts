@@ -1,0 +1,86 @@
+/**
+ * Every error this library throws is a {@link PoormanError} with a stable `code`.
+ * Match on `code` (or `instanceof` a subclass), never on `message`: messages may be
+ * reworded, codes never change.
+ *
+ * @module
+ */
+
+/** Stable error codes, one per subclass. */
+export type PoormanErrorCode =
+  | "ERR_INVALID_ARGUMENT"
+  | "ERR_HANDSHAKE_STATE"
+  | "ERR_HANDSHAKE_REJECTED"
+  | "ERR_DECRYPTION_FAILED"
+  | "ERR_KEY_FORMAT"
+  | "ERR_KEY_MISMATCH";
+
+/** Base class of every error thrown by poorman-handshake. */
+export class PoormanError extends Error {
+  /** Stable, machine-readable identifier of the error kind. */
+  readonly code: PoormanErrorCode;
+
+  /**
+   * @param code - the stable code of this error kind
+   * @param message - a human-readable explanation
+   * @param options - standard `ErrorOptions` (for `cause`)
+   */
+  constructor(code: PoormanErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** An argument has the wrong type, size or format. The message names the argument. */
+export class InvalidArgumentError extends PoormanError {
+  /** @param message - names the argument and what was expected */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_INVALID_ARGUMENT", message, options);
+  }
+}
+
+/** A method was called out of order (for example receiving before generating). */
+export class HandshakeStateError extends PoormanError {
+  /** @param message - says which step is missing */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_HANDSHAKE_STATE", message, options);
+  }
+}
+
+/**
+ * The peer's handshake was refused: a bad signature, a wrong password, or our own
+ * message reflected back at us. No secret is kept when this is thrown.
+ */
+export class HandshakeRejectedError extends PoormanError {
+  /** @param message - says why the handshake was refused */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_HANDSHAKE_REJECTED", message, options);
+  }
+}
+
+/**
+ * Decryption failed. Deliberately uniform: the message never says whether the key,
+ * the tag, the padding or the length was wrong, so it cannot serve as an oracle.
+ */
+export class DecryptionError extends PoormanError {
+  constructor() {
+    super("ERR_DECRYPTION_FAILED", "decryption failed");
+  }
+}
+
+/** Key material could not be parsed or has the wrong type or size. */
+export class KeyFormatError extends PoormanError {
+  /** @param message - names the key and what was expected */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_KEY_FORMAT", message, options);
+  }
+}
+
+/** A peer presented a key different from the one pinned for it (trust on first use). */
+export class KeyMismatchError extends PoormanError {
+  /** @param message - names the peer and both fingerprints */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_KEY_MISMATCH", message, options);
+  }
+}

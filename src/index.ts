@@ -1,0 +1,18 @@
+/**
+ * poorman-handshake: bootstrap symmetric keys over insecure channels,
+ * wire-compatible with the Python originals.
+ *
+ * @module
+ */
+export { PasswordHandShake, type PasswordHandShakeOptions } from "./password/handshake.js";
+export { fingerprint } from "./fingerprint.js";
+export {
+  DecryptionError,
+  HandshakeRejectedError,
+  HandshakeStateError,
+  InvalidArgumentError,
+  KeyFormatError,
+  KeyMismatchError,
+  PoormanError,
+  type PoormanErrorCode,
+} from "./errors.js";

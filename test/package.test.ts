@@ -1,0 +1,65 @@
+/**
+ * The package as users get it: pack it, install the tarball into a fresh project, and
+ * import every subpath of the exports map there, with `import` and `require.resolve`.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const repo = fileURLToPath(new URL("..", import.meta.url));
+const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"));
+const subpaths = Object.keys(pkg.exports).filter((s) => s !== "./package.json");
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+
+describe("packed package", { timeout: 180_000 }, () => {
+  let project = "";
+  before(() => {
+    project = mkdtempSync(join(tmpdir(), "pmh-pack-"));
+    const out = execFileSync(npm, ["pack", "--ignore-scripts", "--json", "--pack-destination", project], { cwd: repo, encoding: "utf8" });
+    const tarball = join(project, JSON.parse(out)[0].filename);
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+    execFileSync(npm, ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], { cwd: project, stdio: "pipe" });
+  });
+  after(() => rmSync(project, { recursive: true, force: true }));
+
+  it("passes publint --strict", () => {
+    const out = execFileSync(process.execPath, [join(repo, "node_modules/publint/src/cli.js"), "--strict", repo], { encoding: "utf8" });
+    assert.doesNotMatch(out, /error|warning|suggestion/i, out);
+  });
+
+  it("every subpath imports and require.resolve finds it", () => {
+    const script = `
+      import { createRequire } from "node:module";
+      const require = createRequire(import.meta.url);
+      const out = {};
+      for (const sub of ${JSON.stringify(subpaths)}) {
+        const spec = "poorman-handshake" + sub.slice(1);
+        const mod = await import(spec);
+        out[sub] = { exports: Object.keys(mod).length, resolved: require.resolve(spec).includes("node_modules/poorman-handshake/dist/") };
+      }
+      console.log(JSON.stringify(out));`;
+    writeFileSync(join(project, "imports.mjs"), script);
+    const result = JSON.parse(execFileSync(process.execPath, ["imports.mjs"], { cwd: project, encoding: "utf8" }));
+    for (const sub of subpaths) {
+      assert.ok(result[sub].exports > 0, `${sub} exports nothing`);
+      assert.equal(result[sub].resolved, true, `${sub} does not resolve into dist/`);
+    }
+  });
+
+  it("runs a password handshake from the installed package", () => {
+    const script = `
+      import { PasswordHandShake, fingerprint } from "poorman-handshake";
+      import { matchHsub } from "poorman-handshake/password";
+      const a = new PasswordHandShake("pw"), b = new PasswordHandShake("pw");
+      const sa = await a.generateHandshake(), sb = await b.generateHandshake();
+      const ok = (await a.receiveAndVerify(sb)) && (await b.receiveAndVerify(sa)) && matchHsub(sa, "pw");
+      console.log(JSON.stringify({ ok, same: fingerprint(a.secret) === fingerprint(b.secret) }));`;
+    writeFileSync(join(project, "handshake.mjs"), script);
+    const result = JSON.parse(execFileSync(process.execPath, ["handshake.mjs"], { cwd: project, encoding: "utf8" }));
+    assert.deepEqual(result, { ok: true, same: true });
+  });
+});
