@@ -64,10 +64,10 @@ export class CipherState {
   /** EncryptWithAd(ad, plaintext): ciphertext || tag, or the plaintext itself without a key. */
   async encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
     if (this.#aead === undefined) return Uint8Array.from(plaintext);
+    // Reserve the nonce before awaiting, so concurrent calls never share one.
     const n = this.#takeNonce();
-    const out = await this.#aead.encrypt(n, ad, plaintext);
     this.#nonce = n + 1n;
-    return out;
+    return this.#aead.encrypt(n, ad, plaintext);
   }
 
   /**
@@ -77,9 +77,13 @@ export class CipherState {
   async decryptWithAd(ad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
     if (this.#aead === undefined) return Uint8Array.from(ciphertext);
     const n = this.#takeNonce();
-    const out = await this.#aead.decrypt(n, ad, ciphertext);
     this.#nonce = n + 1n;
-    return out;
+    try {
+      return await this.#aead.decrypt(n, ad, ciphertext);
+    } catch (error) {
+      if (this.#nonce === n + 1n) this.#nonce = n;
+      throw error;
+    }
   }
 
   /** Rekey(): k = first 32 bytes of ENCRYPT(k, 2^64-1, empty, 32 zero bytes). */
