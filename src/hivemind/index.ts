@@ -14,3 +14,4 @@ export { derivePsk, clearPskCache, pskSalt, pskKdfFromHandshake, ARGON2ID_KDF, t
 export { canonicalJson, pythonJsonDumps, pythonFloatRepr, compareCodePoints, type PythonJsonOptions } from "./json.js";
 export type { HiveMindPattern, HiveMindSuite, LegacyCipher, LegacyEncoding } from "./constants.js";
 export * as HIVEMIND_WIRE from "./constants.js";
+export { LegacyTransport, type LegacyTransportOptions } from "./legacy.js";
