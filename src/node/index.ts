@@ -1,0 +1,6 @@
+/**
+ * `poorman-handshake/node`: Node-only helpers (files).
+ *
+ * @module
+ */
+export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "./hivemind-keys.js";
