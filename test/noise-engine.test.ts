@@ -5,7 +5,10 @@ import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { concatBytes, fromHex, toHex, utf8 } from "../src/bytes.js";
 import { DecryptionError, HandshakeRejectedError, HandshakeStateError, InvalidArgumentError, NonceExhaustedError } from "../src/errors.js";
-import { CipherState, HandshakeState, aesGcm, chaChaPoly, parsePattern } from "../src/noise/index.js";
+import { CipherState, HandshakeState, PORTABLE_BACKEND, aesGcm, chaChaPoly, parsePattern, parseProtocolName, type NoiseBackend } from "../src/noise/index.js";
+import { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "../src/node/index.js";
+
+const BACKENDS = [["portable", PORTABLE_BACKEND], ["node:crypto", NODE_BACKEND]] as const;
 import { loadVectors } from "./helpers/vectors.js";
 
 const hm = loadVectors("hivemind/noise_vectors.json");
@@ -14,17 +17,18 @@ const EMPTY = new Uint8Array(0);
 const RESPONDER_STATIC = new Uint8Array(32).fill(0x33);
 const RESPONDER_EPHEMERAL = new Uint8Array(32).fill(0x44);
 
-function hivemindPair(v: any, responderPsk = fromHex(v.psk_hex)) {
+function hivemindPair(v: any, responderPsk = fromHex(v.psk_hex), backend: NoiseBackend = PORTABLE_BACKEND) {
   const kk = v.protocol_name.includes("KK");
+  const protocol = parseProtocolName(v.protocol_name, backend);
   const prologue = fromHex(v.prologue_hex);
   const initiatorStatic = fromHex(v.initiator_static_hex);
   const initiator = HandshakeState.initialize({
-    protocol: v.protocol_name, initiator: true, prologue, psks: [fromHex(v.psk_hex)],
+    protocol, initiator: true, prologue, psks: [fromHex(v.psk_hex)],
     staticKey: initiatorStatic, ephemeralKey: fromHex(v.initiator_ephemeral_hex),
     remoteStaticKey: kk ? fromHex(v.responder_static_pub_hex) : undefined,
   });
   const responder = HandshakeState.initialize({
-    protocol: v.protocol_name, initiator: false, prologue, psks: [responderPsk],
+    protocol, initiator: false, prologue, psks: [responderPsk],
     staticKey: RESPONDER_STATIC, ephemeralKey: RESPONDER_EPHEMERAL,
     remoteStaticKey: kk ? x25519.getPublicKey(initiatorStatic) : undefined,
   });
@@ -38,10 +42,10 @@ describe("Noise engine: HiveMind noise_vectors.json", () => {
     assert.equal(toHex(x25519.getPublicKey(RESPONDER_STATIC)), hm.xxpsk2_chacha.responder_static_pub_hex);
   });
 
-  for (const name of ["xxpsk2_chacha", "xxpsk2_aesgcm", "kkpsk0_chacha", "kkpsk0_aesgcm"]) {
+  for (const [backendName, backend] of BACKENDS) for (const name of ["xxpsk2_chacha", "xxpsk2_aesgcm", "kkpsk0_chacha", "kkpsk0_aesgcm"]) {
     const v = hm[name];
-    it(`${name}: messages, handshake hash and both transport frames`, async () => {
-      const { initiator, responder } = hivemindPair(v);
+    it(`${name} (${backendName}): messages, handshake hash and both transport frames`, async () => {
+      const { initiator, responder } = hivemindPair(v, undefined, backend);
       const m1 = await initiator.writeMessage(utf8(v.msg1_payload));
       assert.equal(toHex(m1), v.msg1_hex);
       assert.equal(new TextDecoder().decode(await responder.readMessage(m1)), v.msg1_payload);
@@ -68,10 +72,10 @@ describe("Noise engine: HiveMind noise_vectors.json", () => {
     });
   }
 
-  for (const name of ["xxpsk2_chacha", "xxpsk2_aesgcm"]) {
-    it(`${name}: msg2 under a wrong PSK is rejected and the handshake cannot continue`, async () => {
+  for (const [backendName, backend] of BACKENDS) for (const name of ["xxpsk2_chacha", "xxpsk2_aesgcm"]) {
+    it(`${name} (${backendName}): msg2 under a wrong PSK is rejected and the handshake cannot continue`, async () => {
       const v = hm[name];
-      const { initiator } = hivemindPair(v);
+      const { initiator } = hivemindPair(v, undefined, backend);
       await initiator.writeMessage(utf8(v.msg1_payload));
       await assert.rejects(initiator.readMessage(fromHex(v.msg2_wrong_psk_hex)), HandshakeRejectedError);
       await assert.rejects(initiator.readMessage(fromHex(v.msg2_hex)), HandshakeStateError);
@@ -206,5 +210,29 @@ describe("Noise engine: CipherState nonces", () => {
     const ct = await a.encryptWithAd(EMPTY, utf8("x"));
     assert.notDeepEqual(ct, chacha20poly1305(key, leNonce(0n)).encrypt(utf8("x")));
     assert.deepEqual(await b.decryptWithAd(EMPTY, ct), utf8("x"));
+  });
+});
+
+describe("Noise engine: the node:crypto backend agrees with the portable one", () => {
+  it("X25519 public keys, key pairs and shared secrets", () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (a, b) => {
+      assert.deepEqual(nodeX25519.publicKey(a), x25519.getPublicKey(a));
+      assert.deepEqual(nodeX25519.dh(a, x25519.getPublicKey(b)), x25519.getSharedSecret(a, x25519.getPublicKey(b)));
+    }), { numRuns: 30 });
+    const pair = nodeX25519.generateKeyPair();
+    assert.deepEqual(pair.publicKey, x25519.getPublicKey(pair.privateKey));
+    assert.throws(() => nodeX25519.dh(new Uint8Array(32).fill(1), new Uint8Array(32)), HandshakeRejectedError);
+  });
+
+  it("ChaChaPoly encryption, decryption and tag checks", async () => {
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.bigInt({ min: 0n, max: 2n ** 64n - 2n }), fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 300 }), async (key, n, ad, data) => {
+      const [ours, theirs] = [await nodeChaChaPoly.importKey(key), await chaChaPoly.importKey(key)];
+      const sealed = await ours.encrypt(n, ad, data);
+      assert.deepEqual(sealed, await theirs.encrypt(n, ad, data));
+      assert.deepEqual(await ours.decrypt(n, ad, sealed), data);
+      sealed[sealed.length - 1]! ^= 1;
+      await assert.rejects(ours.decrypt(n, ad, sealed), DecryptionError);
+      await assert.rejects(ours.decrypt(n, ad, sealed.subarray(0, 15)), DecryptionError);
+    }), { numRuns: 40 });
   });
 });

@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { x25519 } from "@noble/curves/ed25519.js";
 import { abytes, concatBytes, fromHex, isHex, utf8 } from "../bytes.js";
 import { HandshakeRejectedError, HandshakeStateError, KeyFormatError } from "../errors.js";
-import type { HandshakeState } from "../noise/index.js";
+import { type HandshakeState, type KeyPair, noiseBackend } from "../noise/index.js";
 import type { HiveMindPattern, HiveMindSuite } from "./constants.js";
 import { canonicalJson } from "./json.js";
 import { type HiveMindFrameMessage, HiveMindTransport } from "./transport.js";
@@ -38,7 +37,7 @@ export function parseX25519Key(key: Uint8Array | string, name: string): Uint8Arr
 
 /** Our static private key: the given one, or a fresh random one. */
 export function staticPrivateKey(key: Uint8Array | string | undefined): Uint8Array {
-  return key === undefined ? x25519.utils.randomSecretKey() : parseX25519Key(key, "staticKey");
+  return key === undefined ? noiseBackend().dh["25519"]!.generateKeyPair().privateKey : parseX25519Key(key, "staticKey");
 }
 
 /** The Noise protocol name of a HiveMind pattern and suite. */
@@ -86,16 +85,17 @@ export function envelope(noise: NoiseEnvelope["noise"]): NoiseEnvelope {
 export abstract class HiveMindSession {
   /** Our X25519 static public key (pin it on the other side). */
   readonly staticPublicKey: Uint8Array;
-  /** Our static private key, for the handshake. */
-  protected readonly staticKey: Uint8Array;
+  /** Our static key pair, for the handshake. */
+  protected readonly staticKey: KeyPair;
   #transport: HiveMindTransport | undefined;
   #handshakeHash: Uint8Array | undefined;
   #remoteStaticKey: Uint8Array | undefined;
 
   /** @param staticKey - our X25519 static private key */
   protected constructor(staticKey: Uint8Array) {
-    this.staticKey = abytes(staticKey, "staticKey", 32);
-    this.staticPublicKey = x25519.getPublicKey(this.staticKey);
+    const privateKey = abytes(staticKey, "staticKey", 32);
+    this.staticPublicKey = noiseBackend().dh["25519"]!.publicKey(privateKey);
+    this.staticKey = { privateKey, publicKey: this.staticPublicKey };
   }
 
   /** True once the handshake is complete and `encrypt`/`decrypt` may be used. */

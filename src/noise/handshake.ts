@@ -20,8 +20,8 @@ export interface HandshakeOptions {
   initiator: boolean;
   /** Prologue both sides must agree on; empty by default. */
   prologue?: Uint8Array;
-  /** Our static private key, when the pattern uses one. */
-  staticKey?: Uint8Array;
+  /** Our static private key (or key pair, to skip deriving the public key), when the pattern uses one. */
+  staticKey?: Uint8Array | KeyPair;
   /** Our ephemeral private key. For test vectors only: normally generated. */
   ephemeralKey?: Uint8Array;
   /** The peer's static public key, when known in advance (K and I-side patterns). */
@@ -68,7 +68,10 @@ export class HandshakeState {
     const { dh, pattern } = protocol;
     const keyPair = (key: Uint8Array | undefined, name: string): KeyPair | undefined =>
       key === undefined ? undefined : { privateKey: Uint8Array.from(abytes(key, name, dh.dhLen)), publicKey: dh.publicKey(abytes(key, name, dh.dhLen)) };
-    this.#s = keyPair(options.staticKey, "staticKey");
+    const s = options.staticKey;
+    this.#s = s === undefined || s instanceof Uint8Array
+      ? keyPair(s, "staticKey")
+      : { privateKey: Uint8Array.from(abytes(s.privateKey, "staticKey.privateKey", dh.dhLen)), publicKey: Uint8Array.from(abytes(s.publicKey, "staticKey.publicKey", dh.dhLen)) };
     this.#e = keyPair(options.ephemeralKey, "ephemeralKey");
     this.#rs = options.remoteStaticKey === undefined ? undefined : Uint8Array.from(abytes(options.remoteStaticKey, "remoteStaticKey", dh.dhLen));
     const psks = options.psks ?? [];

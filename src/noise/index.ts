@@ -34,4 +34,5 @@ export {
   type HashFunction,
   type KeyPair,
 } from "./primitives.js";
+export { PORTABLE_BACKEND, noiseBackend, setNoiseBackend, withOverrides, type NoiseBackend } from "./backend.js";
 export * as NOISE_WIRE from "./constants.js";

@@ -7,7 +7,8 @@ import { astring } from "../bytes.js";
 import { InvalidArgumentError } from "../errors.js";
 import { PROTOCOL_PREFIX } from "./constants.js";
 import { type HandshakePattern, parsePattern } from "./patterns.js";
-import { CIPHER_FUNCTIONS, type CipherFunction, DH_FUNCTIONS, type DhFunction, HASH_FUNCTIONS, type HashFunction } from "./primitives.js";
+import { type NoiseBackend, noiseBackend } from "./backend.js";
+import type { CipherFunction, DhFunction, HashFunction } from "./primitives.js";
 
 /** A parsed protocol name: the pattern and the three crypto functions. */
 export interface NoiseProtocol {
@@ -34,9 +35,10 @@ function lookup<T>(table: Readonly<Record<string, T>>, key: string, what: string
 /**
  * Parses a protocol name.
  * @param name - e.g. `Noise_KKpsk0_25519_AESGCM_SHA256`
+ * @param backend - the function tables; the current default backend when absent
  * @throws InvalidArgumentError for a malformed name or an unsupported function
  */
-export function parseProtocolName(name: string): NoiseProtocol {
+export function parseProtocolName(name: string, backend: NoiseBackend = noiseBackend()): NoiseProtocol {
   astring(name, "protocolName");
   const parts = name.split("_");
   if (parts.length !== 5 || parts[0] !== PROTOCOL_PREFIX) {
@@ -46,8 +48,8 @@ export function parseProtocolName(name: string): NoiseProtocol {
   return {
     name,
     pattern: parsePattern(pattern),
-    dh: lookup(DH_FUNCTIONS, dh, "DH function", name),
-    cipher: lookup(CIPHER_FUNCTIONS, cipher, "cipher", name),
-    hash: lookup(HASH_FUNCTIONS, hash, "hash", name),
+    dh: lookup(backend.dh, dh, "DH function", name),
+    cipher: lookup(backend.cipher, cipher, "cipher", name),
+    hash: lookup(backend.hash, hash, "hash", name),
   };
 }

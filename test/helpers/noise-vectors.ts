@@ -1,7 +1,7 @@
 /** Replays a vector of the common Noise "vectors" JSON format (cacophony, snow). */
 import assert from "node:assert/strict";
 import { fromHex, toHex } from "../../src/bytes.js";
-import { HandshakeState, type NoiseTransport } from "../../src/noise/index.js";
+import { HandshakeState, type NoiseBackend, type NoiseTransport, PORTABLE_BACKEND, parseProtocolName } from "../../src/noise/index.js";
 
 /** One vector of cacophony.txt / snow.txt. */
 export interface NoiseVector {
@@ -26,12 +26,13 @@ const hex = (value: string | undefined) => (value === undefined ? undefined : fr
  * Runs both sides of `vector` and asserts every ciphertext, every decrypted payload and
  * the handshake hash (when given).
  */
-export async function replayNoiseVector(vector: NoiseVector): Promise<void> {
+export async function replayNoiseVector(vector: NoiseVector, backend: NoiseBackend = PORTABLE_BACKEND): Promise<void> {
+  const protocol = parseProtocolName(vector.protocol_name, backend);
   const side = (initiator: boolean) => {
     const p = initiator ? "init" : "resp";
     const v = vector as unknown as Record<string, string | string[] | undefined>;
     return HandshakeState.initialize({
-      protocol: vector.protocol_name,
+      protocol,
       initiator,
       prologue: fromHex(v[`${p}_prologue`] as string),
       psks: ((v[`${p}_psks`] as string[] | undefined) ?? []).map((k) => fromHex(k)),
