@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, type KeyObject, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, type KeyObject, randomBytes } from "node:crypto";
 import { concatBytes, equalBytes } from "../bytes.js";
 import { DecryptionError, HandshakeRejectedError } from "../errors.js";
 import { type CipherFunction, type DhFunction, type HashFunction, type NoiseBackend, NOISE_WIRE, chaChaPoly, withOverrides } from "../noise/index.js";
@@ -88,16 +88,23 @@ export const nodeChaChaPoly: CipherFunction = {
   },
 };
 
-/** A Noise hash function from `node:crypto`, with its native HKDF. */
+/** A Noise hash function from `node:crypto`; HKDF as plain HMACs (`hkdfSync` is slower for 32-byte keys). */
 function nodeHash(name: string, algorithm: "sha256" | "sha512", hashLen: number): HashFunction {
-  const empty = new Uint8Array(0);
+  const hmac = (key: Uint8Array, ...data: Uint8Array[]): Uint8Array => {
+    const mac = createHmac(algorithm, key);
+    for (const part of data) mac.update(part);
+    return new Uint8Array(mac.digest());
+  };
   return {
     name,
     hashLen,
     hash: (data) => new Uint8Array(createHash(algorithm).update(data).digest()),
     hkdf(chainingKey, inputKeyMaterial, outputs) {
-      const okm = new Uint8Array(hkdfSync(algorithm, inputKeyMaterial, chainingKey, empty, outputs * hashLen));
-      return Array.from({ length: outputs }, (_, i) => okm.slice(i * hashLen, (i + 1) * hashLen));
+      const temp = hmac(chainingKey, inputKeyMaterial);
+      const out = [hmac(temp, Uint8Array.of(1))];
+      for (let i = 2; i <= outputs; i++) out.push(hmac(temp, out[i - 2]!, Uint8Array.of(i)));
+      temp.fill(0);
+      return out;
     },
   };
 }
