@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { base64, base64url } from "@scure/base";
 import { InvalidArgumentError } from "./errors.js";
 
 const textEncoder = new TextEncoder();
@@ -152,4 +153,33 @@ export function wipe(bytes: Uint8Array | undefined): void {
  */
 export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+}
+
+/** Encodes bytes as padded standard base64 (`+/`). */
+export function toBase64(bytes: Uint8Array): string {
+  return base64.encode(bytes);
+}
+
+/** Encodes bytes as padded URL-safe base64 (`-_`). */
+export function toBase64Url(bytes: Uint8Array): string {
+  return base64url.encode(bytes);
+}
+
+/**
+ * Decodes padded base64 in either the standard (`+/`) or the URL-safe (`-_`) alphabet,
+ * not a mix of both. Whitespace and missing padding are rejected.
+ * @param text - the base64 text
+ * @param name - the argument's name, for the error message
+ */
+export function fromBase64(text: string, name = "base64"): Uint8Array<ArrayBuffer> {
+  astring(text, name);
+  const urlSafe = /[-_]/.test(text);
+  if (urlSafe && /[+/]/.test(text)) {
+    throw new InvalidArgumentError(`${name} mixes the standard and URL-safe base64 alphabets`);
+  }
+  try {
+    return new Uint8Array((urlSafe ? base64url : base64).decode(text));
+  } catch {
+    throw new InvalidArgumentError(`${name} must be padded base64`);
+  }
 }

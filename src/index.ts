@@ -14,5 +14,8 @@ export {
   KeyFormatError,
   KeyMismatchError,
   PoormanError,
+  StoreFullError,
+  HttpStatusError,
+  RequestTimeoutError,
   type PoormanErrorCode,
 } from "./errors.js";

@@ -1,0 +1,20 @@
+/**
+ * `poorman-handshake/fiber`: Bittensor's Fiber handshake, isomorphic core.
+ *
+ * @module
+ */
+export { Fernet, type FernetDecryptOptions, type FernetEncryptOptions, type FernetOptions } from "./fernet.js";
+export { Keypair, generateMnemonic, mnemonicToMiniSecret } from "./keypair.js";
+export { ss58Decode, ss58Encode, isSs58Address, type Ss58Decoded } from "./ss58.js";
+export { sr25519Verify } from "./sr25519.js";
+export {
+  MemoryNonceStore,
+  generateNonce,
+  nonceRetentionMs,
+  nonceTimestampMs,
+  randomAlphanumeric,
+  type MemoryNonceStoreOptions,
+  type NonceStore,
+} from "./nonce.js";
+export { MemoryKeyStore, type MemoryKeyStoreOptions, type SymmetricKeyStore } from "./keystore.js";
+export * as FIBER_WIRE from "./constants.js";
