@@ -155,11 +155,6 @@ export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
-/** Encodes bytes as padded standard base64 (`+/`). */
-export function toBase64(bytes: Uint8Array): string {
-  return base64.encode(bytes);
-}
-
 /** Encodes bytes as padded URL-safe base64 (`-_`). */
 export function toBase64Url(bytes: Uint8Array): string {
   return base64url.encode(bytes);
@@ -171,7 +166,7 @@ export function toBase64Url(bytes: Uint8Array): string {
  * @param text - the base64 text
  * @param name - the argument's name, for the error message
  */
-export function fromBase64(text: string, name = "base64"): Uint8Array<ArrayBuffer> {
+export function fromBase64Any(text: string, name = "base64"): Uint8Array<ArrayBuffer> {
   astring(text, name);
   const urlSafe = /[-_]/.test(text);
   if (urlSafe && /[+/]/.test(text)) {

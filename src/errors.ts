@@ -16,7 +16,8 @@ export type PoormanErrorCode =
   | "ERR_KEY_MISMATCH"
   | "ERR_STORE_FULL"
   | "ERR_HTTP_STATUS"
-  | "ERR_TIMEOUT";
+  | "ERR_TIMEOUT"
+  | "ERR_NETWORK";
 
 /** Base class of every error thrown by poorman-handshake. */
 export class PoormanError extends Error {
@@ -120,5 +121,13 @@ export class RequestTimeoutError extends PoormanError {
   /** @param message - names the request and the timeout */
   constructor(message: string, options?: ErrorOptions) {
     super("ERR_TIMEOUT", message, options);
+  }
+}
+
+/** A request failed before any answer: connection refused, reset, DNS, TLS. */
+export class NetworkError extends PoormanError {
+  /** @param message - names the request */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_NETWORK", message, options);
   }
 }

@@ -17,5 +17,6 @@ export {
   StoreFullError,
   HttpStatusError,
   RequestTimeoutError,
+  NetworkError,
   type PoormanErrorCode,
 } from "./errors.js";

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromBase64, toBase64, toBase64Url } from "../src/bytes.js";
+import { fromBase64Any, toBase64Url } from "../src/bytes.js";
+
+const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 import { DecryptionError, KeyFormatError } from "../src/errors.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import { loadVectors } from "./helpers/vectors.js";
@@ -46,7 +48,7 @@ describe("Fernet spec vectors", () => {
 
 describe("Fernet keys and round trips", () => {
   it("accepts the same key in standard and URL-safe base64 and as bytes", async () => {
-    const raw = fromBase64(generate[0]!.secret);
+    const raw = fromBase64Any(generate[0]!.secret);
     const std = toBase64(raw);
     assert.notEqual(std, generate[0]!.secret, "the vector key must use URL-safe characters for this test");
     const token = await (await Fernet.create(std)).encrypt("x");
@@ -59,7 +61,7 @@ describe("Fernet keys and round trips", () => {
   });
   it("generateKey gives 32 random bytes in URL-safe base64", async () => {
     const a = Fernet.generateKey(), b = Fernet.generateKey();
-    assert.equal(fromBase64(a).length, 32);
+    assert.equal(fromBase64Any(a).length, 32);
     assert.notEqual(a, b);
   });
   it("round-trips any bytes and refuses any single-bit change", async () => {
@@ -68,7 +70,7 @@ describe("Fernet keys and round trips", () => {
       fc.asyncProperty(fc.uint8Array({ maxLength: 100 }), fc.nat(), async (data, bit) => {
         const token = await f.encrypt(data);
         assert.deepEqual(await f.decrypt(token), data);
-        const raw = fromBase64(token);
+        const raw = fromBase64Any(token);
         raw[(bit >> 3) % raw.length]! ^= 1 << (bit & 7);
         await assert.rejects(f.decrypt(toBase64Url(raw)), DecryptionError);
       }),

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { abytes, aint, astring, bufferSource, concatBytes, equalBytes, fromBase64, randomBytes, toBase64Url, utf8 } from "../bytes.js";
+import { abytes, aint, astring, bufferSource, concatBytes, equalBytes, fromBase64Any, randomBytes, toBase64Url, utf8 } from "../bytes.js";
 import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../errors.js";
 import { FERNET_MAX_CLOCK_SKEW_S, FERNET_VERSION, SYMMETRIC_KEY_BYTES } from "./constants.js";
 
@@ -75,7 +75,7 @@ export class Fernet {
     let raw: Uint8Array;
     if (typeof key === "string") {
       try {
-        raw = fromBase64(key, "key");
+        raw = fromBase64Any(key, "key");
       } catch (cause) {
         throw new KeyFormatError("Fernet key must be 32 bytes in padded standard or URL-safe base64", { cause });
       }
@@ -167,7 +167,7 @@ function decodeToken(text: string): Uint8Array | undefined {
   astring(text, "token");
   if (!TOKEN_CHARS.test(text)) return undefined;
   try {
-    return fromBase64(text, "token");
+    return fromBase64Any(text, "token");
   } catch {
     return undefined;
   }

@@ -18,3 +18,6 @@ export {
 } from "./nonce.js";
 export { MemoryKeyStore, type MemoryKeyStoreOptions, type SymmetricKeyStore } from "./keystore.js";
 export * as FIBER_WIRE from "./constants.js";
+export { allowAll, allowlist, minStake, parseMetagraph, pythonFloat, NOT_ALLOWED_DETAIL, type AuthDecision, type Authorizer, type Metagraph } from "./authorize.js";
+export { signingMessage, WRONG_MINER_DETAIL, BAD_UUID_DETAIL, BUSY_DETAIL, type FiberHeaders } from "./verify.js";
+export { publicKeyMessage, verifyPublicKeyResponse, PUBLIC_KEY_SIGNATURE_CONTEXT, type PublicKeyResponse } from "./pubkey.js";
