@@ -19,3 +19,24 @@ export const keys: Record<"alice" | "bob" | "carol_3072", VectorKey> = loadVecto
 export function pkcs8Pem(key: VectorKey): string {
   return key["private_pkcs8_pem (not used by poorman, for convenience)"];
 }
+
+import { mock } from "node:test";
+import { fromHex } from "../../src/bytes.js";
+
+/**
+ * Runs `fn` with `crypto.getRandomValues` returning `hex` (as the vectors' patched RNG
+ * did for the handshake secret). Web Crypto's own OAEP seed and PSS salt do not come
+ * from it, so only our 32-byte contribution is fixed.
+ */
+export async function withRandom<T>(hex: string, fn: () => Promise<T>): Promise<T> {
+  const bytes = fromHex(hex);
+  const spy = mock.method(globalThis.crypto, "getRandomValues", (buf: Uint8Array) => {
+    buf.set(bytes.subarray(0, buf.length));
+    return buf;
+  });
+  try {
+    return await fn();
+  } finally {
+    spy.mock.restore();
+  }
+}
