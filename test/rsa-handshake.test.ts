@@ -228,3 +228,12 @@ describe("handshake properties", () => {
     );
   });
 });
+
+describe("key files without the Node entry point", () => {
+  it("path, exportPrivateKey and loadPrivate say they need Node's entry (this file imports the isomorphic one)", async () => {
+    await assert.rejects(HandShake.create({ path: "x.pem" }), HandshakeStateError);
+    const hs = await withKey(HandShake, bob);
+    await assert.rejects(hs.exportPrivateKey("x.pem"), /file system/);
+    await assert.rejects(hs.loadPrivate("x.pem"), /file system/);
+  });
+});
