@@ -79,10 +79,14 @@ describe("HandShake key files (create({ path }), exportPrivateKey, loadPrivate)"
     await hs.exportPrivateKey(path);
     assert.equal(readFileSync(path, "utf8"), keys.bob.private_pem_pkcs1, "byte for byte what Python writes");
     if (posix) assert.equal(mode(path), 0o600);
-    const again = await hs.loadPrivate(path);
-    assert.ok(again instanceof HandShake);
-    assert.equal(again.pubkey, keys.bob.public_pem_spki);
-    await assert.rejects(hs.loadPrivate(fresh("missing.pem")), /ENOENT/);
+    const other = await HandShake.create({ privateKey: keys.alice.private_pem_pkcs1 });
+    await other.loadPrivate(path);
+    assert.equal(other.pubkey, keys.bob.public_pem_spki, "loadPrivate replaces the key in place, as Python's load_private");
+    await assert.rejects(other.loadPrivate(fresh("missing.pem")), /ENOENT/);
+    const publicOnly = fresh("pub.pem");
+    await writeFileAtomic(publicOnly, keys.alice.public_pem_spki);
+    await assert.rejects(other.loadPrivate(publicOnly), /public key only/);
+    assert.equal(other.pubkey, keys.bob.public_pem_spki, "a failed load keeps the key");
   });
 
   it("rejects privateKey and path together", async () => {

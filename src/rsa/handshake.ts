@@ -25,10 +25,30 @@ export interface HandShakeOptions {
   path?: string;
 }
 
-/** A peer's public key, imported for both uses. */
+/** A peer's public key, imported once for both uses. */
 interface PeerKey {
-  input: RSAKeyInput;
+  encrypt: CryptoKey;
+  verify: CryptoKey;
   bytes: number;
+}
+
+/** Our key pair, imported once for both uses. */
+interface OwnKey {
+  input: RSAKeyInput;
+  pubkey: string;
+  sign: CryptoKey;
+  decrypt: CryptoKey;
+  bytes: number;
+}
+
+/** Imports our private key for both uses, concurrently; a bad key fails here. */
+async function importOwnKey(input: RSAKeyInput): Promise<OwnKey> {
+  const [sign, decrypt, pubkey] = await Promise.all([
+    importRSAKey(input, "sign", undefined, "privateKey"),
+    importRSAKey(input, "decrypt", undefined, "privateKey"),
+    exportPublicKeyPem(input),
+  ]);
+  return { input, pubkey, sign, decrypt, bytes: modulusBytes(sign) };
 }
 
 /** Key-file operations, supplied on Node by the main entry's `node` export condition. */
@@ -80,19 +100,14 @@ function split(data: Uint8Array, at: number): { signature: Uint8Array; ciphertex
  * ```
  */
 export class HandShake {
-  /** Our public key as SPKI PEM, exactly as Python's `pubkey` (64-char lines, no trailing newline). */
-  readonly pubkey: string;
-  readonly #privateKey: RSAKeyInput;
-  readonly #ownBytes: number;
+  #key: OwnKey;
   #peer: PeerKey | undefined;
   #own: Uint8Array | undefined;
   #secret: Uint8Array | undefined;
 
   /** Use {@link HandShake.create}. */
-  protected constructor(privateKey: RSAKeyInput, pubkey: string, ownBytes: number) {
-    this.#privateKey = privateKey;
-    this.pubkey = pubkey;
-    this.#ownBytes = ownBytes;
+  protected constructor(key: OwnKey) {
+    this.#key = key;
   }
 
   /**
@@ -109,14 +124,13 @@ export class HandShake {
     let key: RSAKeyInput;
     if (path !== undefined) key = await requireKeyFiles("options.path").loadOrCreate(astring(path, "options.path"), keySize);
     else key = privateKey ?? (await generateRSAKeyPair(keySize)).privateKey;
-    // Import for both of our uses now, concurrently: a bad key fails here, and later calls reuse them.
-    const [signKey, , pubkey] = await Promise.all([
-      importRSAKey(key, "sign", undefined, "privateKey"),
-      importRSAKey(key, "decrypt", undefined, "privateKey"),
-      exportPublicKeyPem(key),
-    ]);
-    const Self = this as unknown as new (key: RSAKeyInput, pubkey: string, ownBytes: number) => T;
-    return new Self(key, pubkey, modulusBytes(signKey));
+    const Self = this as unknown as new (key: OwnKey) => T;
+    return new Self(await importOwnKey(key));
+  }
+
+  /** Our public key as SPKI PEM, exactly as Python's `pubkey` (64-char lines, LF, no trailing newline). */
+  get pubkey(): string {
+    return this.#key.pubkey;
   }
 
   /** The 32-byte shared secret, or `undefined` until the peer's shake was received. */
@@ -147,8 +161,8 @@ export class HandShake {
   async generateHandshake(pub?: RSAKeyInput): Promise<string> {
     const peer = await this.#peerFor(pub, "generateHandshake");
     const own = randomBytes(SECRET_BYTES);
-    const ciphertext = await encryptRSA(peer.input, own);
-    const signature = await signRSA(this.#privateKey, ciphertext);
+    const ciphertext = await encryptRSA(peer.encrypt, own);
+    const signature = await signRSA(this.#key.sign, ciphertext);
     wipe(this.#own);
     this.#own = own;
     return toHex(signature) + toHex(ciphertext);
@@ -166,7 +180,7 @@ export class HandShake {
     const peer = await this.#peerFor(pub, "verify");
     if (!isHex(shake) || shake.length / 2 <= peer.bytes) return false;
     const { signature, ciphertext } = split(fromHex(shake), peer.bytes);
-    return verifyRSA(peer.input, ciphertext, signature);
+    return verifyRSA(peer.verify, ciphertext, signature);
   }
 
   /**
@@ -196,10 +210,10 @@ export class HandShake {
     const data = this.#shakeBytes(shake);
     const peer = await this.#peerFor(pub, "receiveAndVerify");
     this.combine(undefined, true); // state check before any work
-    const { signature, ciphertext } = split(data, data.length - this.#ownBytes);
+    const { signature, ciphertext } = split(data, data.length - this.#key.bytes);
     // Verify and decrypt concurrently; the secret is used only if the signature holds.
     const [valid, peerSecret] = await Promise.all([
-      signature.length === peer.bytes ? verifyRSA(peer.input, ciphertext, signature) : false,
+      signature.length === peer.bytes ? verifyRSA(peer.verify, ciphertext, signature) : false,
       this.#decryptShake(data).then(
         (secret) => ({ secret }),
         (error: unknown) => ({ error }),
@@ -246,35 +260,37 @@ export class HandShake {
    * @param path - where to write
    */
   async exportPrivateKey(path: string): Promise<void> {
-    await requireKeyFiles("exportPrivateKey()").save(this.#privateKey, astring(path, "path"));
+    await requireKeyFiles("exportPrivateKey()").save(this.#key.input, astring(path, "path"));
   }
 
   /**
-   * Node only: makes a handshake object with the private key of an existing file
-   * (Python's `load_private`); the key of this object does not change.
+   * Node only: replaces our private key with the one of an existing file (Python's
+   * `load_private`), so `pubkey` changes; secrets of the old key are forgotten.
    * @param path - a PKCS#1 or PKCS#8 PEM private key file
+   * @throws KeyFormatError when the file holds no private key (our key is kept then)
    */
-  async loadPrivate(path: string): Promise<this> {
-    const key = await requireKeyFiles("loadPrivate()").load(astring(path, "path"));
-    const ctor = this.constructor as typeof HandShake;
-    return (await ctor.create({ privateKey: key })) as this;
+  async loadPrivate(path: string): Promise<void> {
+    const key = await importOwnKey(await requireKeyFiles("loadPrivate()").load(astring(path, "path")));
+    this.destroy();
+    this.#key = key;
   }
 
   #shakeBytes(shake: string): Uint8Array {
     astring(shake, "shake");
-    if (!isHex(shake) || shake.length / 2 <= this.#ownBytes) {
-      throw new InvalidArgumentError(`shake must be hex of signature || ${this.#ownBytes}-byte ciphertext, got a string of length ${shake.length}`);
+    const bytes = this.#key.bytes;
+    if (!isHex(shake) || shake.length / 2 <= bytes) {
+      throw new InvalidArgumentError(`shake must be hex of signature || ${bytes}-byte ciphertext, got a string of length ${shake.length}`);
     }
     return fromHex(shake, "shake");
   }
 
   #decryptShake(data: Uint8Array): Promise<Uint8Array> {
-    return decryptRSA(this.#privateKey, data.subarray(data.length - this.#ownBytes));
+    return decryptRSA(this.#key.decrypt, data.subarray(data.length - this.#key.bytes));
   }
 
   async #importPeer(pub: RSAKeyInput, name: string): Promise<PeerKey> {
-    const [encryptKey] = await Promise.all([importRSAKey(pub, "encrypt", undefined, name), importRSAKey(pub, "verify", undefined, name)]);
-    return { input: pub, bytes: modulusBytes(encryptKey) };
+    const [encrypt, verify] = await Promise.all([importRSAKey(pub, "encrypt", undefined, name), importRSAKey(pub, "verify", undefined, name)]);
+    return { encrypt, verify, bytes: modulusBytes(encrypt) };
   }
 
   async #peerFor(pub: RSAKeyInput | undefined, method: string): Promise<PeerKey> {
