@@ -62,4 +62,34 @@ describe("packed package", { timeout: 180_000 }, () => {
     const result = JSON.parse(execFileSync(process.execPath, ["handshake.mjs"], { cwd: project, encoding: "utf8" }));
     assert.deepEqual(result, { ok: true, same: true });
   });
+  it("runs an RSA handshake with a key file from the installed package's main entry on Node", () => {
+    const script = `
+      import { HandShake, HalfHandShake } from "poorman-handshake";
+      import { loadRSAKey } from "poorman-handshake/node";
+      import { hybridDecryptRSA, hybridEncryptRSA } from "poorman-handshake/rsa";
+      const a = await HandShake.create({ path: "keys/a.pem", keySize: 1024 }), b = await HalfHandShake.create({ keySize: 1024 });
+      const shake = await a.generateHandshake(b.pubkey);
+      await b.receiveAndVerify(shake, a.pubkey);
+      const again = await HandShake.create({ path: "keys/a.pem" });
+      const blob = await hybridEncryptRSA(a.pubkey, "hi");
+      const pem = await loadRSAKey("keys/a.pem");
+      console.log(JSON.stringify({ same: again.pubkey === a.pubkey, secret: b.secret.length, hybrid: new TextDecoder().decode(await hybridDecryptRSA(pem, blob)) }));`;
+    writeFileSync(join(project, "rsa.mjs"), script);
+    const result = JSON.parse(execFileSync(process.execPath, ["rsa.mjs"], { cwd: project, encoding: "utf8" }));
+    assert.deepEqual(result, { same: true, secret: 32, hybrid: "hi" });
+  });
+
+  it("a browser bundle of the main entry and of ./rsa has no node: import; a Node bundle of the main entry has key files", async () => {
+    const { build } = await import("esbuild");
+    const bundle = async (entry: string, platform: "browser" | "node") => {
+      const out = await build({ stdin: { contents: entry, resolveDir: project }, bundle: true, write: false, format: "esm", platform, logLevel: "silent" });
+      return out.outputFiles[0]!.text;
+    };
+    for (const entry of [`export * from "poorman-handshake";`, `export * from "poorman-handshake/rsa";`]) {
+      const text = await bundle(entry, "browser");
+      assert.doesNotMatch(text, /from "node:|require\("node:|import\("node:/, entry);
+      assert.match(text, /HandShake|encryptRSA/);
+    }
+    assert.match(await bundle(`export * from "poorman-handshake";`, "node"), /node:fs/);
+  });
 });
