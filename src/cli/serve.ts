@@ -11,6 +11,7 @@ import { Keypair } from "../fiber/keypair.js";
 import { FiberServer } from "../fiber/server.js";
 import { isSs58Address } from "../fiber/ss58.js";
 import { serve } from "../node/serve.js";
+import { loadOrCreateRSAKey } from "../node/keyfile.js";
 import { loadMetagraphFile, loadWalletHotkey } from "../node/wallet.js";
 
 /** Options of `pmh serve`, as commander parses them. */
@@ -25,6 +26,7 @@ interface ServeFlags {
   allow?: string[];
   metagraph?: string;
   minStake: number;
+  rsaKey?: string;
 }
 
 function parsePort(value: string): number {
@@ -72,7 +74,8 @@ async function loadAuthorizer(flags: ServeFlags): Promise<Authorizer> {
 async function run(flags: ServeFlags): Promise<void> {
   const keypair = await loadHotkey(flags);
   const authorize = await loadAuthorizer(flags);
-  const server = await FiberServer.create({ keypair, authorize });
+  const rsaPrivateKey = flags.rsaKey === undefined ? undefined : await loadOrCreateRSAKey(flags.rsaKey);
+  const server = await FiberServer.create({ keypair, authorize, ...(rsaPrivateKey === undefined ? {} : { rsaPrivateKey }) });
   server.route("/echo", {
     parse: (value) => {
       if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("the payload must be a JSON object");
@@ -106,6 +109,7 @@ export function serveCommand(program: Command): void {
     .option("--allow <ss58,…>", "serve only these validator hotkeys", parseAllow)
     .option("--metagraph <file>", "JSON object mapping validator hotkeys to stake (TAO)")
     .option("--min-stake <tao>", "minimum stake with --metagraph", parseStake, DEFAULT_MIN_STAKE)
+    .option("--rsa-key <file>", "keep the RSA key in this file across restarts (created, mode 0600, if missing)")
     .addHelpText("after", "\nSecrets on the command line are visible to other users (ps); prefer PMH_HOTKEY_SEED / PMH_MNEMONIC or a wallet file.")
     .action(async (flags: ServeFlags) => {
       try {
