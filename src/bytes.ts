@@ -179,3 +179,27 @@ export function fromBase64(text: string, name = "base64"): Uint8Array<ArrayBuffe
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
   return out;
 }
+
+/** Encodes bytes as padded URL-safe base64 (`-_`), as Fernet tokens and keys use. */
+export function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+/**
+ * Decodes padded base64 in either the standard (`+/`) or the URL-safe (`-_`) alphabet,
+ * not a mix of both. Whitespace and missing padding are rejected.
+ * @param text - the base64 text
+ * @param name - the argument's name, for the error message
+ */
+export function fromBase64Any(text: string, name = "base64"): Uint8Array<ArrayBuffer> {
+  astring(text, name);
+  const urlSafe = /[-_]/.test(text);
+  if (urlSafe && /[+/]/.test(text)) {
+    throw new InvalidArgumentError(`${name} mixes the standard and URL-safe base64 alphabets`);
+  }
+  try {
+    return fromBase64(urlSafe ? text.replace(/-/g, "+").replace(/_/g, "/") : text, name);
+  } catch {
+    throw new InvalidArgumentError(`${name} must be padded base64 (standard or URL-safe)`);
+  }
+}

@@ -15,5 +15,9 @@ export {
   KeyFormatError,
   KeyMismatchError,
   PoormanError,
+  StoreFullError,
+  HttpStatusError,
+  RequestTimeoutError,
+  NetworkError,
   type PoormanErrorCode,
 } from "./errors.js";

@@ -14,6 +14,7 @@ const repo = fileURLToPath(new URL("..", import.meta.url));
 const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"));
 const subpaths = Object.keys(pkg.exports).filter((s) => s !== "./package.json");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+const npx = process.platform === "win32" ? "npx.cmd" : "npx";
 
 describe("packed package", { timeout: 180_000 }, () => {
   let project = "";
@@ -85,11 +86,28 @@ describe("packed package", { timeout: 180_000 }, () => {
       const out = await build({ stdin: { contents: entry, resolveDir: project }, bundle: true, write: false, format: "esm", platform, logLevel: "silent" });
       return out.outputFiles[0]!.text;
     };
-    for (const entry of [`export * from "poorman-handshake";`, `export * from "poorman-handshake/rsa";`]) {
+    for (const entry of [`export * from "poorman-handshake";`, `export * from "poorman-handshake/rsa";`, `export * from "poorman-handshake/fiber";`]) {
       const text = await bundle(entry, "browser");
       assert.doesNotMatch(text, /from "node:|require\("node:|import\("node:/, entry);
-      assert.match(text, /HandShake|encryptRSA/);
+      assert.match(text, /HandShake|encryptRSA|FiberServer/);
     }
     assert.match(await bundle(`export * from "poorman-handshake";`, "node"), /node:fs/);
+  });
+
+  it("npx pmh --help runs from the installed package", () => {
+    const out = execFileSync(npx, ["--no-install", "pmh", "--help"], { cwd: project, encoding: "utf8" });
+    assert.match(out, /Usage: pmh/);
+    assert.match(out, /serve/);
+  });
+
+  it("derives a Fiber hotkey (WebAssembly sr25519) from the installed package", () => {
+    const script = `
+      import { Keypair } from "poorman-handshake/fiber";
+      const kp = await Keypair.fromMnemonic("old leopard transfer rib spatial phone calm indicate online fire caution review");
+      const sig = await kp.sign("m");
+      console.log(JSON.stringify({ address: kp.ss58Address, ok: await Keypair.verify("m", sig, kp.ss58Address) }));`;
+    writeFileSync(join(project, "fiber.mjs"), script);
+    const result = JSON.parse(execFileSync(process.execPath, ["fiber.mjs"], { cwd: project, encoding: "utf8" }));
+    assert.deepEqual(result, { address: "5HDvhV6WDCjCKyrXqGQSDYqQAzkzabNhctmiDYEqgBC66BsX", ok: true });
   });
 });

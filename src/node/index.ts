@@ -1,9 +1,12 @@
 /**
- * `poorman-handshake/node`: Node-only helpers: RSA key files (atomic, mode 0600) and
- * a JSON-file trust-on-first-use pin store.
+ * `poorman-handshake/node`: Node-only helpers: RSA key files (atomic, mode 0600), a
+ * JSON-file trust-on-first-use pin store, an HTTP adapter for fetch-style handlers
+ * (such as `FiberServer.fetch`), Bittensor wallet files and metagraph files.
  *
  * @module
  */
 export { KEY_FILE_REPLACED_WARNING, createRSAKey, exportRSAKey, loadOrCreateRSAKey, loadRSAKey } from "./keyfile.js";
 export { JsonFilePinStore } from "./pins.js";
 export { PRIVATE_FILE_MODE, writeFileAtomic } from "./files.js";
+export { serve, type FetchHandler, type RunningServer, type ServeOptions } from "./serve.js";
+export { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath, type WalletOptions } from "./wallet.js";
