@@ -17,7 +17,9 @@ export type PoormanErrorCode =
   | "ERR_STORE_FULL"
   | "ERR_HTTP_STATUS"
   | "ERR_TIMEOUT"
-  | "ERR_NETWORK";
+  | "ERR_NETWORK"
+  | "ERR_NONCE_EXHAUSTED"
+  | "ERR_PROTOCOL";
 
 /** Base class of every error thrown by poorman-handshake. */
 export class PoormanError extends Error {
@@ -129,5 +131,27 @@ export class NetworkError extends PoormanError {
   /** @param message - names the request */
   constructor(message: string, options?: ErrorOptions) {
     super("ERR_NETWORK", message, options);
+  }
+}
+
+/**
+ * A Noise cipher state used its last nonce (2^64-1 is reserved). The session must be
+ * replaced by a new handshake; nothing more can be sent or received with this key.
+ */
+export class NonceExhaustedError extends PoormanError {
+  /** @param message - names the cipher state */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_NONCE_EXHAUSTED", message, options);
+  }
+}
+
+/**
+ * The peer broke the framing rules of a session (unknown marker, chunk out of order,
+ * message over the size cap). Fatal: the session cannot be used afterwards.
+ */
+export class ProtocolError extends PoormanError {
+  /** @param message - says which rule was broken */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_PROTOCOL", message, options);
   }
 }
