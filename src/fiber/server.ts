@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { aint, fromBase64Any, toHex } from "../bytes.js";
+import { aint, fromBase64Any } from "../bytes.js";
 import { InvalidArgumentError } from "../errors.js";
 import { decryptRSA, exportPublicKeyPem, generateRSAKeyPair, importRSAKey, type RSAKeyInput } from "../rsa/index.js";
 import { allowAll, type Authorizer } from "./authorize.js";
@@ -19,12 +19,12 @@ import {
   SYMMETRIC_KEY_BYTES,
   SYMMETRIC_KEY_TTL_MS,
 } from "./constants.js";
-import { Fernet } from "./fernet.js";
 import { FiberHttpError, errorResponse, jsonResponse, missing, parseJson, readBody, throwIfInvalid, type ValidationIssue } from "./http.js";
 import { Keypair } from "./keypair.js";
 import { MemoryKeyStore, type SymmetricKeyStore } from "./keystore.js";
 import { MemoryNonceStore, type NonceStore } from "./nonce.js";
 import { publicKeyMessage } from "./pubkey.js";
+import { SessionFernets } from "./session-fernets.js";
 import { authenticate, readFiberHeaders, type AuthContext, type FiberHeaders } from "./verify.js";
 
 /** Default largest request body: 4 MiB. */
@@ -33,6 +33,7 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const BAD_BASE64_DETAIL = `${ENCRYPTED_KEY_FIELD} must be padded standard base64`;
 /** 400 detail of an encrypted body that does not decrypt with the stored key. */
 export const BAD_TOKEN_DETAIL = "Oi, I can't decrypt that payload with that symmetric key";
+/** Most imported session keys kept; beyond it a key is imported again on its next use. */
 const FERNET_CACHE_SIZE = 10_000;
 
 /** Options of {@link FiberServer.create}. */
@@ -100,7 +101,7 @@ export class FiberServer {
   readonly #clock: () => number;
   readonly #signPublicKey: boolean;
   readonly #routes = new Map<string, FiberRoute<unknown>>();
-  readonly #fernets = new Map<string, Promise<Fernet>>();
+  readonly #fernets: SessionFernets;
 
   private constructor(options: FiberServerOptions, rsa: CryptoKey, publicKeyPem: string) {
     this.#keypair = options.keypair;
@@ -110,6 +111,7 @@ export class FiberServer {
     this.#keys = options.keyStore ?? new MemoryKeyStore({ clock: this.#clock });
     this.#maxBody = aint(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, "options.maxBodyBytes", 1);
     this.#signPublicKey = options.signPublicKey ?? true;
+    this.#fernets = new SessionFernets({ maxEntries: FERNET_CACHE_SIZE, ttlMs: SYMMETRIC_KEY_TTL_MS, clock: this.#clock });
     this.#auth = {
       minerHotkey: options.keypair.ss58Address,
       authorize: options.authorize ?? allowAll,
@@ -209,18 +211,25 @@ export class FiberServer {
     }
     // A key of another length would be a 500 in Python; it is just another bad ciphertext.
     if (key.length !== SYMMETRIC_KEY_BYTES) throw new FiberHttpError(401, DETAIL.cannotDecryptKey);
-    await this.#keys.set(h.validatorHotkey, h.symmetricKeyUuid, key, SYMMETRIC_KEY_TTL_MS);
-    key.fill(0);
+    this.#fernets.drop(h.validatorHotkey, h.symmetricKeyUuid);
+    try {
+      await this.#keys.set(h.validatorHotkey, h.symmetricKeyUuid, key, SYMMETRIC_KEY_TTL_MS);
+    } finally {
+      key.fill(0);
+    }
     return jsonResponse({ status: DETAIL.exchangeOk });
   }
 
   async #encrypted(request: Request, h: FiberHeaders, body: Uint8Array, route: FiberRoute<unknown>): Promise<Response> {
     await authenticate(h, this.#auth);
     const key = await this.#keys.get(h.validatorHotkey, h.symmetricKeyUuid);
-    if (key === undefined) throw new FiberHttpError(400, DETAIL.noSymmetricKey);
+    if (key === undefined) {
+      this.#fernets.drop(h.validatorHotkey, h.symmetricKeyUuid); // expired or missing: forget its import too
+      throw new FiberHttpError(400, DETAIL.noSymmetricKey);
+    }
     let plain: Uint8Array;
     try {
-      plain = await (await this.#fernet(key)).decrypt(body);
+      plain = await (await this.#fernets.fernet(h.validatorHotkey, h.symmetricKeyUuid, key)).decrypt(body);
     } catch {
       throw new FiberHttpError(400, BAD_TOKEN_DETAIL);
     } finally {
@@ -238,18 +247,6 @@ export class FiberServer {
     }
     const result = await route.handler(payload, { validatorHotkey: h.validatorHotkey, request });
     return result instanceof Response ? result : jsonResponse(result ?? null);
-  }
-
-  /** Fernet objects per key, so each key is imported into Web Crypto once. */
-  #fernet(key: Uint8Array): Promise<Fernet> {
-    const id = toHex(key);
-    let fernet = this.#fernets.get(id);
-    if (fernet === undefined) {
-      if (this.#fernets.size >= FERNET_CACHE_SIZE) this.#fernets.delete(this.#fernets.keys().next().value as string);
-      fernet = Fernet.create(key.slice(), { clock: this.#clock });
-      this.#fernets.set(id, fernet);
-    }
-    return fernet;
   }
 }
 
