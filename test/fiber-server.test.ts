@@ -9,7 +9,7 @@ import { DETAIL } from "../src/fiber/constants.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import { generateNonce } from "../src/fiber/nonce.js";
 import { verifyPublicKeyResponse } from "../src/fiber/pubkey.js";
-import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, FiberServer } from "../src/fiber/server.js";
+import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, DEFAULT_ENCRYPTED_BODY_TTL_S, FiberServer } from "../src/fiber/server.js";
 import { WRONG_MINER_DETAIL } from "../src/fiber/verify.js";
 import { serve, type RunningServer } from "../src/node/serve.js";
 import { encryptRSA } from "../src/rsa/index.js";
@@ -23,11 +23,11 @@ const clock = () => Date.now() + skewMs;
 const url = (path: string) => running.url + path;
 
 /** Exchanges a key by hand and returns (uuid, Fernet) for raw encrypted requests. */
-async function exchange(signer = ids.validator): Promise<{ uuid: string; fernet: Fernet }> {
+async function exchange(signer = ids.validator, target = server, baseUrl = running.url): Promise<{ uuid: string; fernet: Fernet }> {
   const key = randomBytes(32);
   const headers = await signedHeaders(signer, ids.miner.ss58Address, { nowMs: clock() });
-  const body = JSON.stringify({ encrypted_symmetric_key: toBase64(await encryptRSA(server.publicKeyPem, key, { hash: "SHA-256" })) });
-  const r = await post(url("/exchange-symmetric-key"), { ...headers, "content-type": "application/json" }, body);
+  const body = JSON.stringify({ encrypted_symmetric_key: toBase64(await encryptRSA(target.publicKeyPem, key, { hash: "SHA-256" })) });
+  const r = await post(`${baseUrl}/exchange-symmetric-key`, { ...headers, "content-type": "application/json" }, body);
   assert.deepEqual(r, { status: 200, json: { status: DETAIL.exchangeOk } });
   return { uuid: headers["symmetric-key-uuid"]!, fernet: await Fernet.create(key) };
 }
@@ -221,6 +221,20 @@ describe("Fiber server: every error row", () => {
     assert.equal(badSchema.status, 422);
     assert.equal(badSchema.json.detail[0].msg, "n must be a number");
   });
+  it("400 for an old encrypted body under fresh headers (Fernet TTL: nonce window + margin), while a validator at the window's edge passes", async () => {
+    const { uuid, fernet } = await exchange();
+    const send = async (body: string, nowMs = clock()) => post(url("/echo"), await signedHeaders(ids.validator, miner(), { uuid, nowMs }), body);
+    const nowS = Math.floor(clock() / 1000);
+    const old = await fernet.encrypt('{"old":1}', { time: nowS - 600 });
+    assert.deepEqual(await send(old), { status: 400, json: { detail: BAD_TOKEN_DETAIL } }, "a body recorded 10 min ago");
+    const justOutside = await fernet.encrypt('{"old":1}', { time: nowS - DEFAULT_ENCRYPTED_BODY_TTL_S - 2 });
+    assert.deepEqual(await send(justOutside), { status: 400, json: { detail: BAD_TOKEN_DETAIL } }, "just beyond the TTL");
+    // A validator whose clock is 119 s behind makes its nonce and its token at the same moment.
+    const behindMs = clock() - 119_000;
+    const edge = await fernet.encrypt('{"edge":1}', { time: Math.floor(behindMs / 1000) });
+    assert.deepEqual(await send(edge, behindMs), { status: 200, json: { edge: 1 } });
+  });
+
   it("413 for a body over the limit, with or without content-length", async () => {
     const headers = await signedHeaders(ids.validator, miner());
     const big = "x".repeat(70 * 1024);
@@ -258,6 +272,22 @@ describe("Fiber server and client: options and failures", () => {
       await ownRunning.close();
     }
   });
+  it("encryptedBodyTtlSeconds widens or narrows the encrypted body's TTL; a bad value is an InvalidArgumentError", async () => {
+    await assert.rejects(FiberServer.create({ keypair: ids.miner, encryptedBodyTtlSeconds: 0 }), /options\.encryptedBodyTtlSeconds/);
+    await assert.rejects(FiberServer.create({ keypair: ids.miner, encryptedBodyTtlSeconds: "1" as unknown as number }), InvalidArgumentError);
+    const lenient = await FiberServer.create({ keypair: ids.miner, clock, encryptedBodyTtlSeconds: 900 });
+    lenient.route("/echo", { handler: (p) => p });
+    const lenientRunning = await serve(lenient.fetch, { host: "127.0.0.1", port: 0 });
+    try {
+      const { uuid, fernet } = await exchange(ids.validator, lenient, lenientRunning.url);
+      const old = await fernet.encrypt('{"old":1}', { time: Math.floor(clock() / 1000) - 600 });
+      const r = await post(`${lenientRunning.url}/echo`, await signedHeaders(ids.validator, ids.miner.ss58Address, { uuid, nowMs: clock() }), old);
+      assert.deepEqual(r, { status: 200, json: { old: 1 } });
+    } finally {
+      await lenientRunning.close();
+    }
+  });
+
   it("the client times out (RequestTimeoutError) and reports refused connections (NetworkError)", async () => {
     const { createServer } = await import("node:http");
     const silent = createServer(() => undefined);

@@ -11,8 +11,10 @@ import { decryptRSA, exportPublicKeyPem, generateRSAKeyPair, importRSAKey, type 
 import { allowAll, type Authorizer } from "./authorize.js";
 import {
   DETAIL,
+  ENCRYPTED_BODY_TTL_MARGIN_MS,
   ENCRYPTED_KEY_FIELD,
   EXCHANGE_PATH,
+  NONCE_WINDOW_MS,
   PUBLIC_KEY_PATH,
   RSA_BITS,
   RSA_OAEP_HASH,
@@ -27,6 +29,11 @@ import { publicKeyMessage } from "./pubkey.js";
 import { SessionFernets } from "./session-fernets.js";
 import { authenticate, readFiberHeaders, type AuthContext, type FiberHeaders } from "./verify.js";
 
+/**
+ * Default TTL of encrypted bodies in seconds (130): the nonce window plus a margin. A
+ * validator makes the token when it sends, with the clock its nonce is checked against.
+ */
+export const DEFAULT_ENCRYPTED_BODY_TTL_S = Math.ceil((NONCE_WINDOW_MS + ENCRYPTED_BODY_TTL_MARGIN_MS) / 1000);
 /** Default largest request body: 4 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** 400 detail of an `encrypted_symmetric_key` that is not base64. */
@@ -52,6 +59,13 @@ export interface FiberServerOptions {
   nonceStore?: NonceStore;
   /** Exchanged keys; in memory by default. */
   keyStore?: SymmetricKeyStore;
+  /**
+   * Refuse encrypted bodies whose Fernet token is older than this many seconds (400), so an
+   * old body cannot be replayed under fresh headers (the signature does not cover the
+   * body). {@link DEFAULT_ENCRYPTED_BODY_TTL_S} (nonce window + margin) by default; Python
+   * sets no TTL. Widen it for validators whose requests take longer to arrive.
+   */
+  encryptedBodyTtlSeconds?: number;
   /** Largest accepted request body in bytes (413 beyond); 4 MiB by default. */
   maxBodyBytes?: number;
   /** Current time in milliseconds; `Date.now` by default. */
@@ -98,6 +112,7 @@ export class FiberServer {
   readonly #auth: AuthContext;
   readonly #keys: SymmetricKeyStore;
   readonly #maxBody: number;
+  readonly #bodyTtlSeconds: number;
   readonly #clock: () => number;
   readonly #signPublicKey: boolean;
   readonly #routes = new Map<string, FiberRoute<unknown>>();
@@ -110,6 +125,7 @@ export class FiberServer {
     this.#clock = options.clock ?? Date.now;
     this.#keys = options.keyStore ?? new MemoryKeyStore({ clock: this.#clock });
     this.#maxBody = aint(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, "options.maxBodyBytes", 1);
+    this.#bodyTtlSeconds = aint(options.encryptedBodyTtlSeconds ?? DEFAULT_ENCRYPTED_BODY_TTL_S, "options.encryptedBodyTtlSeconds", 1);
     this.#signPublicKey = options.signPublicKey ?? true;
     this.#fernets = new SessionFernets({ maxEntries: FERNET_CACHE_SIZE, ttlMs: SYMMETRIC_KEY_TTL_MS, clock: this.#clock });
     this.#auth = {
@@ -229,7 +245,7 @@ export class FiberServer {
     }
     let plain: Uint8Array;
     try {
-      plain = await (await this.#fernets.fernet(h.validatorHotkey, h.symmetricKeyUuid, key)).decrypt(body);
+      plain = await (await this.#fernets.fernet(h.validatorHotkey, h.symmetricKeyUuid, key)).decrypt(body, { ttl: this.#bodyTtlSeconds });
     } catch {
       throw new FiberHttpError(400, BAD_TOKEN_DETAIL);
     } finally {
