@@ -12,7 +12,9 @@ import { verifyPublicKeyResponse } from "../src/fiber/pubkey.js";
 import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, DEFAULT_ENCRYPTED_BODY_TTL_S, FiberServer } from "../src/fiber/server.js";
 import { WRONG_MINER_DETAIL } from "../src/fiber/verify.js";
 import { serve, type RunningServer } from "../src/node/serve.js";
+import { HandShake } from "../src/index.js";
 import { encryptRSA } from "../src/rsa/index.js";
+import { keys } from "./helpers/rsa.js";
 import { identities, post, signedHeaders, type Identities } from "./helpers/fiber.js";
 
 let ids: Identities;
@@ -67,6 +69,31 @@ describe("Fiber server: happy path", () => {
     assert.equal(await verifyPublicKeyResponse(body, ids.other.ss58Address, Date.now()), false);
     assert.equal(await verifyPublicKeyResponse({ ...body, public_key: body.public_key.replace("A", "B") }, ids.miner.ss58Address, Date.now()), false);
   });
+  it("serves the PEM byte-identical to Python Fiber (cryptography's PEM ends with one newline; the poorman PEM does not)", async () => {
+    const own = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey: keys.alice.private_pem_pkcs1 });
+    const body = (await (await own.fetch(new Request("http://127.0.0.1/public-encryption-key"))).json()) as { public_key: string };
+    // Checked against cryptography 48: public_bytes(PEM, SubjectPublicKeyInfo).decode() of this key.
+    assert.equal(body.public_key, `${keys.alice.public_pem_spki}\n`);
+    assert.equal(own.publicKeyPem, body.public_key);
+    assert.equal((await HandShake.create({ privateKey: keys.alice.private_pem_pkcs1 })).pubkey, keys.alice.public_pem_spki, "poorman's PEM is unchanged");
+  });
+
+  it("FiberClient accepts a public key PEM with or without the trailing newline", async () => {
+    for (const strip of [false, true]) {
+      // A Python-like miner without our signature extension, serving either PEM form.
+      const unsigned: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        if (!String(input).endsWith("/public-encryption-key")) return response;
+        const { public_key, timestamp } = (await response.json()) as { public_key: string; timestamp: number };
+        assert.ok(public_key.endsWith("-----\n"));
+        return Response.json({ public_key: strip ? public_key.trimEnd() : public_key, timestamp });
+      };
+      const client = new FiberClient({ keypair: ids.validator, clock, fetch: unsigned });
+      const answer = (await client.post(running.url, ids.miner.ss58Address, "/echo", { strip })) as Record<string, unknown>;
+      assert.equal(answer.strip, strip);
+    }
+  });
+
   it("FiberClient handshakes once and makes many encrypted round trips", async () => {
     const client = new FiberClient({ keypair: ids.validator, requireSignedKey: true });
     const session = await client.handshake(running.url, ids.miner.ss58Address);
@@ -262,7 +289,7 @@ describe("Fiber server and client: options and failures", () => {
     const { createRSAKey } = await import("../src/node/keyfile.js");
     const pem = await createRSAKey();
     const own = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey: pem.privateKey });
-    assert.equal(own.publicKeyPem, pem.publicKey);
+    assert.equal(own.publicKeyPem, `${pem.publicKey}\n`, "served as Python Fiber does, with one trailing newline");
     own.route("/echo", { handler: (p) => p });
     const ownRunning = await serve(own.fetch);
     try {

@@ -145,7 +145,8 @@ export class FiberServer {
     const input = options.rsaPrivateKey ?? (await generateRSAKeyPair(RSA_BITS)).privateKey;
     // Imported once for OAEP-SHA-256 decryption; requests never parse PEM.
     const [privateKey, publicKeyPem] = await Promise.all([importRSAKey(input, "decrypt", RSA_OAEP_HASH, "options.rsaPrivateKey"), exportPublicKeyPem(input)]);
-    return new FiberServer(options, privateKey, publicKeyPem);
+    // Python Fiber serves `cryptography`'s PEM, which ends with one newline (pycryptodome's, ours, has none).
+    return new FiberServer(options, privateKey, `${publicKeyPem}\n`);
   }
 
   /** The miner's ss58 address. */
@@ -153,7 +154,10 @@ export class FiberServer {
     return this.#keypair.ss58Address;
   }
 
-  /** The RSA public key served at `/public-encryption-key` (SPKI PEM). */
+  /**
+   * The RSA public key served at `/public-encryption-key`: SPKI PEM byte-identical to
+   * Python Fiber's (64-character lines, LF, one trailing newline).
+   */
   get publicKeyPem(): string {
     return this.#publicKeyPem;
   }
