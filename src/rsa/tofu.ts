@@ -77,7 +77,9 @@ export class TrustOnFirstUse {
   }
 
   /**
-   * Pins `publicKey` for `peer` on first sight, else checks it is the pinned one.
+   * Pins `publicKey` for `peer` on first sight, else checks it is the pinned one. First
+   * use is one atomic {@link PinStore.pinIfAbsent}: of two concurrent first contacts with
+   * different keys, exactly one pins and the other gets `KeyMismatchError`.
    * @param peer - the peer's stable name (host, node id, ...)
    * @param publicKey - the key the peer presents now
    * @throws KeyMismatchError when `peer` is pinned to another key (a possible man in the middle)
