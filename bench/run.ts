@@ -8,10 +8,12 @@ import { fileURLToPath } from "node:url";
 import { type Row, meetsTarget } from "./harness.js";
 import { consoleTable, writeDocs } from "./report.js";
 import { passwordBench } from "./cases/password.js";
+import { rsaBench } from "./cases/rsa.js";
 import { hivemindBench } from "./cases/hivemind.js";
 
 const suites: Record<string, () => Promise<Row[]>> = {
   password: passwordBench,
+  rsa: rsaBench,
   hivemind: hivemindBench,
 };
 

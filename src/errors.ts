@@ -14,6 +14,10 @@ export type PoormanErrorCode =
   | "ERR_DECRYPTION_FAILED"
   | "ERR_KEY_FORMAT"
   | "ERR_KEY_MISMATCH"
+  | "ERR_STORE_FULL"
+  | "ERR_HTTP_STATUS"
+  | "ERR_TIMEOUT"
+  | "ERR_NETWORK"
   | "ERR_NONCE_EXHAUSTED"
   | "ERR_PROTOCOL";
 
@@ -84,6 +88,49 @@ export class KeyMismatchError extends PoormanError {
   /** @param message - names the peer and both fingerprints */
   constructor(message: string, options?: ErrorOptions) {
     super("ERR_KEY_MISMATCH", message, options);
+  }
+}
+
+/** A bounded store (nonces, keys) is full of live entries; retry later. Servers answer 429. */
+export class StoreFullError extends PoormanError {
+  /** @param message - names the store */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_STORE_FULL", message, options);
+  }
+}
+
+/** A peer answered an HTTP request with an error status. */
+export class HttpStatusError extends PoormanError {
+  /** The HTTP status code. */
+  readonly status: number;
+  /** The peer's `detail` (or body text), for display only. */
+  readonly detail: string;
+
+  /**
+   * @param status - the HTTP status code
+   * @param detail - the peer's explanation
+   * @param url - the request URL, for the message
+   */
+  constructor(status: number, detail: string, url: string, options?: ErrorOptions) {
+    super("ERR_HTTP_STATUS", `${url} answered ${status}: ${detail}`, options);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+/** A request did not complete in time (or could not connect). */
+export class RequestTimeoutError extends PoormanError {
+  /** @param message - names the request and the timeout */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_TIMEOUT", message, options);
+  }
+}
+
+/** A request failed before any answer: connection refused, reset, DNS, TLS. */
+export class NetworkError extends PoormanError {
+  /** @param message - names the request */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_NETWORK", message, options);
   }
 }
 
