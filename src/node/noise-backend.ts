@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { concatBytes } from "../bytes.js";
 import { DecryptionError, HandshakeRejectedError } from "../errors.js";
 import { type CipherFunction, type DhFunction, type NoiseBackend, NOISE_WIRE, chaChaPoly, withOverrides } from "../noise/index.js";
@@ -14,8 +14,32 @@ import { type CipherFunction, type DhFunction, type NoiseBackend, NOISE_WIRE, ch
 const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
 const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]);
 
-const privateKeyObject = (raw: Uint8Array): KeyObject => createPrivateKey({ key: Buffer.from(concatBytes(PKCS8_PREFIX, raw)), format: "der", type: "pkcs8" });
-const publicKeyObject = (raw: Uint8Array): KeyObject => createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, raw)), format: "der", type: "spki" });
+const base64Url = (raw: Uint8Array): string => Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("base64url");
+
+/**
+ * A private KeyObject. With our public key known, through JWK (raw key material: about
+ * 13x faster than OpenSSL's PKCS#8 decoder); X25519 derives only from `d`, so the result
+ * is the same either way.
+ */
+function privateKeyObject(raw: Uint8Array, ownPublicKey?: Uint8Array): KeyObject {
+  if (ownPublicKey?.length === raw.length) return createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: base64Url(raw), x: base64Url(ownPublicKey) }, format: "jwk" });
+  return createPrivateKey({ key: Buffer.from(concatBytes(PKCS8_PREFIX, raw)), format: "der", type: "pkcs8" });
+}
+/** A public KeyObject through JWK (about 10x faster than SPKI DER). */
+const publicKeyObject = (raw: Uint8Array): KeyObject => createPublicKey({ key: { kty: "OKP", crv: "X25519", x: base64Url(raw) }, format: "jwk" });
+/**
+ * KeyObjects of the key pairs this backend generated (ephemeral keys take part in two
+ * DHs), so those DHs import nothing. Each entry keeps a digest of the private key, so an
+ * array changed since (wiped, say) never gets a stale KeyObject.
+ */
+const generated = new WeakMap<Uint8Array, { digest: string; key: KeyObject }>();
+const digestOf = (raw: Uint8Array): string => createHash("sha256").update(raw).digest("base64");
+
+function generatedKeyObject(raw: Uint8Array): KeyObject | undefined {
+  const entry = generated.get(raw);
+  return entry !== undefined && entry.digest === digestOf(raw) ? entry.key : undefined;
+}
+
 const rawPublic = (key: KeyObject): Uint8Array => new Uint8Array(key.export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length));
 
 /** X25519 from `node:crypto`. */
@@ -23,13 +47,16 @@ export const nodeX25519: DhFunction = {
   name: "25519",
   dhLen: 32,
   generateKeyPair() {
-    const { privateKey, publicKey } = generateKeyPairSync("x25519");
-    return { privateKey: new Uint8Array(privateKey.export({ format: "der", type: "pkcs8" }).subarray(PKCS8_PREFIX.length)), publicKey: rawPublic(publicKey) };
+    const { privateKey } = generateKeyPairSync("x25519");
+    const jwk = privateKey.export({ format: "jwk" });
+    const pair = { privateKey: new Uint8Array(Buffer.from(jwk.d!, "base64url")), publicKey: new Uint8Array(Buffer.from(jwk.x!, "base64url")) };
+    generated.set(pair.privateKey, { digest: digestOf(pair.privateKey), key: privateKey });
+    return pair;
   },
   publicKey: (privateKey) => rawPublic(createPublicKey(privateKeyObject(privateKey))),
-  dh(privateKey, publicKey) {
+  dh(privateKey, publicKey, ownPublicKey) {
     try {
-      return new Uint8Array(diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: publicKeyObject(publicKey) }));
+      return new Uint8Array(diffieHellman({ privateKey: generatedKeyObject(privateKey) ?? privateKeyObject(privateKey, ownPublicKey), publicKey: publicKeyObject(publicKey) }));
     } catch (cause) {
       // OpenSSL refuses an all-zero shared secret (a low-order public key).
       throw new HandshakeRejectedError("25519: the peer's public key is invalid or of low order", { cause });
