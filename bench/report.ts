@@ -16,8 +16,8 @@ function unitOf(row: Row): string {
 
 /** Plain-text table for the terminal. */
 export function consoleTable(rows: Row[]): string {
-  const lines = rows.map((r) => [r.group, r.name, `${fmt(r.ours)} ${unitOf(r)}`, `${fmt(r.bound)} ${unitOf(r)}`, r.boundName, fmt(ratio(r)) + "x", r.target === undefined ? "-" : `<= ${r.target}x`, verdict(r)]);
-  const head = ["group", "benchmark", "ours", "bound", "bound is", "ratio", "target", ""];
+  const lines = rows.map((r) => [r.group, r.name, `${fmt(r.ours)} ${unitOf(r)}`, `${fmt(r.bound)} ${unitOf(r)}`, r.boundName, fmt(ratio(r)) + "x", r.target === undefined ? "-" : `<= ${r.target}x`, verdict(r), r.note ?? ""]);
+  const head = ["group", "benchmark", "ours", "bound", "bound is", "ratio", "target", "", "note"];
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const render = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
   return [render(head), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(render)].join("\n");
@@ -25,9 +25,9 @@ export function consoleTable(rows: Row[]): string {
 
 /** Markdown table for docs/performance.md. */
 export function markdownTable(rows: Row[]): string {
-  const out = ["| group | benchmark | ours | native bound | bound is | ratio | target | |", "|---|---|---:|---:|---|---:|---:|---|"];
+  const out = ["| group | benchmark | ours | bound | bound is | ratio | target | | note |", "|---|---|---:|---:|---|---:|---:|---|---|"];
   for (const r of rows) {
-    out.push(`| ${r.group} | ${r.name} | ${fmt(r.ours)} ${unitOf(r)} | ${fmt(r.bound)} ${unitOf(r)} | ${r.boundName} | ${fmt(ratio(r))}× | ${r.target === undefined ? "–" : `≤ ${r.target}×`} | ${verdict(r)} |`);
+    out.push(`| ${r.group} | ${r.name} | ${fmt(r.ours)} ${unitOf(r)} | ${fmt(r.bound)} ${unitOf(r)} | ${r.boundName} | ${fmt(ratio(r))}× | ${r.target === undefined ? "–" : `≤ ${r.target}×`} | ${verdict(r)} | ${r.note ?? ""} |`);
   }
   return out.join("\n");
 }

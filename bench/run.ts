@@ -9,10 +9,18 @@ import { type Row, meetsTarget } from "./harness.js";
 import { consoleTable, writeDocs } from "./report.js";
 import { passwordBench } from "./cases/password.js";
 import { rsaBench } from "./cases/rsa.js";
+import { fiberCryptoBench } from "./cases/fiber-crypto.js";
+import { fiberServerBench } from "./cases/fiber-server.js";
+import { nonceBench } from "./cases/nonce.js";
+import { noiseBench } from "./cases/noise.js";
 
 const suites: Record<string, () => Promise<Row[]>> = {
   password: passwordBench,
   rsa: rsaBench,
+  "fiber-crypto": fiberCryptoBench,
+  "fiber-server": fiberServerBench,
+  nonce: nonceBench,
+  hivemind: noiseBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
