@@ -1,8 +1,8 @@
 /**
  * Load generator for the Fiber server benchmark, run as a separate process (so the
  * server's CPU is not shared with request building). Every request is prepared and
- * signed before the clock starts; then `count` requests are kept `concurrency` at a
- * time in flight over keep-alive connections to 127.0.0.1.
+ * signed before the clock starts; after a warm-up, `count` requests are kept
+ * `concurrency` at a time in flight over keep-alive connections to 127.0.0.1.
  *
  * Started by bench/cases/fiber-server.ts with fork(); talks over the IPC channel.
  */
@@ -12,7 +12,8 @@ import { FIBER_WIRE, Fernet, Keypair, generateNonce, signingMessage } from "poor
 
 /** A job from the parent. */
 export interface LoadJob {
-  kind: "handshake" | "echo";
+  /** `floor` is a GET of an unknown path (404): the HTTP round trip without any crypto. */
+  kind: "handshake" | "echo" | "floor";
   concurrency: number;
   count: number;
 }
@@ -21,13 +22,14 @@ export interface LoadJob {
 export interface LoadResult {
   /** Wall milliseconds for `count` requests (warm-up excluded). */
   ms: number;
-  /** Responses with status 200. */
+  /** Responses with the expected status (200; 404 for `floor`). */
   ok: number;
   /** Statuses of the others, for the error message. */
   failed: number[];
 }
 
 interface Prepared {
+  method?: "GET";
   path: string;
   headers: Record<string, string>;
   body: string;
@@ -59,22 +61,22 @@ async function exchange(key: Buffer, uuid: string): Promise<Prepared> {
 
 function send(agent: Agent, p: Prepared): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: target.hostname, port: target.port, path: p.path, method: "POST", agent, headers: { ...p.headers, "content-length": Buffer.byteLength(p.body) } }, (res) => {
+    const req = request({ host: target.hostname, port: target.port, path: p.path, method: p.method ?? "POST", agent, headers: p.method === "GET" ? p.headers : { ...p.headers, "content-length": Buffer.byteLength(p.body) } }, (res) => {
       res.resume();
       res.once("end", () => resolve(res.statusCode ?? 0));
     });
     req.once("error", reject);
-    req.end(p.body);
+    req.end(p.method === "GET" ? undefined : p.body);
   });
 }
 
-async function run(agent: Agent, requests: Prepared[], concurrency: number): Promise<{ ok: number; failed: number[] }> {
+async function run(agent: Agent, requests: Prepared[], concurrency: number, expected = 200): Promise<{ ok: number; failed: number[] }> {
   let next = 0, ok = 0;
   const failed: number[] = [];
   const worker = async () => {
     while (next < requests.length) {
       const status = await send(agent, requests[next++]!);
-      if (status === 200) ok++;
+      if (status === expected) ok++;
       else failed.push(status);
     }
   };
@@ -82,9 +84,13 @@ async function run(agent: Agent, requests: Prepared[], concurrency: number): Pro
   return { ok, failed };
 }
 
+/** Requests sent before each job's clock starts: they open the connections and warm the JIT. */
+const warmupCount = (job: LoadJob): number => Math.max(job.concurrency, 64);
+
 async function prepare(job: LoadJob, agent: Agent): Promise<Prepared[]> {
-  const total = job.count + job.concurrency; // the first `concurrency` warm the connections up
+  const total = job.count + warmupCount(job);
   const out: Prepared[] = [];
+  if (job.kind === "floor") return Array.from({ length: total }, () => ({ method: "GET", path: "/nowhere", headers: {}, body: "" }));
   if (job.kind === "handshake") {
     for (let i = 0; i < total; i++) out.push(await exchange(randomBytes(32), randomBytes(32).toString("hex")));
     return out;
@@ -105,13 +111,22 @@ process.on("message", async (job: LoadJob) => {
   const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
   try {
     const requests = await prepare(job, agent);
-    await run(agent, requests.slice(0, job.concurrency), job.concurrency);
+    const expected = job.kind === "floor" ? 404 : 200;
+    const warmup = warmupCount(job);
+    await run(agent, requests.slice(0, warmup), job.concurrency, expected);
     const t = performance.now();
-    const { ok, failed } = await run(agent, requests.slice(job.concurrency), job.concurrency);
+    const { ok, failed } = await run(agent, requests.slice(warmup), job.concurrency, expected);
     const result: LoadResult = { ms: performance.now() - t, ok, failed };
     process.send!(result);
   } finally {
     agent.destroy();
   }
 });
+// Warm both sides' HTTP code up (client and server JIT) before any job is timed.
+{
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const floor: Prepared = { method: "GET", path: "/nowhere", headers: {}, body: "" };
+  await run(agent, Array.from({ length: 2000 }, () => floor), 8, 404);
+  agent.destroy();
+}
 process.send!("ready");
