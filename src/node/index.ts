@@ -12,4 +12,4 @@ export { PRIVATE_FILE_MODE, writeFileAtomic } from "./files.js";
 export { serve, type FetchHandler, type RunningServer, type ServeOptions } from "./serve.js";
 export { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath, type WalletOptions } from "./wallet.js";
 export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "./hivemind-keys.js";
-export { NODE_BACKEND, nodeChaChaPoly, nodeSha256, nodeSha512, nodeX25519 } from "./noise-backend.js";
+export { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";

@@ -1,60 +1,74 @@
 /**
  * The Node backend of the Noise engine: X25519 and ChaCha20-Poly1305 from `node:crypto`
- * and SHA-256/SHA-512 with HKDF (OpenSSL), many times faster than the portable code. It
- * produces the same bytes and runs the same vectors; AES-GCM stays on Web Crypto (native).
+ * (OpenSSL), many times faster than the portable code. It produces the same bytes and
+ * runs the same vectors; SHA-256 and AES-GCM stay as they are (Web Crypto is native).
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, type KeyObject, randomBytes } from "node:crypto";
-import { concatBytes, equalBytes } from "../bytes.js";
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { concatBytes } from "../bytes.js";
 import { DecryptionError, HandshakeRejectedError } from "../errors.js";
-import { type CipherFunction, type DhFunction, type HashFunction, type NoiseBackend, NOISE_WIRE, chaChaPoly, withOverrides } from "../noise/index.js";
+import { type CipherFunction, type DhFunction, type NoiseBackend, NOISE_WIRE, chaChaPoly, withOverrides } from "../noise/index.js";
 
-// Keys go in as JWK and nothing is ever exported: OpenSSL 3's DER decoders are ~10x
-// slower, and on Node 20 exporting X25519 KeyObjects as JWK can deadlock after some
-// thousands of calls. A public key is computed as X25519(private key, 9).
-const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
-// Node requires `x` in a private JWK but derives the key from `d` alone.
-const PLACEHOLDER_X = b64(new Uint8Array(32));
+// DER prefix of an X25519 PKCS#8 private key (RFC 8410).
+const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
+/** The X25519 base point, u = 9: X25519(k, 9) is the public key of k (RFC 7748). */
+const BASE_POINT = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 9 : 0));
 
-/** KeyObjects by the raw key array that produced them (a handshake reuses its keys). */
-const keyObjects = new WeakMap<Uint8Array, { readonly bytes: Uint8Array; readonly key: KeyObject }>();
+const base64Url = (raw: Uint8Array): string => Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("base64url");
 
-function keyObject(raw: Uint8Array, create: (raw: Uint8Array) => KeyObject): KeyObject {
-  const cached = keyObjects.get(raw);
-  // The bytes are compared too, so an array that was changed (or wiped) is re-imported.
-  if (cached !== undefined && equalBytes(cached.bytes, raw)) return cached.key;
-  const key = create(raw);
-  keyObjects.set(raw, { bytes: Uint8Array.from(raw), key });
-  return key;
-}
-
-const privateKeyObject = (privateKey: Uint8Array): KeyObject =>
-  keyObject(privateKey, (d) => createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: b64(d), x: PLACEHOLDER_X }, format: "jwk" }));
-const publicKeyObject = (publicKey: Uint8Array): KeyObject =>
-  keyObject(publicKey, (x) => createPublicKey({ key: { kty: "OKP", crv: "X25519", x: b64(x) }, format: "jwk" }));
-
-const BASE_POINT = Uint8Array.of(9, ...new Uint8Array(31));
-
-function x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+/**
+ * A private KeyObject, through JWK (raw key material: about 13x faster than OpenSSL's
+ * PKCS#8 decoder). Node builds the key from `d` alone and checks `x` only for form, so
+ * when our public key is not known the base point stands in for it; DH and base-point
+ * multiplication use the private scalar only, so no result depends on `x`. Should a
+ * Node version check `x` against `d`, that import throws and PKCS#8 is used instead.
+ */
+function privateKeyObject(raw: Uint8Array, ownPublicKey?: Uint8Array): KeyObject {
   try {
-    return new Uint8Array(diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: publicKeyObject(publicKey) }));
-  } catch (cause) {
-    // OpenSSL refuses an all-zero shared secret (a low-order public key).
-    throw new HandshakeRejectedError("25519: the peer's public key is invalid or of low order", { cause });
+    const x = base64Url(ownPublicKey?.length === raw.length ? ownPublicKey : BASE_POINT);
+    return createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: base64Url(raw), x }, format: "jwk" });
+  } catch {
+    return createPrivateKey({ key: Buffer.from(concatBytes(PKCS8_PREFIX, raw)), format: "der", type: "pkcs8" });
   }
 }
+/** A public KeyObject through JWK (about 10x faster than SPKI DER). */
+const publicKeyObject = (raw: Uint8Array): KeyObject => createPublicKey({ key: { kty: "OKP", crv: "X25519", x: base64Url(raw) }, format: "jwk" });
+/**
+ * KeyObjects of the key pairs this backend generated (ephemeral keys take part in two
+ * DHs), so those DHs import nothing. Each entry keeps a digest of the private key, so an
+ * array changed since (wiped, say) never gets a stale KeyObject.
+ */
+const generated = new WeakMap<Uint8Array, { digest: string; key: KeyObject }>();
+const digestOf = (raw: Uint8Array): string => createHash("sha256").update(raw).digest("base64");
+
+function generatedKeyObject(raw: Uint8Array): KeyObject | undefined {
+  const entry = generated.get(raw);
+  return entry !== undefined && entry.digest === digestOf(raw) ? entry.key : undefined;
+}
+
+let basePoint: KeyObject | undefined;
 
 /** X25519 from `node:crypto`. */
 export const nodeX25519: DhFunction = {
   name: "25519",
   dhLen: 32,
   generateKeyPair() {
-    const privateKey = new Uint8Array(randomBytes(32));
-    return { privateKey, publicKey: x25519(privateKey, BASE_POINT) };
+    const { privateKey } = generateKeyPairSync("x25519");
+    const jwk = privateKey.export({ format: "jwk" });
+    const pair = { privateKey: new Uint8Array(Buffer.from(jwk.d!, "base64url")), publicKey: new Uint8Array(Buffer.from(jwk.x!, "base64url")) };
+    generated.set(pair.privateKey, { digest: digestOf(pair.privateKey), key: privateKey });
+    return pair;
   },
-  publicKey: (privateKey) => x25519(privateKey, BASE_POINT),
-  dh: x25519,
+  publicKey: (privateKey) => new Uint8Array(diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: (basePoint ??= publicKeyObject(BASE_POINT)) })),
+  dh(privateKey, publicKey, ownPublicKey) {
+    try {
+      return new Uint8Array(diffieHellman({ privateKey: generatedKeyObject(privateKey) ?? privateKeyObject(privateKey, ownPublicKey), publicKey: publicKeyObject(publicKey) }));
+    } catch (cause) {
+      // OpenSSL refuses an all-zero shared secret (a low-order public key).
+      throw new HandshakeRejectedError("25519: the peer's public key is invalid or of low order", { cause });
+    }
+  },
 };
 
 /** ChaChaPoly from `node:crypto`, nonce `00000000 || LE64(n)`. */
@@ -88,35 +102,5 @@ export const nodeChaChaPoly: CipherFunction = {
   },
 };
 
-/** A Noise hash function from `node:crypto`; HKDF as plain HMACs (`hkdfSync` is slower for 32-byte keys). */
-function nodeHash(name: string, algorithm: "sha256" | "sha512", hashLen: number): HashFunction {
-  const hmac = (key: Uint8Array, ...data: Uint8Array[]): Uint8Array => {
-    const mac = createHmac(algorithm, key);
-    for (const part of data) mac.update(part);
-    return new Uint8Array(mac.digest());
-  };
-  return {
-    name,
-    hashLen,
-    hash: (data) => new Uint8Array(createHash(algorithm).update(data).digest()),
-    hkdf(chainingKey, inputKeyMaterial, outputs) {
-      const temp = hmac(chainingKey, inputKeyMaterial);
-      const out = [hmac(temp, Uint8Array.of(1))];
-      for (let i = 2; i <= outputs; i++) out.push(hmac(temp, out[i - 2]!, Uint8Array.of(i)));
-      temp.fill(0);
-      return out;
-    },
-  };
-}
-
-/** SHA256 from `node:crypto`. */
-export const nodeSha256 = nodeHash("SHA256", "sha256", 32);
-/** SHA512 from `node:crypto`. */
-export const nodeSha512 = nodeHash("SHA512", "sha512", 64);
-
-/** The portable backend with `node:crypto` X25519, ChaChaPoly, SHA256 and SHA512. */
-export const NODE_BACKEND: NoiseBackend = withOverrides({
-  dh: { "25519": nodeX25519 },
-  cipher: { ChaChaPoly: nodeChaChaPoly },
-  hash: { SHA256: nodeSha256, SHA512: nodeSha512 },
-});
+/** The portable backend with `node:crypto` X25519 and ChaChaPoly. */
+export const NODE_BACKEND: NoiseBackend = withOverrides({ dh: { "25519": nodeX25519 }, cipher: { ChaChaPoly: nodeChaChaPoly } });

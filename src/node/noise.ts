@@ -10,4 +10,4 @@ import { NODE_BACKEND } from "./noise-backend.js";
 setNoiseBackend(NODE_BACKEND);
 
 export * from "../noise/index.js";
-export { NODE_BACKEND, nodeChaChaPoly, nodeSha256, nodeSha512, nodeX25519 } from "./noise-backend.js";
+export { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
