@@ -10,6 +10,9 @@ import { constants, KeyObject, privateDecrypt, publicEncrypt, randomBytes } from
 import { fileURLToPath } from "node:url";
 import * as wasm from "@polkadot/wasm-crypto";
 import { FIBER_WIRE, Fernet, FiberServer, Keypair, generateNonce, signingMessage } from "poorman-handshake/fiber";
+import { generateRSAKeyPair } from "poorman-handshake/rsa";
+
+type RSAKeyPair = Awaited<ReturnType<typeof generateRSAKeyPair>>;
 import { serve } from "poorman-handshake/node";
 import { type Row, median, timeInterleaved, timePerOp } from "../harness.js";
 import type { LoadJob, LoadResult } from "../load/fiber-load.js";
@@ -28,11 +31,11 @@ function ask(child: ChildProcess, job: LoadJob): Promise<LoadResult> {
 }
 
 /** Crypto-only time per handshake and per request, in ms, measured in this process. */
-async function cryptoBound(server: FiberServer, validator: Keypair): Promise<{ handshake: number; echo: number }> {
+async function cryptoBound(server: FiberServer, rsaKeyPair: RSAKeyPair, validator: Keypair): Promise<{ handshake: number; echo: number }> {
   await wasm.waitReady();
-  const rsa = KeyObject.from(server.rsaKeyPair.privateKey);
+  const rsa = KeyObject.from(rsaKeyPair.privateKey);
   const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" };
-  const ct = publicEncrypt({ key: KeyObject.from(server.rsaKeyPair.publicKey), ...OAEP }, randomBytes(32));
+  const ct = publicEncrypt({ key: KeyObject.from(rsaKeyPair.publicKey), ...OAEP }, randomBytes(32));
   const nonce = generateNonce(), uuid = "ab".repeat(32);
   const message = new TextEncoder().encode(signingMessage(nonce, server.minerHotkey, uuid));
   const signature = await validator.sign(message);
@@ -80,7 +83,8 @@ export async function fiberServerBench(): Promise<Row[]> {
   const miner = await Keypair.generate();
   const seed = randomBytes(32);
   const validator = await Keypair.fromSeed(seed);
-  const server = await FiberServer.create({ keypair: miner });
+  const rsaKeyPair = await generateRSAKeyPair();
+  const server = await FiberServer.create({ keypair: miner, rsaPrivateKey: rsaKeyPair.privateKey });
   server.route("/echo", { handler: (payload) => payload });
   const running = await serve(server.fetch, { host: "127.0.0.1" });
   const config = JSON.stringify({ url: running.url, miner: miner.ss58Address, publicKeyPem: server.publicKeyPem, seed: `0x${seed.toString("hex")}` });
@@ -88,7 +92,7 @@ export async function fiberServerBench(): Promise<Row[]> {
   const rows: Row[] = [];
   try {
     await new Promise((resolve, reject) => (child.once("message", resolve), child.once("error", reject)));
-    const bound = await cryptoBound(server, validator);
+    const bound = await cryptoBound(server, rsaKeyPair, validator);
     // Per level, ROUNDS rounds of (404 floor, key exchanges, /echo), so all three see the
     // same load from other processes; each figure is the median of its rounds.
     for (const concurrency of LEVELS) {
