@@ -10,6 +10,7 @@ import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } fro
 import { HandshakeState } from "../noise/index.js";
 import { type HiveMindPattern, type HiveMindSuite, PROTOCOL_VERSION, SUITES } from "./constants.js";
 import { canonicalJson } from "./json.js";
+import { jsonNumber } from "./json-parse.js";
 import { derivePsk, pskKdfFromHandshake } from "./psk.js";
 import {
   asJsonObject, buildPrologue, envelope, HiveMindSession, type JsonObject, type NoiseEnvelope,
@@ -107,8 +108,8 @@ export class HiveMindClient extends HiveMindSession {
 
   async #start(hello: JsonObject, handshake: JsonObject): Promise<NoiseEnvelope> {
     const noise = handshake.noise as JsonObject | undefined;
-    const version = handshake.max_protocol_version;
-    if (typeof version !== "number" || version < PROTOCOL_VERSION || noise === null || typeof noise !== "object") {
+    const version = jsonNumber(handshake.max_protocol_version);
+    if (version === undefined || !(version >= PROTOCOL_VERSION) || noise === null || typeof noise !== "object") {
       throw new HandshakeRejectedError("the hub does not offer protocol v3 (Noise); use the legacy transport");
     }
     const offeredSuites = Array.isArray(noise.suites) ? noise.suites : [];

@@ -25,6 +25,13 @@ export const PBKDF2_MAX_ITERATIONS = 10_000_000;
 /** PSK salt when the hub's HELLO has no node_id. */
 export const PSK_FALLBACK_SALT = "poorman_handshake:noise:psk:v1";
 
+/** Largest JSON text the handshake parser reads (handshake payloads are a few KiB). */
+export const JSON_MAX_CHARS = 1024 * 1024;
+/** Deepest nesting of arrays and objects the handshake parser reads. */
+export const JSON_MAX_DEPTH = 64;
+/** Longest integer token the parser reads: Python's `json.loads` refuses longer ones. */
+export const JSON_MAX_INT_DIGITS = 4300;
+
 /** Transport markers (first plaintext byte of a frame). */
 export const MARKER = {
   json: 0x00,

@@ -12,6 +12,7 @@ export { HiveMindTransport, type HiveMindFrameMessage } from "./transport.js";
 export { buildPrologue, protocolName, parseX25519Key, type JsonObject, type NoiseEnvelope } from "./session.js";
 export { derivePsk, clearPskCache, pskSalt, pskKdfFromHandshake, ARGON2ID_KDF, type PskKdf } from "./psk.js";
 export { canonicalJson, pythonJsonDumps, pythonFloatRepr, compareCodePoints, type PythonJsonOptions } from "./json.js";
+export { parseJsonKeepingNumbers, RawNumber, jsonNumber, type RawJsonValue } from "./json-parse.js";
 export type { HiveMindPattern, HiveMindSuite, LegacyCipher, LegacyEncoding } from "./constants.js";
 export * as HIVEMIND_WIRE from "./constants.js";
 export { LegacyTransport, type LegacyTransportOptions } from "./legacy.js";

@@ -4,12 +4,15 @@
  *
  * JavaScript values map to Python's as JSON would: integral numbers (and bigints) are
  * written as integers, other numbers like Python's `repr(float)`, `NaN`/`Infinity` as
- * Python writes them. A JavaScript number cannot remember a Python `1.0`: it is written
- * `1`. HiveMind payloads carry no floats.
+ * Python writes them. A JavaScript number cannot remember a Python `1.0`, so payloads
+ * received from a peer are parsed with {@link parseJsonKeepingNumbers}: a
+ * {@link RawNumber} is written as Python writes the value it parses from that token
+ * (`int` tokens exactly, float tokens as `repr(float)`: `1.0`, `1e5` → `100000.0`).
  *
  * @module
  */
 import { InvalidArgumentError } from "../errors.js";
+import { RawNumber } from "./json-parse.js";
 
 /** Options of {@link pythonJsonDumps}, named after Python's. */
 export interface PythonJsonOptions {
@@ -47,6 +50,7 @@ function pythonString(text: string, ensureAscii: boolean): string {
 export function pythonFloatRepr(value: number): string {
   if (Number.isNaN(value)) return "NaN";
   if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
+  if (Object.is(value, -0)) return "-0.0";
   const [mantissa, exponentText] = value.toExponential().split("e") as [string, string];
   const exponent = Number(exponentText);
   const negative = mantissa.startsWith("-");
@@ -69,6 +73,11 @@ function pythonNumber(value: number): string {
   return pythonFloatRepr(value);
 }
 
+/** What Python's `json.dumps(json.loads(token))` writes: an exact `int`, or `repr(float)`. */
+function pythonRawNumber(number: RawNumber): string {
+  return number.isInteger ? BigInt(number.source).toString() : pythonFloatRepr(number.value);
+}
+
 /** Compares two strings by Unicode code point (Python's `str` order), not UTF-16 unit. */
 export function compareCodePoints(a: string, b: string): number {
   const x = Array.from(a);
@@ -82,7 +91,7 @@ export function compareCodePoints(a: string, b: string): number {
 
 /**
  * Serialises `value` exactly as Python's `json.dumps(value, ...)` with the same options.
- * @param value - null, booleans, numbers, bigints, strings, arrays and plain objects
+ * @param value - null, booleans, numbers, bigints, {@link RawNumber}s, strings, arrays and plain objects
  * @throws InvalidArgumentError for other values (undefined, functions, symbols, cycles)
  */
 export function pythonJsonDumps(value: unknown, options: PythonJsonOptions = {}): string {
@@ -95,6 +104,7 @@ export function pythonJsonDumps(value: unknown, options: PythonJsonOptions = {})
     if (v === false) return "false";
     if (typeof v === "number") return pythonNumber(v);
     if (typeof v === "bigint") return v.toString();
+    if (v instanceof RawNumber) return pythonRawNumber(v);
     if (typeof v === "string") return pythonString(v, ensureAscii);
     if (typeof v !== "object") throw new InvalidArgumentError(`${path} cannot be written as JSON (${typeof v})`);
     if (seen.has(v)) throw new InvalidArgumentError(`${path} is a circular reference`);

@@ -10,6 +10,7 @@ import { argon2id } from "hash-wasm";
 import { aint, astring, bufferSource, toHex, utf8 } from "../bytes.js";
 import { HandshakeRejectedError, InvalidArgumentError } from "../errors.js";
 import { ARGON2ID, PBKDF2_DEFAULT_ITERATIONS, PBKDF2_MAX_ITERATIONS, PSK_FALLBACK_SALT } from "./constants.js";
+import { RawNumber } from "./json-parse.js";
 
 /** How the PSK is derived: argon2id (the default) or PBKDF2-HMAC-SHA256. */
 export type PskKdf = { readonly name: "argon2id" } | { readonly name: "pbkdf2"; readonly iterations: number };
@@ -33,7 +34,9 @@ export function pskKdfFromHandshake(handshake: Record<string, unknown>): PskKdf 
   if (kdf === undefined || kdf === null) return ARGON2ID_KDF;
   if (kdf.name === "argon2id") return ARGON2ID_KDF;
   if (kdf.name !== "pbkdf2") throw new HandshakeRejectedError(`the hub asks for an unknown PSK kdf ${JSON.stringify(kdf.name)}`);
-  const iterations = kdf.iterations ?? PBKDF2_DEFAULT_ITERATIONS;
+  // Python's pbkdf2_hmac takes an int only: a float token (`1e5`, `100000.0`) is refused.
+  const raw = kdf.iterations ?? PBKDF2_DEFAULT_ITERATIONS;
+  const iterations = raw instanceof RawNumber ? (raw.isInteger ? raw.value : Number.NaN) : raw;
   if (typeof iterations !== "number" || !Number.isInteger(iterations) || iterations < 1 || iterations > PBKDF2_MAX_ITERATIONS) {
     throw new HandshakeRejectedError(`the hub's PBKDF2 iteration count must be an integer from 1 to ${PBKDF2_MAX_ITERATIONS}`);
   }

@@ -9,6 +9,7 @@ import { HandshakeRejectedError, HandshakeStateError, KeyFormatError } from "../
 import { type HandshakeState, type KeyPair, noiseBackend } from "../noise/index.js";
 import type { HiveMindPattern, HiveMindSuite } from "./constants.js";
 import { canonicalJson } from "./json.js";
+import { parseJsonKeepingNumbers } from "./json-parse.js";
 import { type HiveMindFrameMessage, HiveMindTransport } from "./transport.js";
 
 /** A JSON object payload as sent or received on the wire. */
@@ -51,14 +52,16 @@ export function buildPrologue(hello: JsonObject, handshake: JsonObject, name: st
 }
 
 /**
- * Accepts a payload as a parsed object or as JSON text.
+ * Accepts a payload as a parsed object or as JSON text. Text is parsed keeping each
+ * number's source (a {@link RawNumber}), so the prologue carries it as Python would;
+ * pass the text as received whenever it feeds the prologue.
  * @throws HandshakeRejectedError when it is not a JSON object
  */
 export function asJsonObject(payload: unknown, name: string): JsonObject {
   let value = payload;
   if (typeof payload === "string") {
     try {
-      value = JSON.parse(payload);
+      value = parseJsonKeepingNumbers(payload);
     } catch (cause) {
       throw new HandshakeRejectedError(`${name} is not valid JSON`, { cause });
     }
