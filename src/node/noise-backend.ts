@@ -82,6 +82,7 @@ export const nodeChaChaPoly: CipherFunction = {
     const k = Buffer.from(key);
     const { TAG_BYTES } = NOISE_WIRE;
     return {
+      destroy: () => k.fill(0),
       async encrypt(n, ad, plaintext) {
         const cipher = createCipheriv("chacha20-poly1305", k, chaChaPoly.nonce(n), { authTagLength: TAG_BYTES });
         cipher.setAAD(ad, { plaintextLength: plaintext.length });

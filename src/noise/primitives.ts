@@ -12,7 +12,7 @@ import { blake2b, blake2s } from "@noble/hashes/blake2.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
 import type { CHash } from "@noble/hashes/utils.js";
-import { bufferSource } from "../bytes.js";
+import { bufferSource, wipe } from "../bytes.js";
 import { DecryptionError, HandshakeRejectedError } from "../errors.js";
 import { TAG_BYTES } from "./constants.js";
 
@@ -48,6 +48,8 @@ export interface AeadKey {
   encrypt(nonce: bigint, ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
   /** DECRYPT(k, n, ad, ciphertext); throws {@link DecryptionError} on a bad tag. */
   decrypt(nonce: bigint, ad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>;
+  /** Zeroes the key copy this object holds (a non-extractable `CryptoKey` is just dropped); the key is unusable afterwards. */
+  destroy(): void;
 }
 
 /** A Noise cipher function (`ChaChaPoly`, `AESGCM`). */
@@ -108,6 +110,7 @@ export const chaChaPoly: CipherFunction = {
   async importKey(key) {
     const k = Uint8Array.from(key);
     return {
+      destroy: () => wipe(k),
       encrypt: async (n, ad, plaintext) => chacha20poly1305(k, counterNonce(n, true), ad).encrypt(plaintext),
       async decrypt(n, ad, ciphertext) {
         if (ciphertext.length < TAG_BYTES) throw new DecryptionError();
@@ -126,9 +129,11 @@ export const aesGcm: CipherFunction = {
   name: "AESGCM",
   nonce: (n) => counterNonce(n, false),
   async importKey(key) {
-    const k = await globalThis.crypto.subtle.importKey("raw", bufferSource(Uint8Array.from(key)), "AES-GCM", false, ["encrypt", "decrypt"]);
+    const raw = Uint8Array.from(key);
+    const k = await globalThis.crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]).finally(() => wipe(raw));
     const params = (n: bigint, ad: Uint8Array): AesGcmParams => ({ name: "AES-GCM", iv: counterNonce(n, false), additionalData: bufferSource(ad), tagLength: 128 });
     return {
+      destroy: () => {}, // a non-extractable CryptoKey holds no bytes we can reach
       encrypt: async (n, ad, plaintext) => new Uint8Array(await globalThis.crypto.subtle.encrypt(params(n, ad), k, bufferSource(plaintext))),
       async decrypt(n, ad, ciphertext) {
         if (ciphertext.length < TAG_BYTES) throw new DecryptionError();

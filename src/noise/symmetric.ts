@@ -34,9 +34,13 @@ export class CipherState {
 
   /** InitializeKey(key): sets the key and resets the nonce to 0. */
   async initializeKey(key: Uint8Array | undefined): Promise<void> {
+    const next = key === undefined ? undefined : Uint8Array.from(abytes(key, "key", KEY_BYTES));
+    const aead = next === undefined ? undefined : await this.#cipher.importKey(next);
+    // Swap only once the new key is ready, then zero the old key and the backend's copy.
+    this.#aead?.destroy();
     wipe(this.#key);
-    this.#key = key === undefined ? undefined : Uint8Array.from(abytes(key, "key", KEY_BYTES));
-    this.#aead = this.#key === undefined ? undefined : await this.#cipher.importKey(this.#key);
+    this.#key = next;
+    this.#aead = aead;
     this.#nonce = 0n;
   }
 
@@ -95,8 +99,9 @@ export class CipherState {
     this.#nonce = nonce;
   }
 
-  /** Forgets the key; the state can no longer encrypt. */
+  /** Forgets the key (ours and the cipher backend's copy); the state can no longer encrypt. */
   destroy(): void {
+    this.#aead?.destroy();
     wipe(this.#key);
     this.#key = undefined;
     this.#aead = undefined;

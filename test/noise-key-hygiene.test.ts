@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { describe, it, mock } from "node:test";
+import { type AeadKey, type CipherFunction, CipherState, HandshakeState, type NoiseBackend, PORTABLE_BACKEND, aesGcm, chaChaPoly, parseProtocolName } from "../src/noise/index.js";
+import { NODE_BACKEND, nodeChaChaPoly } from "../src/node/index.js";
+
+const EMPTY = new Uint8Array(0);
+const PROBE = new TextEncoder().encode("probe");
+
+/** Test-only spy: the cipher function, recording every key object it hands out. */
+function spyCipher(cipher: CipherFunction): { cipher: CipherFunction; keys: AeadKey[] } {
+  const keys: AeadKey[] = [];
+  return { keys, cipher: { ...cipher, importKey: async (key) => { const aead = await cipher.importKey(key); keys.push(aead); return aead; } } };
+}
+
+/** True when `aead` now encrypts under the all-zero key, i.e. its key copy was zeroed. */
+async function holdsZeroKey(cipher: CipherFunction, aead: AeadKey): Promise<boolean> {
+  const zero = await cipher.importKey(new Uint8Array(32));
+  return Buffer.from(await aead.encrypt(0n, EMPTY, PROBE)).equals(Buffer.from(await zero.encrypt(0n, EMPTY, PROBE)));
+}
+
+const CHACHA_BACKENDS: [string, NoiseBackend, CipherFunction][] = [["portable", PORTABLE_BACKEND, chaChaPoly], ["node", NODE_BACKEND, nodeChaChaPoly]];
+
+describe("Noise key hygiene", () => {
+  for (const [label, backend, cipher] of CHACHA_BACKENDS) {
+    it(`CipherState.destroy and re-initialisation zero the ${label} ChaChaPoly key copy`, async () => {
+      const spy = spyCipher(cipher);
+      const state = await CipherState.withKey(spy.cipher, new Uint8Array(32).fill(7));
+      await state.initializeKey(new Uint8Array(32).fill(9));
+      assert.equal(spy.keys.length, 2);
+      assert.ok(await holdsZeroKey(cipher, spy.keys[0]!), "the replaced key is zeroed");
+      assert.ok(!(await holdsZeroKey(cipher, spy.keys[1]!)), "the current key is live");
+      await state.rekey();
+      assert.ok(await holdsZeroKey(cipher, spy.keys[1]!), "rekey zeroes the old key");
+      state.destroy();
+      assert.ok(await holdsZeroKey(cipher, spy.keys[2]!), "destroy zeroes the current key");
+    });
+
+    it(`a ${label} handshake leaves no live handshake key in the backend once split`, async () => {
+      const spy = spyCipher(cipher);
+      const protocol = parseProtocolName("Noise_NN_25519_ChaChaPoly_SHA256", { ...backend, cipher: { ...backend.cipher, ChaChaPoly: spy.cipher } });
+      const alice = HandshakeState.initialize({ protocol, initiator: true });
+      const bob = HandshakeState.initialize({ protocol, initiator: false });
+      await bob.readMessage(await alice.writeMessage());
+      await alice.readMessage(await bob.writeMessage());
+      const handshakeKeys = spy.keys.length;
+      const [a, b] = [await alice.split(), await bob.split()];
+      for (const aead of spy.keys.slice(0, handshakeKeys)) assert.ok(await holdsZeroKey(cipher, aead));
+      for (const state of [a.send, a.receive, b.send, b.receive]) state.destroy();
+      for (const aead of spy.keys) assert.ok(await holdsZeroKey(cipher, aead));
+    });
+  }
+
+  it("AESGCM wipes the key copy it handed to Web Crypto; destroy drops the CryptoKey", async () => {
+    const seen: Uint8Array[] = [];
+    const subtle = globalThis.crypto.subtle;
+    const original = subtle.importKey.bind(subtle) as (...args: unknown[]) => Promise<CryptoKey>;
+    mock.method(subtle, "importKey", (...args: unknown[]) => {
+      if (args[0] === "raw" && args[1] instanceof Uint8Array) seen.push(args[1]);
+      return original(...args);
+    });
+    const key = new Uint8Array(32).fill(7);
+    let state: CipherState;
+    try {
+      state = await CipherState.withKey(aesGcm, key);
+    } finally {
+      mock.restoreAll();
+    }
+    assert.equal(seen.length, 1);
+    assert.ok(seen[0]!.every((b) => b === 0), "the imported bytes are wiped");
+    assert.ok(key.every((b) => b === 7), "the caller's key is untouched");
+    const sealed = await state.encryptWithAd(EMPTY, PROBE);
+    assert.deepEqual(await (await CipherState.withKey(aesGcm, key)).decryptWithAd(EMPTY, sealed), PROBE);
+    state.destroy();
+    assert.ok(!state.hasKey());
+  });
+});
