@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
-import { type AeadKey, type CipherFunction, CipherState, HandshakeState, type NoiseBackend, PORTABLE_BACKEND, aesGcm, chaChaPoly, parseProtocolName } from "../src/noise/index.js";
+import { HandshakeRejectedError } from "../src/errors.js";
+import { type AeadKey, type CipherFunction, CipherState, HandshakeState, type KeyPair, type NoiseBackend, PORTABLE_BACKEND, aesGcm, chaChaPoly, parseProtocolName } from "../src/noise/index.js";
 import { NODE_BACKEND, nodeChaChaPoly } from "../src/node/index.js";
 
 const EMPTY = new Uint8Array(0);
@@ -73,4 +74,59 @@ describe("Noise key hygiene", () => {
     state.destroy();
     assert.ok(!state.hasKey());
   });
+
+  for (const [label, backend] of CHACHA_BACKENDS) {
+    /** The backend with a spy recording every key pair its X25519 generates. */
+    const spyBackend = () => {
+      const pairs: KeyPair[] = [];
+      const x = backend.dh["25519"]!;
+      const dh = { ...x, generateKeyPair: () => { const pair = x.generateKeyPair(); pairs.push(pair); return pair; } };
+      return { pairs, protocol: parseProtocolName("Noise_XXpsk2_25519_ChaChaPoly_SHA256", { ...backend, dh: { ...backend.dh, "25519": dh } }) };
+    };
+    const staticPair = (): KeyPair => { const privateKey = new Uint8Array(32).fill(3); return { privateKey, publicKey: backend.dh["25519"]!.publicKey(privateKey) }; };
+
+    it(`a failed ${label} handshake wipes its ephemeral private keys, never the caller's static key`, async () => {
+      const { pairs, protocol } = spyBackend();
+      const aliceStatic = staticPair();
+      const bobStatic = new Uint8Array(32).fill(5);
+      // Wrong PSK: Alice fails reading message 2, after generating her ephemeral key.
+      const alice = HandshakeState.initialize({ protocol, initiator: true, staticKey: aliceStatic, psks: [new Uint8Array(32).fill(1)] });
+      const bob = HandshakeState.initialize({ protocol, initiator: false, staticKey: bobStatic, psks: [new Uint8Array(32).fill(2)] });
+      await bob.readMessage(await alice.writeMessage());
+      const m2 = await bob.writeMessage();
+      await assert.rejects(alice.readMessage(m2), HandshakeRejectedError);
+      assert.equal(pairs.length, 2);
+      assert.ok(pairs[0]!.privateKey.every((b) => b === 0), "Alice's ephemeral key is wiped");
+      assert.ok(pairs[1]!.privateKey.some((b) => b !== 0), "Bob's handshake is still running");
+      // Tampered message 3: Bob fails too, after generating his ephemeral key.
+      const carol = HandshakeState.initialize({ protocol, initiator: true, staticKey: aliceStatic, psks: [new Uint8Array(32).fill(2)] });
+      const dave = HandshakeState.initialize({ protocol, initiator: false, staticKey: bobStatic, psks: [new Uint8Array(32).fill(2)] });
+      await dave.readMessage(await carol.writeMessage());
+      await carol.readMessage(await dave.writeMessage());
+      const m3 = await carol.writeMessage();
+      m3[m3.length - 1]! ^= 1;
+      await assert.rejects(dave.readMessage(m3), HandshakeRejectedError);
+      assert.ok(pairs[3]!.privateKey.every((b) => b === 0), "Dave's ephemeral key is wiped");
+      assert.deepEqual(aliceStatic, staticPair(), "a caller's static key pair is untouched");
+      assert.ok(bobStatic.every((b) => b === 5), "a caller's static key array is untouched");
+    });
+
+    it(`a successful ${label} handshake wipes its ephemeral keys at split, never the caller's static key`, async () => {
+      const { pairs, protocol } = spyBackend();
+      const aliceStatic = staticPair();
+      const bobStatic = new Uint8Array(32).fill(5);
+      const psk = new Uint8Array(32).fill(2);
+      const alice = HandshakeState.initialize({ protocol, initiator: true, staticKey: aliceStatic, psks: [psk] });
+      const bob = HandshakeState.initialize({ protocol, initiator: false, staticKey: bobStatic, psks: [psk] });
+      await bob.readMessage(await alice.writeMessage());
+      await alice.readMessage(await bob.writeMessage());
+      await bob.readMessage(await alice.writeMessage());
+      await alice.split();
+      await bob.split();
+      for (const pair of pairs) assert.ok(pair.privateKey.every((b) => b === 0));
+      assert.deepEqual(aliceStatic, staticPair());
+      assert.ok(bobStatic.every((b) => b === 5));
+      assert.ok(psk.every((b) => b === 2), "a caller's PSK is untouched");
+    });
+  }
 });

@@ -174,11 +174,22 @@ export class HandshakeState {
     } catch (error) {
       this.#phase = "failed";
       this.#symmetric.destroy();
+      this.#wipeKeys();
       if (error instanceof DecryptionError) {
         throw new HandshakeRejectedError("handshake message failed authentication: wrong pre-shared key (password), wrong static key, or a tampered message", { cause: error });
       }
       throw error;
     }
+  }
+
+  /**
+   * Zeroes the private keys and PSKs this state owns (after split or a failure). A static
+   * key pair the caller passed in is theirs and is left alone.
+   */
+  #wipeKeys(): void {
+    if (this.#ownsStatic) wipe(this.#s?.privateKey);
+    wipe(this.#e?.privateKey);
+    for (const psk of this.#psks) wipe(psk);
   }
 
   /** Performs a DH token (`ee`, `es`, `se`, `ss`) from our side. */
@@ -197,7 +208,9 @@ export class HandshakeState {
 
   async #token(token: Token): Promise<boolean> {
     if (token === "psk") {
-      await this.#symmetric.mixKeyAndHash(this.#psks.shift()!);
+      const psk = this.#psks.shift()!;
+      await this.#symmetric.mixKeyAndHash(psk);
+      wipe(psk);
       return true;
     }
     if (token === "ee" || token === "es" || token === "se" || token === "ss") {
@@ -281,8 +294,7 @@ export class HandshakeState {
     const handshakeHash = this.#symmetric.handshakeHash();
     const [c1, c2] = await this.#symmetric.split();
     this.#phase = "split";
-    if (this.#ownsStatic) wipe(this.#s?.privateKey);
-    wipe(this.#e?.privateKey);
+    this.#wipeKeys();
     return this.initiator ? { send: c1, receive: c2, handshakeHash } : { send: c2, receive: c1, handshakeHash };
   }
 }
