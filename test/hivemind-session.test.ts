@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, mock } from "node:test";
 import fc from "fast-check";
 import { fromHex, toHex, utf8 } from "../src/bytes.js";
 import { DecryptionError, HandshakeRejectedError, HandshakeStateError, KeyFormatError, ProtocolError } from "../src/errors.js";
-import { HiveMindClient, HiveMindHub, HiveMindTransport, buildPrologue, pythonJsonDumps, type HiveMindClientOptions, type HiveMindHubOptions } from "../src/hivemind/index.js";
-import { CipherState, chaChaPoly } from "../src/noise/index.js";
+import { HIVEMIND_WIRE, HiveMindClient, HiveMindHub, HiveMindTransport, buildPrologue, pythonJsonDumps, type HiveMindClientOptions, type HiveMindHubOptions } from "../src/hivemind/index.js";
+import { CipherState, NOISE_WIRE, chaChaPoly, noiseBackend } from "../src/noise/index.js";
 import { loadVectors } from "./helpers/vectors.js";
 
 const hm = loadVectors("hivemind/noise_vectors.json");
@@ -122,6 +122,42 @@ describe("HiveMind v3 sessions", () => {
     const m3 = await client.receive(await hub2.receive(retry));
     assert.equal(await hub2.receive(m3), null);
     assert.deepEqual(client.remoteStaticKey, hub2.staticPublicKey);
+  });
+
+  it("an unauthenticated KK first message costs one X25519 per pin plus one; pins are capped", async () => {
+    const clientKey = new Uint8Array(32).fill(6);
+    const hubKey = new Uint8Array(32).fill(8);
+    const legit = await HiveMindClient.create({ password: "pw", staticKey: clientKey });
+    const others = Array.from({ length: 7 }, (_, i) => new Uint8Array(32).fill(20 + i));
+    const pinnedClients = [...others.map((k) => noiseBackend().dh["25519"]!.publicKey(k)), legit.staticPublicKey];
+    const probe = await HiveMindHub.create({ ...HUB, staticKey: hubKey });
+    const x25519 = noiseBackend().dh["25519"]!;
+    for (const staticKey of [new Uint8Array(32).fill(9), clientKey]) {
+      const hub = await HiveMindHub.create({ ...HUB, staticKey: hubKey, pinnedClients });
+      const client = await HiveMindClient.create({ password: "pw", staticKey, pinnedHubKey: probe.staticPublicKey });
+      const m1 = await client.start(hub.hello, hub.handshake);
+      const spy = mock.method(x25519, "dh");
+      try {
+        if (staticKey === clientKey) assert.ok(await hub.receive(m1) !== null);
+        else await assert.rejects(hub.receive(m1), HandshakeRejectedError);
+        // Reading m1 (es shared, one ss per pin) plus, on success, m2's ee and se.
+        assert.equal(spy.mock.callCount(), pinnedClients.length + 1 + (staticKey === clientKey ? 2 : 0));
+      } finally {
+        spy.mock.restore();
+      }
+    }
+    const tooMany = Array.from({ length: HIVEMIND_WIRE.MAX_KK_CANDIDATES + 1 }, () => legit.staticPublicKey);
+    await assert.rejects(HiveMindHub.create({ ...HUB, pinnedClients: tooMany }), /at most 64 keys/);
+  });
+
+  it("a handshake message longer than Noise allows is refused before its hex is decoded", async () => {
+    const hub = await HiveMindHub.create(HUB);
+    const msg = "00".repeat(NOISE_WIRE.MAX_MESSAGE_BYTES + 1);
+    await assert.rejects(hub.receive({ noise: { pattern: "XXpsk2", suite: "25519_ChaChaPoly_SHA256", msg } }), (e: unknown) => e instanceof HandshakeRejectedError && /at most 65535 bytes/.test(e.message));
+    const client = await HiveMindClient.create({ password: "pw" });
+    const ok = await HiveMindHub.create(HUB);
+    await client.start(ok.hello, ok.handshake);
+    await assert.rejects(client.receive({ noise: { msg: "0".repeat(2 * NOISE_WIRE.MAX_MESSAGE_BYTES + 2) } }), HandshakeRejectedError);
   });
 
   it("a wrong password is refused on both sides and the handshake cannot continue", async () => {

@@ -22,6 +22,11 @@ export const ARGON2ID = { iterations: 3, memoryKiB: 65536, parallelism: 1, hashL
 export const PBKDF2_DEFAULT_ITERATIONS = 100_000;
 /** Largest PBKDF2 iteration count a client accepts from a hub (DoS bound). */
 export const PBKDF2_MAX_ITERATIONS = 10_000_000;
+/**
+ * Most pinned client keys a hub tries for one KKpsk0 first message (DoS bound: an
+ * unauthenticated m1 costs one X25519 per pin, plus one).
+ */
+export const MAX_KK_CANDIDATES = 64;
 /** PSK salt when the hub's HELLO has no node_id. */
 export const PSK_FALLBACK_SALT = "poorman_handshake:noise:psk:v1";
 

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { astring, toHex, utf8 } from "../bytes.js";
+import { astring, toHex, utf8, wipe } from "../bytes.js";
 import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../errors.js";
-import { HandshakeState } from "../noise/index.js";
-import { HUB_HANDSHAKE_DEFAULTS, type HiveMindPattern, type HiveMindSuite, PATTERNS, SUITES } from "./constants.js";
+import { type DhFunction, HandshakeState, type NoiseProtocol, parseProtocolName } from "../noise/index.js";
+import { HUB_HANDSHAKE_DEFAULTS, type HiveMindPattern, type HiveMindSuite, MAX_KK_CANDIDATES, PATTERNS, SUITES } from "./constants.js";
 import { pythonJsonDumps } from "./json.js";
 import { ARGON2ID_KDF, derivePsk, type PskKdf } from "./psk.js";
 import {
@@ -24,7 +24,11 @@ export interface HiveMindHubOptions {
   nodeId: string | null;
   /** The hub's X25519 static private key (32 bytes or hex); random when absent. */
   staticKey?: Uint8Array | string;
-  /** The client's pinned static keys; KKpsk0 is offered only when there is one. */
+  /**
+   * The client's pinned static keys; KKpsk0 is offered only when there is one. At most
+   * `MAX_KK_CANDIDATES` (64): each is tried on an unauthenticated first message, so pass
+   * only the connecting client's pin when the transport tells you who it is.
+   */
   pinnedClients?: readonly (Uint8Array | string)[];
   /** Patterns to offer, in order (default `["KKpsk0", "XXpsk2"]`). */
   patterns?: readonly HiveMindPattern[];
@@ -45,6 +49,35 @@ export interface HiveMindHubOptions {
 }
 
 type HubPhase = "awaiting-m1" | "awaiting-m3" | "done" | "failed";
+
+/**
+ * The protocol with a DH function that computes each (private key, public key) result
+ * once until `close()` (which wipes the results and makes it compute every call again).
+ * Rejections are shared too, so a low-order key costs one DH, not one per candidate.
+ */
+function sharedDh(protocol: NoiseProtocol): { protocol: NoiseProtocol; close(): void } {
+  const cache = new Map<Uint8Array, Map<string, Promise<Uint8Array>>>();
+  let open = true;
+  const inner = protocol.dh;
+  const dh: DhFunction = {
+    ...inner,
+    async dh(privateKey, publicKey, ownPublicKey) {
+      if (!open) return inner.dh(privateKey, publicKey, ownPublicKey);
+      let byPeer = cache.get(privateKey);
+      if (byPeer === undefined) cache.set(privateKey, (byPeer = new Map()));
+      const peer = toHex(publicKey);
+      let result = byPeer.get(peer);
+      if (result === undefined) byPeer.set(peer, (result = Promise.resolve(inner.dh(privateKey, publicKey, ownPublicKey))));
+      return Uint8Array.from(await result); // a copy: the handshake wipes what it gets
+    },
+  };
+  const close = () => {
+    open = false;
+    for (const byPeer of cache.values()) for (const result of byPeer.values()) result.then(wipe, () => undefined);
+    cache.clear();
+  };
+  return { protocol: { ...protocol, dh }, close };
+}
 
 /**
  * One hub-side HiveMind v3 handshake and session (create one per connection; the PSK
@@ -101,6 +134,7 @@ export class HiveMindHub extends HiveMindSession {
     astring(options.password, "password");
     if (options.nodeId !== null) astring(options.nodeId, "nodeId");
     const pins = (options.pinnedClients ?? []).map((key, i) => parseX25519Key(key, `pinnedClients[${i}]`));
+    if (pins.length > MAX_KK_CANDIDATES) throw new InvalidArgumentError(`pinnedClients must hold at most ${MAX_KK_CANDIDATES} keys (each is tried on an unauthenticated KKpsk0 message), got ${pins.length}`);
     const psk = await derivePsk(options.password, options.nodeId, options.kdf ?? ARGON2ID_KDF);
     return new HiveMindHub(options, psk, pins);
   }
@@ -135,23 +169,30 @@ export class HiveMindHub extends HiveMindSession {
     if (!offer.suites.includes(suite)) throw new HandshakeRejectedError(`the client chose suite ${JSON.stringify(suite)}, which this hub does not offer`);
     const name = protocolName(pattern, suite);
     const prologue = buildPrologue(this.hello, this.handshake, name);
-    // KK: the client is one of the pinned keys; try each (normally exactly one).
+    // KK: the client is one of the pinned keys; try each (normally exactly one). The
+    // candidates share the ephemeral-dependent DH (es), so an unauthenticated m1 costs
+    // one X25519 per pin plus one, not two per pin.
     const candidates = pattern === "KKpsk0" ? this.#pins : [undefined];
+    const shared = sharedDh(parseProtocolName(name));
     let state: HandshakeState | undefined;
     let body: Uint8Array | undefined;
     let lastError: unknown;
-    for (const remoteStaticKey of candidates) {
-      const attempt = HandshakeState.initialize({
-        protocol: name, initiator: false, prologue, psks: [this.#psk],
-        staticKey: this.staticKey, ephemeralKey: this.#options.ephemeralKey, remoteStaticKey,
-      });
-      try {
-        body = await attempt.readMessage(message);
-        state = attempt;
-        break;
-      } catch (error) {
-        lastError = error;
+    try {
+      for (const remoteStaticKey of candidates) {
+        const attempt = HandshakeState.initialize({
+          protocol: shared.protocol, initiator: false, prologue, psks: [this.#psk],
+          staticKey: this.staticKey, ephemeralKey: this.#options.ephemeralKey, remoteStaticKey,
+        });
+        try {
+          body = await attempt.readMessage(message);
+          state = attempt;
+          break;
+        } catch (error) {
+          lastError = error;
+        }
       }
+    } finally {
+      shared.close();
     }
     if (state === undefined || body === undefined) throw lastError;
     this.#handshakeState = state;

@@ -6,7 +6,7 @@
  */
 import { abytes, concatBytes, fromHex, isHex, utf8 } from "../bytes.js";
 import { HandshakeRejectedError, HandshakeStateError, KeyFormatError } from "../errors.js";
-import { type HandshakeState, type KeyPair, noiseBackend } from "../noise/index.js";
+import { type HandshakeState, type KeyPair, NOISE_WIRE, noiseBackend } from "../noise/index.js";
 import type { HiveMindPattern, HiveMindSuite } from "./constants.js";
 import { canonicalJson } from "./json.js";
 import { parseJsonKeepingNumbers } from "./json-parse.js";
@@ -70,13 +70,17 @@ export function asJsonObject(payload: unknown, name: string): JsonObject {
   return value as JsonObject;
 }
 
-/** Reads `{"noise": {"msg": hex, ...}}` and returns the Noise part and the message bytes. */
+/**
+ * Reads `{"noise": {"msg": hex, ...}}` and returns the Noise part and the message bytes.
+ * The hex is length-checked against Noise's message bound before it is read.
+ */
 export function readEnvelope(payload: unknown): { noise: JsonObject; message: Uint8Array } {
   const noise = asJsonObject(payload, "handshake payload").noise;
-  if (noise === null || typeof noise !== "object" || typeof (noise as JsonObject).msg !== "string" || !isHex((noise as JsonObject).msg as string)) {
-    throw new HandshakeRejectedError('handshake payload must be {"noise": {"msg": <hex>}}');
-  }
-  return { noise: noise as JsonObject, message: fromHex((noise as JsonObject).msg as string) };
+  const msg = noise !== null && typeof noise === "object" ? (noise as JsonObject).msg : undefined;
+  if (typeof msg !== "string") throw new HandshakeRejectedError('handshake payload must be {"noise": {"msg": <hex>}}');
+  if (msg.length > 2 * NOISE_WIRE.MAX_MESSAGE_BYTES) throw new HandshakeRejectedError(`handshake message must be at most ${NOISE_WIRE.MAX_MESSAGE_BYTES} bytes, got ${Math.ceil(msg.length / 2)}`);
+  if (!isHex(msg)) throw new HandshakeRejectedError('handshake payload must be {"noise": {"msg": <hex>}}');
+  return { noise: noise as JsonObject, message: fromHex(msg) };
 }
 
 /** Builds `{"noise": {...}}`. */

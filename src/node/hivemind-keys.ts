@@ -80,7 +80,7 @@ export class X25519PinStore {
     return hex === undefined ? undefined : parseX25519Key(hex, `pin of ${peer}`);
   }
 
-  /** All pinned keys (a hub passes them as `pinnedClients`). */
+  /** All pinned keys (a hub passes them as `pinnedClients`, at most `MAX_KK_CANDIDATES` of them). */
   async all(): Promise<Map<string, Uint8Array>> {
     return new Map([...(await this.#file.entries())].map(([peer, hex]) => [peer, parseX25519Key(hex, `pin of ${peer}`)]));
   }
