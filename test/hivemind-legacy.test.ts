@@ -39,6 +39,20 @@ describe("legacy HiveMind transport", () => {
     }
   });
 
+  it("base64 frames decode as Python's base64 module decodes them", async () => {
+    // CPython: b64decode("fL3REGkB/veeUOcOgVnSdR==") == b64decode("fL3REGkB/veeUOcOgVnSdQ==") (non-zero pad
+    // bits), and urlsafe_b64decode reads the standard alphabet too.
+    const b64 = await LegacyTransport.create(key, { encoding: "JSON-B64" });
+    const padBits = '{"ciphertext": "sEfiomed/taYsv3YyAo27tQn177hcuIv2W28Pg7iERJuoy0=", "tag": "fL3REGkB/veeUOcOgVnSdR==", "nonce": "ABEiM0RVZneImaq7zN3u/x=="}';
+    assert.deepEqual(await b64.decryptJson(padBits), utf8(v.plaintext));
+    const urlSafe = await LegacyTransport.create(key, { encoding: "JSON-URLSAFE-B64" });
+    const standard = '{"ciphertext": "sEfiomed/taYsv3YyAo27tQn177hcuIv2W28Pg7iERJuoy0=", "tag": "fL3REGkB/veeUOcOgVnSdQ==", "nonce": "ABEiM0RVZneImaq7zN3u/w=="}';
+    assert.deepEqual(await urlSafe.decryptJson(standard), utf8(v.plaintext));
+    // Unpadded text, or URL-safe characters in a standard frame: one uniform failure.
+    await assert.rejects(b64.decryptJson(standard.replace("Pg7iERJuoy0=", "Pg7iERJuoy0")), DecryptionError);
+    await assert.rejects(b64.decryptJson(standard.replace("sEfiomed/", "sEfiomed_")), DecryptionError);
+  });
+
   it("CHACHA20-POLY1305 uses a 12-byte nonce and the RFC 8439 AEAD", async () => {
     const t = await LegacyTransport.create(key, { cipher: "CHACHA20-POLY1305" });
     const n = new Uint8Array(12).fill(1);

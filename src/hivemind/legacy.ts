@@ -6,8 +6,8 @@
  * @module
  */
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { base32, base64, base64url } from "@scure/base";
-import { abytes, bufferSource, concatBytes, fromHex, randomBytes, toHex, utf8 } from "../bytes.js";
+import { base32 } from "@scure/base";
+import { abytes, bufferSource, concatBytes, fromBase64, fromBase64Any, fromHex, randomBytes, toBase64, toBase64Url, toHex, utf8 } from "../bytes.js";
 import { DecryptionError, InvalidArgumentError } from "../errors.js";
 import { LEGACY_ENCODINGS, LEGACY_NONCE_BYTES, LEGACY_TAG_BYTES, type LegacyCipher, type LegacyEncoding } from "./constants.js";
 import { base91, type TextCodec, z85b, z85p } from "./encodings.js";
@@ -17,8 +17,10 @@ const CODECS: Readonly<Record<LegacyEncoding, TextCodec>> = {
   "JSON-B91": base91,
   "JSON-Z85B": z85b,
   "JSON-Z85P": z85p,
-  "JSON-B64": base64,
-  "JSON-URLSAFE-B64": base64url,
+  // The project's one base64 codec. Like Python's urlsafe_b64decode, URL-safe frames
+  // also read the standard alphabet (not a mix); non-zero pad bits are read as Python does.
+  "JSON-B64": { encode: toBase64, decode: (text) => fromBase64(text) },
+  "JSON-URLSAFE-B64": { encode: toBase64Url, decode: (text) => fromBase64Any(text) },
   "JSON-B32": base32,
   "JSON-HEX": { encode: toHex, decode: (text) => fromHex(text) },
 };
