@@ -1,7 +1,7 @@
 /** `pmh serve` as users run it: the built binary in a child process, a real client, signals. */
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -77,6 +77,21 @@ describe("pmh serve", { timeout: 60_000 }, () => {
     } finally {
       assert.equal(await stop(child, "SIGINT"), 0);
     }
+  });
+  it("--rsa-key keeps the miner's RSA key across restarts", async () => {
+    const keyFile = join(dir, "miner-rsa.pem");
+    const publicKeys: string[] = [];
+    for (let run = 0; run < 2; run++) {
+      const { child, url } = await start(["--hotkey-seed", MINER_SEED, "--rsa-key", keyFile]);
+      try {
+        publicKeys.push((await (await fetch(`${url}/public-encryption-key`)).json()).public_key);
+      } finally {
+        assert.equal(await stop(child, "SIGTERM"), 0);
+      }
+    }
+    assert.match(publicKeys[0]!, /BEGIN PUBLIC KEY/);
+    assert.equal(publicKeys[1], publicKeys[0]);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
   });
   it("refuses bad invocations with a message and a non-zero exit", () => {
     const cases = [

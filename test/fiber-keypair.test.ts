@@ -120,4 +120,12 @@ describe("sr25519 signatures", () => {
     }
     assert.equal(await sr25519Verify(utf8("m"), fromHex(hex.slice(2)), new Uint8Array(32).fill(255)), false);
   });
+  it("property: verify never throws on arbitrary strings and bytes", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), fc.uint8Array({ maxLength: 80 })), fc.oneof(fc.string(), fc.uint8Array({ maxLength: 70 })), fc.string({ maxLength: 70 }), async (message, signature, address) => {
+        assert.equal(await Keypair.verify(message, signature, address), false);
+      }),
+      { numRuns: 100 },
+    );
+  });
 });

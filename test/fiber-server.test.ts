@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { randomBytes, toBase64 } from "../src/bytes.js";
-import { HttpStatusError } from "../src/errors.js";
+import { HttpStatusError, InvalidArgumentError, NetworkError, RequestTimeoutError } from "../src/errors.js";
 import { minStake } from "../src/fiber/authorize.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL } from "../src/fiber/constants.js";
@@ -240,5 +240,41 @@ describe("Fiber server: every error row", () => {
     await assert.rejects(stranger.post(running.url, miner(), "/echo", {}), (e: unknown) => e instanceof HttpStatusError && e.status === 403 && e.detail === "Insufficient stake of 999.0 ");
     const wrongMiner = new FiberClient({ keypair: ids.validator });
     await assert.rejects(wrongMiner.handshake(running.url, ids.other.ss58Address), (e: unknown) => e instanceof Error && /not signed by miner/.test(e.message));
+  });
+});
+
+describe("Fiber server and client: options and failures", () => {
+  it("a given RSA private key (PEM) is served and used", async () => {
+    const { createRSAKey } = await import("../src/node/keyfile.js");
+    const pem = await createRSAKey();
+    const own = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey: pem.privateKey });
+    assert.equal(own.publicKeyPem, pem.publicKey);
+    own.route("/echo", { handler: (p) => p });
+    const ownRunning = await serve(own.fetch);
+    try {
+      const client = new FiberClient({ keypair: ids.validator });
+      assert.equal(((await client.post(ownRunning.url, ids.miner.ss58Address, "/echo", { k: 1 })) as { k: number }).k, 1);
+    } finally {
+      await ownRunning.close();
+    }
+  });
+  it("the client times out (RequestTimeoutError) and reports refused connections (NetworkError)", async () => {
+    const { createServer } = await import("node:http");
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const client = new FiberClient({ keypair: ids.validator, handshakeTimeoutMs: 200 });
+      await assert.rejects(client.handshake(`http://127.0.0.1:${port}`, ids.miner.ss58Address), (e: unknown) => e instanceof RequestTimeoutError && /200 ms/.test(e.message));
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+    const client = new FiberClient({ keypair: ids.validator });
+    await assert.rejects(client.handshake(`http://127.0.0.1:${port}`, ids.miner.ss58Address), NetworkError);
+  });
+  it("the client refuses a miner hotkey that is not an ss58 address", async () => {
+    const client = new FiberClient({ keypair: ids.validator });
+    await assert.rejects(client.handshake(running.url, "nope"), InvalidArgumentError);
   });
 });

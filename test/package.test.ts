@@ -80,7 +80,7 @@ describe("packed package", { timeout: 180_000 }, () => {
     assert.deepEqual(result, { same: true, secret: 32, hybrid: "hi" });
   });
 
-  it("a browser bundle of the main entry and of ./rsa has no node: import; a Node bundle of the main entry has key files", async () => {
+  it("a browser bundle of the main entry, ./rsa and ./fiber has no node: import; a Node bundle of the main entry has key files", async () => {
     const { build } = await import("esbuild");
     const bundle = async (entry: string, platform: "browser" | "node") => {
       const out = await build({ stdin: { contents: entry, resolveDir: project }, bundle: true, write: false, format: "esm", platform, logLevel: "silent" });

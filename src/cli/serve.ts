@@ -10,6 +10,7 @@ import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
 import { FiberServer } from "../fiber/server.js";
 import { isSs58Address } from "../fiber/ss58.js";
 import { serve } from "../node/serve.js";
+import { loadOrCreateRSAKey } from "../node/keyfile.js";
 import { loadMetagraphFile } from "../node/wallet.js";
 import { action, hotkeyOptions, loadHotkey, parseInteger, type HotkeyFlags } from "./common.js";
 
@@ -20,6 +21,7 @@ interface ServeFlags extends HotkeyFlags {
   allow?: string[];
   metagraph?: string;
   minStake: number;
+  rsaKey?: string;
 }
 
 function parseStake(value: string): number {
@@ -53,7 +55,8 @@ async function loadAuthorizer(flags: ServeFlags): Promise<Authorizer> {
 async function run(flags: ServeFlags): Promise<void> {
   const keypair = await loadHotkey(flags);
   const authorize = await loadAuthorizer(flags);
-  const server = await FiberServer.create({ keypair, authorize });
+  const rsaPrivateKey = flags.rsaKey === undefined ? undefined : await loadOrCreateRSAKey(flags.rsaKey);
+  const server = await FiberServer.create({ keypair, authorize, ...(rsaPrivateKey === undefined ? {} : { rsaPrivateKey }) });
   server.route("/echo", {
     parse: (value) => {
       if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("the payload must be a JSON object");
@@ -85,5 +88,6 @@ export function serveCommand(program: Command): void {
     .option("--allow <ss58,…>", "serve only these validator hotkeys", parseAllow)
     .option("--metagraph <file>", "JSON object mapping validator hotkeys to stake (TAO)")
     .option("--min-stake <tao>", "minimum stake with --metagraph", parseStake, DEFAULT_MIN_STAKE)
+    .option("--rsa-key <file>", "keep the RSA key in this file across restarts (created, mode 0600, if missing)")
     .action(action("serve", run));
 }

@@ -44,6 +44,7 @@ export class MemoryKeyStore implements SymmetricKeyStore {
     return this.#entries.size;
   }
 
+  /** Stores a copy of `key`; see {@link SymmetricKeyStore.set}. */
   async set(hotkey: string, uuid: string, key: Uint8Array, ttlMs: number): Promise<void> {
     const id = `${hotkey}\n${uuid}`;
     this.#entries.delete(id); // re-insert: a replaced key becomes the newest
@@ -56,6 +57,7 @@ export class MemoryKeyStore implements SymmetricKeyStore {
     this.#entries.set(id, { key: key.slice(), expiresAt: this.#clock() + ttlMs });
   }
 
+  /** A copy of the live key, or `undefined`; an expired key is deleted and zeroed here. */
   async get(hotkey: string, uuid: string): Promise<Uint8Array | undefined> {
     const id = `${hotkey}\n${uuid}`;
     const entry = this.#entries.get(id);

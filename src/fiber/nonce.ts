@@ -109,11 +109,13 @@ export class MemoryNonceStore implements NonceStore {
     return this.#expiries.size;
   }
 
+  /** True when `nonce` is remembered and not expired. */
   async has(nonce: string): Promise<boolean> {
     const expiry = this.#expiries.get(nonce);
     return expiry !== undefined && expiry > this.#clock();
   }
 
+  /** Remembers `nonce` for `ttlMs` unless already there; see {@link NonceStore.add}. */
   async add(nonce: string, ttlMs: number): Promise<boolean> {
     const now = this.#clock();
     if (now >= this.#nextSweep || this.#expiries.size >= this.#maxEntries) this.sweep(now);

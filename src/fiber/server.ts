@@ -7,7 +7,7 @@
  */
 import { aint, fromBase64Any, toHex } from "../bytes.js";
 import { InvalidArgumentError } from "../errors.js";
-import { decryptRSA, exportPublicKeyPem, generateRSAKeyPair } from "../rsa/index.js";
+import { decryptRSA, exportPublicKeyPem, generateRSAKeyPair, importRSAKey, type RSAKeyInput } from "../rsa/index.js";
 import { allowAll, type Authorizer } from "./authorize.js";
 import {
   DETAIL,
@@ -35,18 +35,16 @@ export const BAD_BASE64_DETAIL = `${ENCRYPTED_KEY_FIELD} must be padded standard
 export const BAD_TOKEN_DETAIL = "Oi, I can't decrypt that payload with that symmetric key";
 const FERNET_CACHE_SIZE = 10_000;
 
-/** An RSA key pair as Web Crypto keys (RSA-OAEP SHA-256 for Fiber). */
-export interface RSAKeyPair {
-  publicKey: CryptoKey;
-  privateKey: CryptoKey;
-}
-
 /** Options of {@link FiberServer.create}. */
 export interface FiberServerOptions {
   /** The miner's hotkey; requests must name its address in `miner-hotkey`. */
   keypair: Keypair;
-  /** Keep the RSA key across restarts; a fresh RSA-2048 pair (as Python) by default. */
-  rsaKeyPair?: RSAKeyPair;
+  /**
+   * The RSA private key (PEM, DER or `CryptoKey`), to keep it across restarts, e.g. from
+   * `loadOrCreateRSAKey(path)` of `poorman-handshake/node`; a fresh RSA-2048 key at every
+   * start (as Python) by default.
+   */
+  rsaPrivateKey?: RSAKeyInput;
   /** Which validators may use the miner; everyone with a valid signature by default. */
   authorize?: Authorizer;
   /** Replay protection; in memory by default (use a shared store for several processes). */
@@ -94,7 +92,7 @@ export interface FiberRoute<T> {
  */
 export class FiberServer {
   readonly #keypair: Keypair;
-  readonly #rsa: RSAKeyPair;
+  readonly #rsa: CryptoKey;
   readonly #publicKeyPem: string;
   readonly #auth: AuthContext;
   readonly #keys: SymmetricKeyStore;
@@ -104,7 +102,7 @@ export class FiberServer {
   readonly #routes = new Map<string, FiberRoute<unknown>>();
   readonly #fernets = new Map<string, Promise<Fernet>>();
 
-  private constructor(options: FiberServerOptions, rsa: RSAKeyPair, publicKeyPem: string) {
+  private constructor(options: FiberServerOptions, rsa: CryptoKey, publicKeyPem: string) {
     this.#keypair = options.keypair;
     this.#rsa = rsa;
     this.#publicKeyPem = publicKeyPem;
@@ -126,8 +124,10 @@ export class FiberServer {
    */
   static async create(options: FiberServerOptions): Promise<FiberServer> {
     if (!(options?.keypair instanceof Keypair)) throw new InvalidArgumentError("options.keypair must be a Keypair");
-    const rsa = options.rsaKeyPair ?? (await generateRSAKeyPair(RSA_BITS));
-    return new FiberServer(options, rsa, await exportPublicKeyPem(rsa.publicKey));
+    const input = options.rsaPrivateKey ?? (await generateRSAKeyPair(RSA_BITS)).privateKey;
+    // Imported once for OAEP-SHA-256 decryption; requests never parse PEM.
+    const [privateKey, publicKeyPem] = await Promise.all([importRSAKey(input, "decrypt", RSA_OAEP_HASH, "options.rsaPrivateKey"), exportPublicKeyPem(input)]);
+    return new FiberServer(options, privateKey, publicKeyPem);
   }
 
   /** The miner's ss58 address. */
@@ -138,11 +138,6 @@ export class FiberServer {
   /** The RSA public key served at `/public-encryption-key` (SPKI PEM). */
   get publicKeyPem(): string {
     return this.#publicKeyPem;
-  }
-
-  /** The RSA key pair (export it to keep it across restarts). */
-  get rsaKeyPair(): RSAKeyPair {
-    return this.#rsa;
   }
 
   /**
@@ -208,7 +203,7 @@ export class FiberServer {
     }
     let key: Uint8Array;
     try {
-      key = await decryptRSA(this.#rsa.privateKey, ciphertext, { hash: RSA_OAEP_HASH });
+      key = await decryptRSA(this.#rsa, ciphertext, { hash: RSA_OAEP_HASH });
     } catch {
       throw new FiberHttpError(401, DETAIL.cannotDecryptKey);
     }
