@@ -10,18 +10,19 @@ import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
 import { FiberServer } from "../fiber/server.js";
 import { isSs58Address } from "../fiber/ss58.js";
 import { serve } from "../node/serve.js";
-import { loadOrCreateRSAKey } from "../node/keyfile.js";
+import { withCors } from "../fiber/cors.js";
 import { loadMetagraphFile } from "../node/wallet.js";
 import { action, hotkeyOptions, loadHotkey, parseInteger, type HotkeyFlags } from "./common.js";
+import { openStores, storeOptions, type StoreFlags } from "./stores.js";
 
 /** Options of `pmh serve`, as commander parses them. */
-interface ServeFlags extends HotkeyFlags {
+interface ServeFlags extends HotkeyFlags, StoreFlags {
   host: string;
   port: number;
   allow?: string[];
   metagraph?: string;
   minStake: number;
-  rsaKey?: string;
+  cors?: string[];
 }
 
 function parseStake(value: string): number {
@@ -52,24 +53,43 @@ async function loadAuthorizer(flags: ServeFlags): Promise<Authorizer> {
   };
 }
 
+function parseOrigins(value: string, previous: string[] | undefined): string[] {
+  const origins = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (origins.length === 0 || origins.some((o) => o !== "*" && !/^https?:\/\/[^/\s]+$/.test(o))) throw new CommanderArgumentError("must be * or origins such as https://app.example");
+  return [...(previous ?? []), ...origins];
+}
+
 async function run(flags: ServeFlags): Promise<void> {
   const keypair = await loadHotkey(flags);
   const authorize = await loadAuthorizer(flags);
-  const rsaPrivateKey = flags.rsaKey === undefined ? undefined : await loadOrCreateRSAKey(flags.rsaKey);
-  const server = await FiberServer.create({ keypair, authorize, ...(rsaPrivateKey === undefined ? {} : { rsaPrivateKey }) });
-  server.route("/echo", {
-    parse: (value) => {
-      if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("the payload must be a JSON object");
-      return value as Record<string, unknown>;
-    },
-    handler: (payload) => payload,
-  });
-  const running = await serve(server.fetch, { host: flags.host, port: flags.port });
+  const log = (line: string) => console.log(`pmh: ${line}`);
+  const stores = await openStores(flags, log);
+  let running;
+  try {
+    const { description, close, ...options } = stores;
+    const server = await FiberServer.create({ keypair, authorize, ...options });
+    server.route("/echo", {
+      parse: (value) => {
+        if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("the payload must be a JSON object");
+        return value as Record<string, unknown>;
+      },
+      handler: (payload) => payload,
+    });
+    const handler = flags.cors === undefined ? server.fetch : withCors(server.fetch, flags.cors);
+    running = await serve(handler, { host: flags.host, port: flags.port });
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
   const who = flags.allow === undefined && flags.metagraph === undefined ? "any validator with a valid signature" : "authorized validators only";
-  console.log(`pmh: Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; POST /echo)`);
+  const cors = flags.cors === undefined ? "" : `; CORS for ${flags.cors.join(", ")}`;
+  log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; POST /echo; ${stores.description}${cors})`);
   const stop = (signal: string) => {
-    console.log(`pmh: ${signal}, closing`);
-    void running.close().then(() => console.log("pmh: closed"));
+    log(`${signal}, closing`);
+    void running
+      .close()
+      .then(() => stores.close())
+      .then(() => log("closed"));
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
@@ -77,17 +97,17 @@ async function run(flags: ServeFlags): Promise<void> {
 
 /** Adds the `serve` subcommand to `program`. */
 export function serveCommand(program: Command): void {
-  hotkeyOptions(
+  storeOptions(hotkeyOptions(
     program
       .command("serve")
       .description("start a Fiber-compatible miner with the demo encrypted route POST /echo")
       .option("--host <host>", "interface to bind", "127.0.0.1")
       .option("--port <port>", "port to listen on (0 = any free port)", parseInteger(0, 65535), 7999),
     "miner",
-  )
+  ))
     .option("--allow <ss58,…>", "serve only these validator hotkeys", parseAllow)
     .option("--metagraph <file>", "JSON object mapping validator hotkeys to stake (TAO)")
     .option("--min-stake <tao>", "minimum stake with --metagraph", parseStake, DEFAULT_MIN_STAKE)
-    .option("--rsa-key <file>", "keep the RSA key in this file across restarts (created, mode 0600, if missing)")
+    .option("--cors <origin,…>", "allow browser validators from these origins (or *)", parseOrigins)
     .action(action("serve", run));
 }
