@@ -1,7 +1,7 @@
 /**
  * `pmh demo` (and `npm run demo`): in one process, two parties run every handshake
- * (password, mutual and half RSA, and a full Fiber exchange over HTTP on an ephemeral
- * 127.0.0.1 port with in-memory stores), printing each step, its time and a
+ * (password, mutual and half RSA, HiveMind v3 Noise, and a full Fiber exchange over
+ * HTTP on an ephemeral 127.0.0.1 port with in-memory stores), printing each step, its time and a
  * fingerprint of the secret each side derived. Exits non-zero on any disagreement.
  *
  * @module
@@ -13,6 +13,7 @@ import { Keypair } from "../fiber/keypair.js";
 import { MemoryKeyStore } from "../fiber/keystore.js";
 import { FiberServer } from "../fiber/server.js";
 import { fingerprint } from "../fingerprint.js";
+import { HiveMindClient, HiveMindHub } from "../node/hivemind.js";
 import { serve } from "../node/serve.js";
 import { PasswordHandShake } from "../password/handshake.js";
 import { HalfHandShake, HandShake } from "../rsa/handshake.js";
@@ -62,13 +63,13 @@ class Steps {
   }
 
   /** Compares the two sides' secrets, records their fingerprints and the verdict. */
-  finish(sides: [string, string], a: Uint8Array | undefined, b: Uint8Array | undefined, checks = true): DemoResult {
+  finish(sides: [string, string], a: Uint8Array | undefined, b: Uint8Array | undefined, checks = true, label = "secret"): DemoResult {
     const fingerprints: [string, string] = [a ? fingerprint(a) : "(none)", b ? fingerprint(b) : "(none)"];
-    this.step(sides[0], `secret fingerprint ${fingerprints[0]}`);
-    this.step(sides[1], `secret fingerprint ${fingerprints[1]}`);
+    this.step(sides[0], `${label} fingerprint ${fingerprints[0]}`);
+    this.step(sides[1], `${label} fingerprint ${fingerprints[1]}`);
     const agreed = checks && a !== undefined && b !== undefined && equalBytes(a, b);
     const ms = Number((performance.now() - this.#start).toFixed(1));
-    if (!this.quiet) console.log(agreed ? `  => agreed on a ${a!.length}-byte secret (${ms.toFixed(1)} ms in all)` : "  => DISAGREEMENT");
+    if (!this.quiet) console.log(agreed ? `  => agreed on a ${a!.length}-byte ${label} (${ms.toFixed(1)} ms in all)` : "  => DISAGREEMENT");
     return { protocol: this.protocol, agreed, fingerprints, steps: this.steps, ms };
   }
 }
@@ -112,6 +113,29 @@ export async function halfRsaDemo(quiet = false): Promise<DemoResult> {
   return s.finish(["hub", "client"], hub.secret, client.secret);
 }
 
+/** HiveMind protocol v3: Noise XXpsk2 keyed by the password, then one transport frame each way. */
+export async function hivemindDemo(quiet = false, password = "correct horse battery staple"): Promise<DemoResult> {
+  const s = new Steps("hivemind-v3", "Noise handshake keyed by a PSK (argon2id of the password), first contact, then a transport frame", quiet);
+  const [hub, client] = await Promise.all([HiveMindHub.create({ password, nodeId: "demo-hub" }), HiveMindClient.create({ password })]);
+  s.step("both", "derived the PSK and made X25519 static keys");
+  const first = await client.start(JSON.stringify(hub.hello), JSON.stringify(hub.handshake));
+  s.step("client", `sends ${first.noise.pattern} ${first.noise.suite} message 1 (${first.noise.msg.length / 2} bytes)`);
+  const second = await hub.receive(JSON.stringify(first));
+  s.step("hub", "sends message 2 (its static key, encrypted)");
+  const third = await client.receive(JSON.stringify(second));
+  if (third !== null) await hub.receive(JSON.stringify(third));
+  s.step("client", "sends message 3 (its static key, encrypted); both sides done");
+  const text = "hello from the client";
+  let echoed = false;
+  for (const frame of await client.encrypt(0, text)) {
+    const message = await hub.decrypt(frame);
+    echoed ||= message !== undefined && new TextDecoder().decode(message.body) === text;
+  }
+  s.step("hub", echoed ? "decrypted the client's first transport frame" : "COULD NOT DECRYPT the client's frame");
+  // The handshake hash commits to every key and message of the handshake: equal hashes, same session keys.
+  return s.finish(["client", "hub"], client.handshakeHash, hub.handshakeHash, echoed && client.done && hub.done, "handshake hash");
+}
+
 /** A full Fiber exchange over HTTP on an ephemeral 127.0.0.1 port, in-memory stores. */
 export async function fiberDemo(quiet = false): Promise<DemoResult> {
   const s = new Steps("fiber", "sr25519-signed requests, RSA-OAEP-SHA256 key exchange, Fernet-encrypted JSON over HTTP", quiet);
@@ -141,7 +165,7 @@ export async function fiberDemo(quiet = false): Promise<DemoResult> {
 }
 
 /** Every demo, in order. */
-export const DEMOS = { password: passwordDemo, "rsa-mutual": rsaDemo, "rsa-half": halfRsaDemo, fiber: fiberDemo } as const;
+export const DEMOS = { password: passwordDemo, "rsa-mutual": rsaDemo, "rsa-half": halfRsaDemo, "hivemind-v3": hivemindDemo, fiber: fiberDemo } as const;
 
 /** Runs the demos; resolves with their results (sequentially, so the timings are honest). */
 export async function runDemos(quiet = false, only: (keyof typeof DEMOS)[] = Object.keys(DEMOS) as (keyof typeof DEMOS)[]): Promise<DemoResult[]> {
