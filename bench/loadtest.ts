@@ -1,8 +1,8 @@
 /**
  * `npm run loadtest`: N Fiber handshakes, then M encrypted requests, C in flight,
  * against `pmh serve` on 127.0.0.1: one instance (in-memory stores), then two instances
- * sharing one redis-server (handshakes alternate between them; each request goes to
- * the instance that did not make its key). Reports throughput, latency percentiles,
+ * sharing one redis-server, keys sealed under a storage key (handshakes alternate
+ * between them; each request goes to the instance that did not make its key). Reports throughput, latency percentiles,
  * errors and keys lost; exits 1 on any error or lost key. Bounded in count and time.
  *
  *   npm run loadtest -- --handshakes 2000 --requests 20000 --concurrency 32 --max-seconds 300
@@ -10,6 +10,7 @@
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { randomBytes, toHex } from "../src/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Keypair } from "../src/fiber/keypair.js";
 import { startServe, stopChild, type ServeChild } from "../test/helpers/cli.js";
@@ -111,7 +112,8 @@ async function main(): Promise<number> {
     } else {
       const redis = await RedisServer.start();
       try {
-        const shared = ["--redis", redis.url];
+        // As in production: keys and the RSA key sealed at rest under a storage key.
+        const shared = ["--redis", redis.url, "--storage-key", toHex(randomBytes(32))];
         reports.push(await withServers([shared, shared], (urls) => runMode("2 instances, Redis", urls, validators, miner)));
       } finally {
         await redis.dispose();

@@ -165,6 +165,9 @@ describe("pmh demo and --help", { timeout: 120_000 }, () => {
       assert.equal(run.code, 0, command);
       assert.match(run.stdout, new RegExp(`^Usage: pmh ${command}`), command);
     }
+    const none = await pmh([]);
+    assert.equal(none.code, 2, "no command is a usage error");
+    assert.match(none.stderr, /^Usage: pmh/);
     const top = await pmh(["--help"]);
     assert.equal(top.code, 0);
     assert.match(top.stdout, /Exit codes:[\s\S]*4 {2}the peer could not be reached/);

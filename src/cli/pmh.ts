@@ -33,6 +33,6 @@ try {
   await program.parseAsync(pemArgumentsLast(process.argv));
 } catch (error) {
   if (!(error instanceof CommanderError)) throw error;
-  const done = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
-  process.exitCode = done ? EXIT.ok : error.code === "commander.executeSubCommandAsync" ? error.exitCode : EXIT.usage;
+  // --help, help and --version exit 0; `pmh` alone (help on stderr) and usage errors exit 2.
+  process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
 }
