@@ -109,6 +109,18 @@ describe("RedisFiberStores", { timeout: 60_000 }, () => {
     assert.equal(await stores.sharedRSAKey(async () => "unused"), pem);
   });
 
+  it("notices a flush without a reconnection: refuses the forgotten nonces, re-publishes the RSA key", needsRedis, async () => {
+    const stores = await connect("t5:");
+    await stores.sharedRSAKey(async () => (await createRSAKey(1024)).privateKey);
+    const used = generateNonce(Date.now() + 1);
+    assert.equal(await stores.nonceStore.add(used, 60_000), true);
+    await raw.flushAll();
+    assert.ok(await eventually(async () => (await raw.get("t5:rsa")) !== null), "RSA key re-published after the flush");
+    assert.equal(await stores.nonceStore.has(used), true, "the flushed nonce still counts as used");
+    assert.equal(await stores.nonceStore.add(used, 60_000), false);
+    assert.equal(await stores.nonceStore.add(generateNonce(Date.now() + 5), 60_000), true);
+  });
+
   it("refuses to start when Redis cannot be reached in time", async () => {
     await assert.rejects(RedisFiberStores.connect("redis://127.0.0.1:1", { connectTimeoutMs: 500 }), (e: unknown) => e instanceof StoreUnavailableError && /cannot reach Redis at redis:\/\/127\.0\.0\.1:1 within 500 ms/.test(e.message));
   });

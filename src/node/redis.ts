@@ -6,10 +6,10 @@
  * Offline behaviour: commands are never queued while Redis is unreachable (node-redis's
  * offline queue is disabled) and each is bounded by a timeout, so the stores fail fast
  * with {@link StoreUnavailableError} (servers answer 503) and nothing is accepted that
- * could not be recorded. The client reconnects by itself; on every (re)connection the
- * stores check an epoch marker, and when Redis lost its data (restarted empty) they
- * refuse every nonce minted before that moment (its record may be gone) and re-publish
- * the shared RSA key.
+ * could not be recorded. The client reconnects by itself; on every (re)connection (and
+ * every 2 s while connected) the stores check an epoch marker, and when Redis lost its
+ * data (restarted empty, flushed) they refuse every nonce minted before that moment
+ * (its record may be gone) and re-publish the shared RSA key.
  *
  * @module
  */
@@ -19,6 +19,9 @@ import { KeyFormatError, StoreUnavailableError } from "../errors.js";
 import { nonceTimestampMs, type NonceStore } from "../fiber/nonce.js";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
 import { decodeAtRest, encodeAtRest, isSealedAtRest, type StorageKey } from "./storage-key.js";
+
+/** How often a connected instance re-reads the epoch marker (a flush without a reconnection). */
+const EPOCH_CHECK_MS = 2000;
 
 /** Default prefix of every Redis key the stores use. */
 export const DEFAULT_REDIS_PREFIX = "pmh:fiber:";
@@ -91,6 +94,8 @@ export class RedisFiberStores {
   #sync: Promise<void> | undefined;
   #rsaValue: string | undefined;
   #online = false;
+  #syncing = false;
+  readonly #watch: ReturnType<typeof setInterval>;
 
   private constructor(client: Client, options: RedisStoresOptions) {
     this.#client = client;
@@ -101,9 +106,16 @@ export class RedisFiberStores {
     this.nonceStore = { has: (nonce) => this.#hasNonce(nonce), add: (nonce, ttlMs) => this.#addNonce(nonce, ttlMs) };
     this.keyStore = { set: (hotkey, uuid, key, ttlMs) => this.#setKey(hotkey, uuid, key, ttlMs), get: (hotkey, uuid) => this.#getKey(hotkey, uuid) };
     client.on("ready", () => {
+      const reconnected = this.#epoch !== undefined;
       this.#online = true;
-      this.#sync = this.#synchronise().catch(() => undefined);
+      // Every command waits for this check, so none runs against a Redis that lost its data unnoticed.
+      this.#sync = this.#synchronise(reconnected);
     });
+    // A flush without a reconnection is caught by this periodic check (within EPOCH_CHECK_MS).
+    this.#watch = setInterval(() => {
+      if (this.#client.isReady && !this.#syncing) void this.#synchronise(false);
+    }, EPOCH_CHECK_MS);
+    this.#watch.unref?.();
     client.on("error", (error: Error) => {
       if (this.#online) this.#event(`Redis unreachable (${error.message || error.name}); answering 503 until it is back`);
       this.#online = false;
@@ -128,6 +140,7 @@ export class RedisFiberStores {
       await Promise.race([client.connect(), timeout]);
       await stores.#sync;
     } catch (error) {
+      clearInterval(stores.#watch);
       client.destroy();
       throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`cannot connect to Redis at ${redactRedisUrl(url)}: ${(error as Error).message}`, { cause: error });
     } finally {
@@ -171,6 +184,7 @@ export class RedisFiberStores {
 
   /** Closes the connection (pending commands finish first). */
   async close(): Promise<void> {
+    clearInterval(this.#watch);
     this.#online = false;
     if (this.#client.isOpen) await this.#client.close();
   }
@@ -204,32 +218,48 @@ export class RedisFiberStores {
   }
 
   /**
-   * On every (re)connection: reads or creates the epoch marker. A new epoch means Redis
-   * lost its data (or is new): every nonce minted before now may have lost its record,
-   * so they are refused from now on. Then re-publishes the RSA key if it is missing.
+   * On every (re)connection, and every {@link EPOCH_CHECK_MS} while connected: reads or
+   * creates the epoch marker. A new epoch means Redis lost its data (or is new): every
+   * nonce minted before now may have lost its record, so they are refused from now on;
+   * the RSA key is re-published if it is missing. Never rejects: when the check itself
+   * fails, nonces minted before now are refused all the same (the safe side), and the
+   * periodic check tries again.
    */
-  async #synchronise(): Promise<void> {
-    const c = this.#client;
-    const fresh = toHex(randomBytes(16));
-    const created = (await c.set(this.#key("epoch"), fresh, { condition: "NX" })) === "OK";
-    const epoch = created ? fresh : ((await c.get(this.#key("epoch"))) ?? fresh);
-    if (created || epoch !== this.#epoch) {
-      this.#nonceFloorMs = this.#clock();
-      if (this.#epoch !== undefined) this.#event("Redis lost its data (restarted empty?): refusing nonces minted before now; validators re-handshake");
-    } else if (this.#epoch !== undefined) {
-      this.#event("Redis is back");
-    }
-    this.#epoch = epoch;
-    if (this.#rsaValue !== undefined) {
-      const slot = this.#key("rsa");
-      if ((await c.set(slot, this.#rsaValue, { condition: "NX" })) === "OK") this.#event("re-published the shared RSA key");
-      else {
-        const stored = await c.get(slot);
-        const ours = await this.#openRSA(this.#rsaValue, slot);
-        if (stored !== null && (await this.#openRSA(stored, slot).catch(() => "")) !== ours) {
-          this.#event("WARNING: Redis holds another RSA key than this instance serves; restart the instances to converge");
-        }
+  async #synchronise(reconnected: boolean): Promise<void> {
+    this.#syncing = true;
+    try {
+      const c = this.#client;
+      const fresh = toHex(randomBytes(16));
+      const created = (await c.set(this.#key("epoch"), fresh, { condition: "NX" })) === "OK";
+      const epoch = created ? fresh : ((await c.get(this.#key("epoch"))) ?? fresh);
+      if (created || epoch !== this.#epoch) {
+        this.#nonceFloorMs = this.#clock();
+        if (this.#epoch !== undefined) this.#event("Redis lost its data (restarted empty?): refusing nonces minted before now; validators re-handshake");
+      } else if (reconnected) {
+        this.#event("Redis is back");
       }
+      this.#epoch = epoch;
+      await this.#republishRSA();
+    } catch {
+      this.#nonceFloorMs = this.#clock();
+      this.#epoch = undefined;
+    } finally {
+      this.#syncing = false;
+    }
+  }
+
+  /** Puts the RSA key this instance serves back into Redis when it is missing there. */
+  async #republishRSA(): Promise<void> {
+    if (this.#rsaValue === undefined) return;
+    const c = this.#client;
+    const slot = this.#key("rsa");
+    if ((await c.set(slot, this.#rsaValue, { condition: "NX" })) === "OK") {
+      this.#event("re-published the shared RSA key");
+      return;
+    }
+    const stored = await c.get(slot);
+    if (stored !== null && stored !== this.#rsaValue && (await this.#openRSA(stored, slot).catch(() => "")) !== (await this.#openRSA(this.#rsaValue, slot))) {
+      this.#event("WARNING: Redis holds another RSA key than this instance serves; restart the instances to converge");
     }
   }
 
