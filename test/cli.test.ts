@@ -85,11 +85,15 @@ describe("pmh keygen, pubkey, fingerprint", { timeout: 120_000 }, () => {
   });
   it("refuses bad input with exit code 2 and one line", async () => {
     writeFileSync(join(dir, "junk.pem"), "not a key");
-    assertOneLineError(await pmh(["fingerprint", join(dir, "missing.pem")]), 2, /missing\.pem: no such file/);
-    assertOneLineError(await pmh(["pubkey", join(dir, "junk.pem")]), 2, /junk\.pem does not hold an RSA key/);
-    assertOneLineError(await pmh(["keygen", "--bits", "1000"]), 2, /--bits/);
-    assertOneLineError(await pmh(["keygen", "--bits", "2044"]), 2, /multiple of 8/);
-    assertOneLineError(await pmh(["nonsense"]), 2, /unknown command/);
+    const cases: [string[], RegExp][] = [
+      [["fingerprint", join(dir, "missing.pem")], /missing\.pem: no such file/],
+      [["pubkey", join(dir, "junk.pem")], /junk\.pem does not hold an RSA key/],
+      [["keygen", "--bits", "1000"], /--bits/],
+      [["keygen", "--bits", "2044"], /multiple of 8/],
+      [["nonsense"], /unknown command/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => pmh(args)));
+    cases.forEach(([, message], i) => assertOneLineError(runs[i]!, 2, message));
   });
 });
 
@@ -160,11 +164,12 @@ describe("pmh demo and --help", { timeout: 120_000 }, () => {
     assert.equal(new Set(out.results.map((r) => r.fingerprints[0])).size, 5, "each protocol derived its own secret");
   });
   it("every command has --help (exit 0) and the top-level help lists the exit codes", async () => {
-    for (const command of ["demo", "keygen", "pubkey", "fingerprint", "serve", "handshake", "send"]) {
-      const run = await pmh([command, "--help"]);
-      assert.equal(run.code, 0, command);
-      assert.match(run.stdout, new RegExp(`^Usage: pmh ${command}`), command);
-    }
+    const commands = ["demo", "keygen", "pubkey", "fingerprint", "serve", "handshake", "send"];
+    const runs = await Promise.all(commands.map((command) => pmh([command, "--help"])));
+    commands.forEach((command, i) => {
+      assert.equal(runs[i]!.code, 0, command);
+      assert.match(runs[i]!.stdout, new RegExp(`^Usage: pmh ${command}`), command);
+    });
     const none = await pmh([]);
     assert.equal(none.code, 2, "no command is a usage error");
     assert.match(none.stderr, /^Usage: pmh/);

@@ -21,7 +21,10 @@ export interface FileKeyStoreOptions {
   storageKey?: StorageKey;
   /** Most keys held; the oldest is dropped beyond it. 100,000 by default. */
   maxEntries?: number;
-  /** Delay between a change and the write that saves it (changes in between share the write); 200 ms by default. */
+  /**
+   * Delay between a change and the write that saves it (changes in between share the
+   * write); 200 ms by default, longer when writing the file is slow (at most ~10% of the time).
+   */
   flushDelayMs?: number;
   /** Receives errors of background writes (the store keeps serving from memory). */
   onError?: (error: unknown) => void;
@@ -53,6 +56,7 @@ export class FileKeyStore implements SymmetricKeyStore {
   readonly #clock: () => number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> = Promise.resolve();
+  #lastWriteMs = 0;
   /** Entries in the file that did not open (another storage key); reported once. */
   unreadable = 0;
 
@@ -143,14 +147,17 @@ export class FileKeyStore implements SymmetricKeyStore {
 
   #schedule(): void {
     if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => void this.flush().catch(this.#onError), this.#delay);
+    // A large file is written less often: writes take at most about a tenth of the time.
+    this.#timer = setTimeout(() => void this.flush().catch(this.#onError), Math.max(this.#delay, this.#lastWriteMs * 10));
     this.#timer.unref?.();
   }
 
   async #write(): Promise<void> {
+    const started = performance.now();
     this.#sweep();
     const keys: FileEntry[] = [...this.#entries.values()].map(({ hotkey, uuid, expiresAt, value }) => ({ hotkey, uuid, expiresAt, value }));
     await writeFileAtomic(this.#path, JSON.stringify({ format: FORMAT, version: 1, sealed: this.#storageKey !== undefined, keys }));
+    this.#lastWriteMs = performance.now() - started;
   }
 
   #sweep(): void {
