@@ -23,9 +23,9 @@ interface Run {
 }
 
 /** Runs `pmh args…` without blocking this process (the test's own server must answer). */
-function pmh(args: string[], input?: string): Promise<Run> {
+function pmh(args: string[], input?: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 30_000 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 30_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
       resolve({ code, stdout, stderr });
     });
@@ -120,6 +120,11 @@ describe("pmh handshake and send", { timeout: 60_000 }, () => {
 
     const json = await pmh(["handshake", running.url, "--miner-hotkey", ids.miner.ss58Address, "--json", "--show-key", "--require-signed-key"], undefined);
     assert.equal(json.code, 2, "no hotkey given");
+    assert.match(json.stderr, /give exactly one of .*PMH_VALIDATOR_SEED/);
+    // The validator's hotkey from the environment (an explicit option would win over it).
+    const fromEnv = await pmh(["handshake", running.url, "--miner-hotkey", ids.miner.ss58Address, "--json"], undefined, { PMH_VALIDATOR_SEED: OTHER_SEED, PMH_HOTKEY_SEED: MINER_SEED });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+    assert.ok(await keyStore.get(ids.other.ss58Address, (JSON.parse(fromEnv.stdout) as { uuid: string }).uuid), "exchanged as the validator of PMH_VALIDATOR_SEED");
     const shown = await pmh(["handshake", running.url, "--miner-hotkey", ids.miner.ss58Address, "--hotkey-seed", OTHER_SEED, "--json", "--show-key"]);
     const out = JSON.parse(shown.stdout) as { uuid: string; fingerprint: string; key: string };
     const key = await keyStore.get(ids.other.ss58Address, out.uuid);

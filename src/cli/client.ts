@@ -32,7 +32,7 @@ function checkUrl(url: string): string {
 }
 
 async function client(flags: ClientFlags): Promise<FiberClient> {
-  const keypair = await loadHotkey(flags);
+  const keypair = await loadHotkey(flags, "validator");
   return new FiberClient({ keypair, handshakeTimeoutMs: flags.timeout, timeoutMs: flags.timeout, requireSignedKey: flags.requireSignedKey ?? false });
 }
 

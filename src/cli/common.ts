@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
+import { Command, InvalidArgumentError as CommanderArgumentError } from "commander";
 import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, KeyFormatError, NetworkError, RequestTimeoutError } from "../errors.js";
 import { Keypair } from "../fiber/keypair.js";
 import { isSs58Address } from "../fiber/ss58.js";
@@ -134,23 +134,38 @@ export interface HotkeyFlags {
   walletsPath?: string;
 }
 
+/** Environment variables holding each side's hotkey (not visible with `ps`, unlike arguments). */
+export const HOTKEY_ENV = {
+  miner: { seed: "PMH_HOTKEY_SEED", mnemonic: "PMH_MNEMONIC" },
+  validator: { seed: "PMH_VALIDATOR_SEED", mnemonic: "PMH_VALIDATOR_MNEMONIC" },
+} as const;
+
+/** Whose hotkey a command uses. */
+export type HotkeyRole = keyof typeof HOTKEY_ENV;
+
 /** Adds the hotkey options (seed, mnemonic, or wallet + hotkey) to a command. */
-export function hotkeyOptions(command: Command, whose: string): Command {
+export function hotkeyOptions(command: Command, whose: HotkeyRole): Command {
+  const env = HOTKEY_ENV[whose];
   return command
-    .addOption(new Option("--hotkey-seed <0x…>", `${whose} hotkey mini secret, 0x + 64 hex digits`).env("PMH_HOTKEY_SEED"))
-    .addOption(new Option("--mnemonic <phrase>", `${whose} hotkey mnemonic (English BIP39)`).env("PMH_MNEMONIC"))
+    .option("--hotkey-seed <0x…>", `${whose} hotkey mini secret, 0x + 64 hex digits (or $${env.seed})`)
+    .option("--mnemonic <phrase>", `${whose} hotkey mnemonic, English BIP39 (or $${env.mnemonic})`)
     .option("--wallet <name>", "Bittensor wallet name (with --hotkey)")
     .option("--hotkey <name>", "hotkey name inside --wallet")
     .option("--wallets-path <dir>", "wallets folder (default ~/.bittensor/wallets)")
-    .addHelpText("after", "\nSecrets on the command line are visible to other users (ps); prefer PMH_HOTKEY_SEED / PMH_MNEMONIC or a wallet file.");
+    .addHelpText("after", `\nSecrets on the command line are visible to other users (ps); prefer ${env.seed} / ${env.mnemonic} or a wallet file.\nThe environment is read only when no hotkey option is given.`);
 }
 
-/** Loads the one hotkey the flags name. */
-export async function loadHotkey(flags: HotkeyFlags): Promise<Keypair> {
-  const sources = [flags.hotkeySeed !== undefined, flags.mnemonic !== undefined, flags.wallet !== undefined || flags.hotkey !== undefined];
-  if (sources.filter(Boolean).length !== 1) throw new UsageError("give exactly one of --hotkey-seed, --mnemonic, or --wallet with --hotkey");
-  if (flags.hotkeySeed !== undefined) return Keypair.fromSeed(flags.hotkeySeed);
-  if (flags.mnemonic !== undefined) return Keypair.fromMnemonic(flags.mnemonic);
+/** Loads the one hotkey the flags name, or else the one the environment names. */
+export async function loadHotkey(flags: HotkeyFlags, whose: HotkeyRole): Promise<Keypair> {
+  const given = flags.hotkeySeed !== undefined || flags.mnemonic !== undefined || flags.wallet !== undefined || flags.hotkey !== undefined;
+  const env = HOTKEY_ENV[whose];
+  const fromEnv = (name: string) => (process.env[name] === "" ? undefined : process.env[name]);
+  const seed = given ? flags.hotkeySeed : fromEnv(env.seed);
+  const mnemonic = given ? flags.mnemonic : fromEnv(env.mnemonic);
+  const sources = [seed !== undefined, mnemonic !== undefined, flags.wallet !== undefined || flags.hotkey !== undefined];
+  if (sources.filter(Boolean).length !== 1) throw new UsageError(`give exactly one of --hotkey-seed, --mnemonic, or --wallet with --hotkey (or set ${env.seed} or ${env.mnemonic})`);
+  if (seed !== undefined) return Keypair.fromSeed(seed);
+  if (mnemonic !== undefined) return Keypair.fromMnemonic(mnemonic);
   if (flags.wallet === undefined || flags.hotkey === undefined) throw new UsageError("--wallet and --hotkey go together");
   return loadWalletHotkey(flags.wallet, flags.hotkey, flags.walletsPath === undefined ? {} : { walletsPath: flags.walletsPath });
 }

@@ -60,7 +60,7 @@ function parseOrigins(value: string, previous: string[] | undefined): string[] {
 }
 
 async function run(flags: ServeFlags): Promise<void> {
-  const keypair = await loadHotkey(flags);
+  const keypair = await loadHotkey(flags, "miner");
   const authorize = await loadAuthorizer(flags);
   const log = (line: string) => console.log(`pmh: ${line}`);
   const stores = await openStores(flags, log);
