@@ -48,7 +48,7 @@ export async function openStores(flags: StoreFlags, log: (line: string) => void)
   if (flags.store !== undefined && flags.storageKey === undefined) throw new UsageError("--store needs --storage-key (or PMH_STORAGE_KEY): keys are sealed at rest; make one with: openssl rand -hex 32");
   const storageKey = flags.storageKey === undefined ? undefined : await StorageKey.fromHex(flags.storageKey).catch((error) => Promise.reject(new UsageError(`--storage-key: ${messageOf(error)}`)));
   const makeRSAKey = async () => (flags.rsaKey === undefined ? (await createRSAKey()).privateKey : loadOrCreateRSAKey(flags.rsaKey));
-  const sealed = storageKey === undefined ? "in the clear" : "sealed under the storage key";
+  const sealed = storageKey === undefined ? "in the clear (--storage-key seals them)" : "sealed under the storage key";
   if (flags.redis !== undefined) {
     const redis = await RedisFiberStores.connect(flags.redis, { prefix: flags.redisPrefix, ...(storageKey ? { storageKey } : {}), onEvent: (line) => log(line) });
     try {
