@@ -19,14 +19,11 @@ import { builtinModules } from "node:module";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { isNodeOnlySubpath } from "./subpaths.js";
 
 /** Repository root (this file lives in `scripts/`). */
 export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
-/** Subpaths that are Node-only by design and never bundled for browsers. */
-export function isNodeOnlySubpath(subpath: string): boolean {
-  return subpath === "./package.json" || subpath === "./node" || subpath.startsWith("./node/") || subpath === "./cli" || subpath.startsWith("./cli/");
-}
 
 /** The package's name and its isomorphic subpaths, read from package.json. */
 export function isomorphicSubpaths(root = repoRoot): { name: string; subpaths: string[] } {
