@@ -8,9 +8,11 @@ import { fileURLToPath } from "node:url";
 import { type Row, meetsTarget } from "./harness.js";
 import { consoleTable, writeDocs } from "./report.js";
 import { passwordBench } from "./cases/password.js";
+import { rsaBench } from "./cases/rsa.js";
 
 const suites: Record<string, () => Promise<Row[]>> = {
   password: passwordBench,
+  rsa: rsaBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

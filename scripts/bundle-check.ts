@@ -39,8 +39,13 @@ export const CORE_BUDGET_SUBPATHS = [".", "./password", "./rsa"];
 /** 25 KB (decimal, the stricter reading) gzipped. */
 export const CORE_BUDGET_BYTES = 25_000;
 
-/** Globals that exist in Node but not in browsers; a free reference would throw there. */
-const NODE_GLOBALS = ["process", "Buffer", "global", "__dirname", "__filename", "require", "setImmediate"];
+/**
+ * Globals that exist in Node but not in browsers; an unguarded reference would throw
+ * there. Not `require` (esbuild resolves `require()` calls itself, so built-ins reached
+ * that way are trapped as imports) nor `global` (dependencies use it only as the last
+ * fallback after `globalThis`, which every supported runtime has).
+ */
+const NODE_GLOBALS = ["process", "Buffer", "__dirname", "__filename", "setImmediate"];
 const GLOBAL_MARKER = "__pmh_node_global__";
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, m.replace(/\/.*/, "")]));
 
@@ -49,18 +54,40 @@ export function isNodeBuiltin(specifier: string): boolean {
   return specifier.startsWith("node:") || BUILTINS.has(specifier) || BUILTINS.has(specifier.replace(/\/.*/, ""));
 }
 
-/** Records every Node built-in import (with its importer) instead of resolving it. */
+/**
+ * Records every Node built-in import (with its importer) that does not resolve for
+ * browsers. One a package maps away in its `browser` field (`"buffer": false`, as
+ * bn.js does for an optional fast path) resolves, and is left to esbuild.
+ */
 function nodeBuiltinTrap(found: string[], resolveDir: string): Plugin {
   return {
     name: "node-builtin-trap",
     setup(b) {
-      b.onResolve({ filter: /.*/ }, (args) => {
-        if (args.kind === "entry-point" || !isNodeBuiltin(args.path)) return undefined;
-        found.push(`${relative(resolveDir, args.importer)} imports "${args.path}"`);
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind === "entry-point" || args.pluginData === TRAP || !isNodeBuiltin(args.path)) return undefined;
+        const { kind, importer, resolveDir: dir } = args;
+        const resolved = await b.resolve(args.path, { kind, importer, resolveDir: dir, pluginData: TRAP });
+        if (resolved.errors.length === 0) return undefined; // esbuild resolves it the same way next
+        found.push(`${relative(resolveDir, importer)} imports "${args.path}"`);
         return { path: args.path, external: true };
       });
     },
   };
+}
+const TRAP = Symbol("node-builtin-trap");
+
+/**
+ * The marked Node globals referenced in an unminified bundle, module by module (esbuild
+ * heads each with a `// path` comment). A module that feature-tests a global with
+ * `typeof` may use it: that is the isomorphic idiom.
+ */
+function unguardedGlobals(bundle: string): string[] {
+  const found = new Set<string>();
+  for (const chunk of bundle.split(/^\s*\/\/ \S+\.[cm]?[jt]s$/m)) {
+    const used = new Set([...chunk.matchAll(new RegExp(`${GLOBAL_MARKER}(\\w+)`, "g"))].map((m) => m[1]!));
+    for (const g of used) if (!new RegExp(`typeof\\s+${GLOBAL_MARKER}${g}\\b`).test(chunk)) found.add(g);
+  }
+  return [...found];
 }
 
 /** What bundling one entry found. */
@@ -99,9 +126,7 @@ export async function bundleEntry(entry: string, contents: string, resolveDir = 
   const define = Object.fromEntries(NODE_GLOBALS.map((g) => [g, `${GLOBAL_MARKER}${g}`]));
   const check = await build({ ...common, plugins: [nodeBuiltinTrap(builtins, resolveDir)], define, metafile: true });
   const text = check.outputFiles![0]!.text;
-  const globals = [...text.matchAll(new RegExp(`(typeof\\s+)?${GLOBAL_MARKER}(\\w+)`, "g"))]
-    .filter((m) => m[1] === undefined) // `typeof process` feature tests are harmless
-    .map((m) => `free reference to the Node global "${m[2]}"`);
+  const globals = unguardedGlobals(text).map((g) => `free reference to the Node global "${g}"`);
   const violations = [...new Set([...builtins, ...globals])];
   // Pass 2, minified: the size users pay.
   const sized = await build({ ...common, plugins: [nodeBuiltinTrap([], resolveDir)], minify: true });

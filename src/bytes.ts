@@ -153,3 +153,53 @@ export function wipe(bytes: Uint8Array | undefined): void {
 export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
+
+/** Encodes bytes as standard base64 with padding (as PEM bodies use). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/**
+ * Decodes standard base64 (padding required when the length needs it); whitespace is
+ * not allowed, strip it first.
+ * @param text - base64 text
+ * @param name - the argument's name, for the error message
+ */
+export function fromBase64(text: string, name = "base64"): Uint8Array<ArrayBuffer> {
+  astring(text, name);
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
+    throw new InvalidArgumentError(`${name} must be padded standard base64`);
+  }
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** Encodes bytes as padded URL-safe base64 (`-_`), as Fernet tokens and keys use. */
+export function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+/**
+ * Decodes padded base64 in either the standard (`+/`) or the URL-safe (`-_`) alphabet,
+ * not a mix of both. Whitespace and missing padding are rejected.
+ * @param text - the base64 text
+ * @param name - the argument's name, for the error message
+ */
+export function fromBase64Any(text: string, name = "base64"): Uint8Array<ArrayBuffer> {
+  astring(text, name);
+  const urlSafe = /[-_]/.test(text);
+  if (urlSafe && /[+/]/.test(text)) {
+    throw new InvalidArgumentError(`${name} mixes the standard and URL-safe base64 alphabets`);
+  }
+  try {
+    return fromBase64(urlSafe ? text.replace(/-/g, "+").replace(/_/g, "/") : text, name);
+  } catch {
+    throw new InvalidArgumentError(`${name} must be padded base64 (standard or URL-safe)`);
+  }
+}

@@ -13,7 +13,13 @@ export type PoormanErrorCode =
   | "ERR_HANDSHAKE_REJECTED"
   | "ERR_DECRYPTION_FAILED"
   | "ERR_KEY_FORMAT"
-  | "ERR_KEY_MISMATCH";
+  | "ERR_KEY_MISMATCH"
+  | "ERR_STORE_FULL"
+  | "ERR_HTTP_STATUS"
+  | "ERR_TIMEOUT"
+  | "ERR_NETWORK"
+  | "ERR_NONCE_EXHAUSTED"
+  | "ERR_PROTOCOL";
 
 /** Base class of every error thrown by poorman-handshake. */
 export class PoormanError extends Error {
@@ -82,5 +88,70 @@ export class KeyMismatchError extends PoormanError {
   /** @param message - names the peer and both fingerprints */
   constructor(message: string, options?: ErrorOptions) {
     super("ERR_KEY_MISMATCH", message, options);
+  }
+}
+
+/** A bounded store (nonces, keys) is full of live entries; retry later. Servers answer 429. */
+export class StoreFullError extends PoormanError {
+  /** @param message - names the store */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_STORE_FULL", message, options);
+  }
+}
+
+/** A peer answered an HTTP request with an error status. */
+export class HttpStatusError extends PoormanError {
+  /** The HTTP status code. */
+  readonly status: number;
+  /** The peer's `detail` (or body text), for display only. */
+  readonly detail: string;
+
+  /**
+   * @param status - the HTTP status code
+   * @param detail - the peer's explanation
+   * @param url - the request URL, for the message
+   */
+  constructor(status: number, detail: string, url: string, options?: ErrorOptions) {
+    super("ERR_HTTP_STATUS", `${url} answered ${status}: ${detail}`, options);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+/** A request did not complete in time (or could not connect). */
+export class RequestTimeoutError extends PoormanError {
+  /** @param message - names the request and the timeout */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_TIMEOUT", message, options);
+  }
+}
+
+/** A request failed before any answer: connection refused, reset, DNS, TLS. */
+export class NetworkError extends PoormanError {
+  /** @param message - names the request */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_NETWORK", message, options);
+  }
+}
+
+/**
+ * A Noise cipher state used its last nonce (2^64-1 is reserved). The session must be
+ * replaced by a new handshake; nothing more can be sent or received with this key.
+ */
+export class NonceExhaustedError extends PoormanError {
+  /** @param message - names the cipher state */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_NONCE_EXHAUSTED", message, options);
+  }
+}
+
+/**
+ * The peer broke the framing rules of a session (unknown marker, chunk out of order,
+ * message over the size cap). Fatal: the session cannot be used afterwards.
+ */
+export class ProtocolError extends PoormanError {
+  /** @param message - says which rule was broken */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_PROTOCOL", message, options);
   }
 }

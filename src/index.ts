@@ -6,6 +6,7 @@
  */
 export { PasswordHandShake, type PasswordHandShakeOptions } from "./password/handshake.js";
 export { fingerprint } from "./fingerprint.js";
+export { HalfHandShake, HandShake, type HandShakeOptions } from "./rsa/handshake.js";
 export {
   DecryptionError,
   HandshakeRejectedError,
@@ -14,5 +15,9 @@ export {
   KeyFormatError,
   KeyMismatchError,
   PoormanError,
+  StoreFullError,
+  HttpStatusError,
+  RequestTimeoutError,
+  NetworkError,
   type PoormanErrorCode,
 } from "./errors.js";

@@ -14,6 +14,7 @@ const repo = fileURLToPath(new URL("..", import.meta.url));
 const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"));
 const subpaths = Object.keys(pkg.exports).filter((s) => s !== "./package.json");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+const npx = process.platform === "win32" ? "npx.cmd" : "npx";
 
 describe("packed package", { timeout: 180_000 }, () => {
   let project = "";
@@ -61,5 +62,52 @@ describe("packed package", { timeout: 180_000 }, () => {
     writeFileSync(join(project, "handshake.mjs"), script);
     const result = JSON.parse(execFileSync(process.execPath, ["handshake.mjs"], { cwd: project, encoding: "utf8" }));
     assert.deepEqual(result, { ok: true, same: true });
+  });
+  it("runs an RSA handshake with a key file from the installed package's main entry on Node", () => {
+    const script = `
+      import { HandShake, HalfHandShake } from "poorman-handshake";
+      import { loadRSAKey } from "poorman-handshake/node";
+      import { hybridDecryptRSA, hybridEncryptRSA } from "poorman-handshake/rsa";
+      const a = await HandShake.create({ path: "keys/a.pem", keySize: 1024 }), b = await HalfHandShake.create({ keySize: 1024 });
+      const shake = await a.generateHandshake(b.pubkey);
+      await b.receiveAndVerify(shake, a.pubkey);
+      const again = await HandShake.create({ path: "keys/a.pem" });
+      const blob = await hybridEncryptRSA(a.pubkey, "hi");
+      const pem = await loadRSAKey("keys/a.pem");
+      console.log(JSON.stringify({ same: again.pubkey === a.pubkey, secret: b.secret.length, hybrid: new TextDecoder().decode(await hybridDecryptRSA(pem, blob)) }));`;
+    writeFileSync(join(project, "rsa.mjs"), script);
+    const result = JSON.parse(execFileSync(process.execPath, ["rsa.mjs"], { cwd: project, encoding: "utf8" }));
+    assert.deepEqual(result, { same: true, secret: 32, hybrid: "hi" });
+  });
+
+  it("a browser bundle of the main entry, ./rsa and ./fiber has no node: import; a Node bundle of the main entry has key files", async () => {
+    const { build } = await import("esbuild");
+    const bundle = async (entry: string, platform: "browser" | "node") => {
+      const out = await build({ stdin: { contents: entry, resolveDir: project }, bundle: true, write: false, format: "esm", platform, logLevel: "silent" });
+      return out.outputFiles[0]!.text;
+    };
+    for (const entry of [`export * from "poorman-handshake";`, `export * from "poorman-handshake/rsa";`, `export * from "poorman-handshake/fiber";`]) {
+      const text = await bundle(entry, "browser");
+      assert.doesNotMatch(text, /from "node:|require\("node:|import\("node:/, entry);
+      assert.match(text, /HandShake|encryptRSA|FiberServer/);
+    }
+    assert.match(await bundle(`export * from "poorman-handshake";`, "node"), /node:fs/);
+  });
+
+  it("npx pmh --help runs from the installed package", () => {
+    const out = execFileSync(npx, ["--no-install", "pmh", "--help"], { cwd: project, encoding: "utf8" });
+    assert.match(out, /Usage: pmh/);
+    assert.match(out, /serve/);
+  });
+
+  it("derives a Fiber hotkey (WebAssembly sr25519) from the installed package", () => {
+    const script = `
+      import { Keypair } from "poorman-handshake/fiber";
+      const kp = await Keypair.fromMnemonic("old leopard transfer rib spatial phone calm indicate online fire caution review");
+      const sig = await kp.sign("m");
+      console.log(JSON.stringify({ address: kp.ss58Address, ok: await Keypair.verify("m", sig, kp.ss58Address) }));`;
+    writeFileSync(join(project, "fiber.mjs"), script);
+    const result = JSON.parse(execFileSync(process.execPath, ["fiber.mjs"], { cwd: project, encoding: "utf8" }));
+    assert.deepEqual(result, { address: "5HDvhV6WDCjCKyrXqGQSDYqQAzkzabNhctmiDYEqgBC66BsX", ok: true });
   });
 });

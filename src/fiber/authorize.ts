@@ -1,0 +1,92 @@
+/**
+ * Which validators a miner serves: a pluggable check with two built-ins, an allowlist
+ * and Fiber's metagraph stake gate.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../errors.js";
+import { DEFAULT_MIN_STAKE, DETAIL } from "./constants.js";
+
+/** The verdict of an {@link Authorizer}: allowed, or refused with a 403 `detail`. */
+export type AuthDecision = { allowed: true } | { allowed: false; detail: string };
+
+/**
+ * Decides whether a validator hotkey may use the miner. Called with the raw
+ * `validator-hotkey` header, before any signature is checked (as Python), so it must
+ * be cheap and must not trust the hotkey beyond looking it up.
+ */
+export type Authorizer = (validatorHotkey: string) => AuthDecision | Promise<AuthDecision>;
+
+const ALLOWED: AuthDecision = { allowed: true };
+
+/** Allows every validator (the signature is still verified). */
+export const allowAll: Authorizer = () => ALLOWED;
+
+/** The 403 detail of {@link allowlist}. */
+export const NOT_ALLOWED_DETAIL = "Hotkey not in allowlist";
+
+/**
+ * Allows only the listed ss58 addresses.
+ * @param addresses - the validators' ss58 addresses
+ */
+export function allowlist(addresses: Iterable<string>): Authorizer {
+  const allowed = new Set(addresses);
+  return (hotkey) => (allowed.has(hotkey) ? ALLOWED : { allowed: false, detail: NOT_ALLOWED_DETAIL });
+}
+
+/** A metagraph: ss58 hotkey → stake in TAO. */
+export type Metagraph = Readonly<Record<string, number>>;
+
+/**
+ * Formats a stake as Python's `f"{float}"` does, so the 403 text is Python's byte for
+ * byte: `1000.0`, `999.5`, `1e+16`.
+ */
+export function pythonFloat(value: number): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf";
+  if (Object.is(value, -0)) return "-0.0";
+  const [mantissa, exp] = value.toExponential().split("e") as [string, string];
+  const exponent = Number(exp);
+  if (exponent < -4 || exponent >= 16) {
+    return `${mantissa}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
+  }
+  return Number.isInteger(value) ? `${value}.0` : String(value);
+}
+
+/**
+ * Checks a metagraph JSON value and returns it typed.
+ * @param value - parsed JSON: an object mapping ss58 hotkeys to non-negative stakes
+ * @throws InvalidArgumentError naming the first bad entry
+ */
+export function parseMetagraph(value: unknown): Metagraph {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new InvalidArgumentError("metagraph must be a JSON object mapping ss58 hotkeys to stakes");
+  }
+  const out: Record<string, number> = Object.create(null);
+  for (const [hotkey, stake] of Object.entries(value)) {
+    if (typeof stake !== "number" || !Number.isFinite(stake) || stake < 0) {
+      throw new InvalidArgumentError(`metagraph stake of ${JSON.stringify(hotkey)} must be a non-negative number`);
+    }
+    out[hotkey] = stake;
+  }
+  return out;
+}
+
+/**
+ * Fiber's stake gate: the hotkey must be in the metagraph with at least `minStake` TAO
+ * (403 `Hotkey not found in metagraph` / `Insufficient stake of {stake} `).
+ * @param metagraph - the stakes, or a function returning the current ones (to reload them)
+ * @param minStake - minimum stake in TAO; 1000 by default, as Fiber
+ */
+export function minStake(metagraph: Metagraph | (() => Metagraph), minStake: number = DEFAULT_MIN_STAKE): Authorizer {
+  if (typeof minStake !== "number" || !Number.isFinite(minStake) || minStake < 0) {
+    throw new InvalidArgumentError("minStake must be a non-negative number");
+  }
+  const current = typeof metagraph === "function" ? metagraph : () => metagraph;
+  return (hotkey) => {
+    const nodes = current();
+    const stake = Object.hasOwn(nodes, hotkey) ? nodes[hotkey] : undefined;
+    if (stake === undefined) return { allowed: false, detail: DETAIL.hotkeyNotInMetagraph };
+    if (stake < minStake) return { allowed: false, detail: DETAIL.insufficientStake(pythonFloat(stake)) };
+    return ALLOWED;
+  };
+}

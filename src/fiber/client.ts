@@ -1,0 +1,222 @@
+/**
+ * `FiberClient`: the validator side. Handshakes with miners (cached per miner and URL)
+ * and sends Fernet-encrypted JSON to their routes.
+ *
+ * @module
+ */
+import { aint, astring, randomBytes, toBase64, toBase64Url, toHex } from "../bytes.js";
+import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, NetworkError, RequestTimeoutError } from "../errors.js";
+import { encryptRSA } from "../rsa/index.js";
+import {
+  DETAIL,
+  ENCRYPTED_KEY_FIELD,
+  EXCHANGE_PATH,
+  HANDSHAKE_TIMEOUT_MS,
+  MINER_HOTKEY_HEADER,
+  NONCE_HEADER,
+  PAYLOAD_NONCE_FIELD,
+  PUBLIC_KEY_PATH,
+  RSA_OAEP_HASH,
+  SIGNATURE_HEADER,
+  SYMMETRIC_KEY_BYTES,
+  SYMMETRIC_KEY_UUID_BYTES,
+  SYMMETRIC_KEY_UUID_HEADER,
+  VALIDATOR_HOTKEY_HEADER,
+} from "./constants.js";
+import { Fernet } from "./fernet.js";
+import { Keypair } from "./keypair.js";
+import { generateNonce } from "./nonce.js";
+import { verifyPublicKeyResponse, type PublicKeyResponse } from "./pubkey.js";
+import { isSs58Address } from "./ss58.js";
+import { signingMessage } from "./verify.js";
+
+/** Default timeout of an encrypted request. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Options of {@link FiberClient}. */
+export interface FiberClientOptions {
+  /** The validator's hotkey. */
+  keypair: Keypair;
+  /** A `fetch` implementation; the global one by default. */
+  fetch?: typeof globalThis.fetch;
+  /** Timeout of each handshake request; 3 s by default, as Fiber. */
+  handshakeTimeoutMs?: number;
+  /** Timeout of each encrypted request; 10 s by default. */
+  timeoutMs?: number;
+  /**
+   * Refuse miners whose public key response is not signed by their hotkey (our
+   * extension; Python miners do not sign). False by default; a bad signature is always refused.
+   */
+  requireSignedKey?: boolean;
+  /** Current time in milliseconds; `Date.now` by default. */
+  clock?: () => number;
+}
+
+/** An exchanged symmetric key. */
+export interface FiberSession {
+  /** The key id sent as `symmetric-key-uuid` (64 lowercase hex digits). */
+  uuid: string;
+  /** The 32-byte symmetric key, URL-safe base64 (a Fernet key). */
+  key: string;
+}
+
+interface CachedSession extends FiberSession {
+  fernet: Fernet;
+}
+
+/**
+ * A Fiber validator client.
+ *
+ * @example
+ * ```ts
+ * const client = new FiberClient({ keypair: await Keypair.fromMnemonic(phrase) });
+ * const answer = await client.post("http://127.0.0.1:7999", minerSs58, "/echo", { hello: "miner" });
+ * ```
+ */
+export class FiberClient {
+  readonly #keypair: Keypair;
+  readonly #fetch: typeof globalThis.fetch;
+  readonly #handshakeTimeout: number;
+  readonly #timeout: number;
+  readonly #requireSignedKey: boolean;
+  readonly #clock: () => number;
+  readonly #sessions = new Map<string, Promise<CachedSession>>();
+
+  /** @param options - see {@link FiberClientOptions} */
+  constructor(options: FiberClientOptions) {
+    if (!(options?.keypair instanceof Keypair)) throw new InvalidArgumentError("options.keypair must be a Keypair");
+    this.#keypair = options.keypair;
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#handshakeTimeout = aint(options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS, "options.handshakeTimeoutMs", 1);
+    this.#timeout = aint(options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, "options.timeoutMs", 1);
+    this.#requireSignedKey = options.requireSignedKey ?? false;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * The exchanged key for (miner, URL), handshaking only when none is cached;
+   * concurrent callers share one handshake.
+   * @param baseUrl - the miner's root URL, e.g. `http://127.0.0.1:7999`
+   * @param minerHotkey - the miner's ss58 address
+   */
+  async handshake(baseUrl: string, minerHotkey: string): Promise<FiberSession> {
+    const { uuid, key } = await this.#session(baseUrl, minerHotkey);
+    return { uuid, key };
+  }
+
+  /** Forgets the cached key of (miner, URL); the next call handshakes again. */
+  forget(baseUrl: string, minerHotkey: string): void {
+    this.#sessions.delete(sessionId(baseUrl, minerHotkey));
+  }
+
+  /**
+   * POSTs `payload` as a Fernet token to `route` and returns the parsed JSON answer.
+   * When the miner has lost the key (400 `No symmetric key found…`), handshakes once
+   * more and retries once.
+   * @throws HttpStatusError with the status and `detail` of any other error answer
+   */
+  async post(baseUrl: string, minerHotkey: string, route: string, payload: unknown): Promise<unknown> {
+    astring(route, "route");
+    for (let attempt = 0; ; attempt++) {
+      const session = await this.#session(baseUrl, minerHotkey);
+      try {
+        return await this.#postOnce(baseUrl, minerHotkey, route, payload, session);
+      } catch (error) {
+        const lostKey = error instanceof HttpStatusError && error.status === 400 && error.detail === DETAIL.noSymmetricKey;
+        if (!lostKey || attempt > 0) throw error;
+        this.forget(baseUrl, minerHotkey);
+      }
+    }
+  }
+
+  async #postOnce(baseUrl: string, minerHotkey: string, route: string, payload: unknown, session: CachedSession): Promise<unknown> {
+    const nonce = generateNonce(this.#clock());
+    const body = payload !== null && typeof payload === "object" && !Array.isArray(payload) ? { ...payload, [PAYLOAD_NONCE_FIELD]: nonce } : payload;
+    const token = await session.fernet.encrypt(JSON.stringify(body));
+    const headers = await this.#headers(nonce, minerHotkey, session.uuid);
+    headers.set("content-type", "application/octet-stream");
+    return this.#request(joinUrl(baseUrl, route), { method: "POST", headers, body: token }, this.#timeout);
+  }
+
+  #session(baseUrl: string, minerHotkey: string): Promise<CachedSession> {
+    astring(baseUrl, "baseUrl");
+    if (!isSs58Address(minerHotkey)) throw new InvalidArgumentError("minerHotkey must be an ss58 address");
+    const id = sessionId(baseUrl, minerHotkey);
+    let session = this.#sessions.get(id);
+    if (session === undefined) {
+      session = this.#exchange(baseUrl, minerHotkey);
+      this.#sessions.set(id, session);
+      session.catch(() => this.#sessions.get(id) === session && this.#sessions.delete(id));
+    }
+    return session;
+  }
+
+  async #exchange(baseUrl: string, minerHotkey: string): Promise<CachedSession> {
+    const keyResponse = (await this.#request(joinUrl(baseUrl, PUBLIC_KEY_PATH), { method: "GET" }, this.#handshakeTimeout)) as PublicKeyResponse;
+    if (keyResponse === null || typeof keyResponse.public_key !== "string" || typeof keyResponse.timestamp !== "number") {
+      throw new HandshakeRejectedError(`${baseUrl} sent no public_key and timestamp`);
+    }
+    if (keyResponse.signature !== undefined || this.#requireSignedKey) {
+      if (!(await verifyPublicKeyResponse(keyResponse, minerHotkey, this.#clock()))) {
+        throw new HandshakeRejectedError(`the public key of ${baseUrl} is not signed by miner ${minerHotkey}`);
+      }
+    }
+    const raw = randomBytes(SYMMETRIC_KEY_BYTES);
+    const uuid = toHex(randomBytes(SYMMETRIC_KEY_UUID_BYTES));
+    const encrypted = await encryptRSA(keyResponse.public_key, raw, { hash: RSA_OAEP_HASH });
+    const key = toBase64Url(raw);
+    const fernet = await Fernet.create(raw, { clock: this.#clock });
+    raw.fill(0);
+    const nonce = generateNonce(this.#clock());
+    const headers = await this.#headers(nonce, minerHotkey, uuid);
+    headers.set("content-type", "application/json");
+    const body = JSON.stringify({ [ENCRYPTED_KEY_FIELD]: toBase64(encrypted) });
+    await this.#request(joinUrl(baseUrl, EXCHANGE_PATH), { method: "POST", headers, body }, this.#handshakeTimeout);
+    return { uuid, key, fernet };
+  }
+
+  async #headers(nonce: string, minerHotkey: string, uuid: string): Promise<Headers> {
+    return new Headers({
+      [VALIDATOR_HOTKEY_HEADER]: this.#keypair.ss58Address,
+      [MINER_HOTKEY_HEADER]: minerHotkey,
+      [SYMMETRIC_KEY_UUID_HEADER]: uuid,
+      [NONCE_HEADER]: nonce,
+      [SIGNATURE_HEADER]: await this.#keypair.signHex(signingMessage(nonce, minerHotkey, uuid)),
+    });
+  }
+
+  /** One HTTP exchange with a timeout; JSON answer or a typed error. */
+  async #request(url: string, init: RequestInit, timeoutMs: number): Promise<unknown> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      text = await response.text();
+    } catch (cause) {
+      if (cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError")) {
+        throw new RequestTimeoutError(`${init.method} ${url} took longer than ${timeoutMs} ms`, { cause });
+      }
+      throw new NetworkError(`${init.method} ${url} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (!response.ok) {
+      const detail = (json as { detail?: unknown } | undefined)?.detail;
+      throw new HttpStatusError(response.status, typeof detail === "string" ? detail : detail !== undefined ? JSON.stringify(detail) : text.slice(0, 500), url);
+    }
+    if (json === undefined) throw new HttpStatusError(response.status, "the answer is not JSON", url);
+    return json;
+  }
+}
+
+function sessionId(baseUrl: string, minerHotkey: string): string {
+  return `${minerHotkey}\n${baseUrl.replace(/\/+$/, "")}`;
+}
+
+function joinUrl(baseUrl: string, path: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+}

@@ -1,0 +1,174 @@
+/**
+ * Fernet (https://github.com/fernet/spec) with Web Crypto: AES-128-CBC + HMAC-SHA256,
+ * tokens in padded URL-safe base64.
+ *
+ * @module
+ */
+import { abytes, aint, astring, bufferSource, concatBytes, equalBytes, fromBase64Any, randomBytes, toBase64Url, utf8 } from "../bytes.js";
+import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../errors.js";
+import { FERNET_MAX_CLOCK_SKEW_S, FERNET_VERSION, SYMMETRIC_KEY_BYTES } from "./constants.js";
+
+const HEADER_BYTES = 1 + 8 + 16; // version, timestamp, iv
+const MAC_BYTES = 32;
+const BLOCK_BYTES = 16;
+const asciiDecoder = new TextDecoder();
+const TOKEN_CHARS = /^[A-Za-z0-9_-]+={0,2}$/;
+
+/** Options of {@link Fernet.create}. */
+export interface FernetOptions {
+  /** Current time in milliseconds since the epoch; `Date.now` by default (inject one in tests). */
+  clock?: () => number;
+}
+
+/** Options of {@link Fernet.decrypt}. */
+export interface FernetDecryptOptions {
+  /** Refuse tokens older than this many seconds; no limit when omitted (Python Fiber sets none). */
+  ttl?: number;
+}
+
+/** Options of {@link Fernet.encrypt}; both are for deterministic tests only. */
+export interface FernetEncryptOptions {
+  /** The 16-byte CBC iv; random by default. Never reuse one in production. */
+  iv?: Uint8Array;
+  /** Token timestamp in seconds; the clock by default. */
+  time?: number;
+}
+
+/**
+ * A Fernet key, imported once into Web Crypto.
+ *
+ * Decryption refuses, with one uniform {@link DecryptionError}: bad base64, a wrong
+ * version byte, a short or misaligned token, a bad MAC (checked in constant time before
+ * any decryption), bad padding, a token older than `ttl`, and a token dated more than
+ * 60 s in the future (the spec's clock-skew rule, applied with or without a TTL).
+ *
+ * @example
+ * ```ts
+ * const f = await Fernet.create(Fernet.generateKey());
+ * const token = await f.encrypt("hello");
+ * new TextDecoder().decode(await f.decrypt(token)); // "hello"
+ * ```
+ */
+export class Fernet {
+  readonly #signingKey: CryptoKey;
+  readonly #encryptionKey: CryptoKey;
+  readonly #clock: () => number;
+
+  private constructor(signingKey: CryptoKey, encryptionKey: CryptoKey, clock: () => number) {
+    this.#signingKey = signingKey;
+    this.#encryptionKey = encryptionKey;
+    this.#clock = clock;
+  }
+
+  /** Returns a fresh random key as padded URL-safe base64, as Python's `Fernet.generate_key()`. */
+  static generateKey(): string {
+    return toBase64Url(randomBytes(SYMMETRIC_KEY_BYTES));
+  }
+
+  /**
+   * Imports a key.
+   * @param key - 32 raw bytes, or their padded base64 in the standard or URL-safe alphabet
+   * @param options - see {@link FernetOptions}
+   * @throws KeyFormatError when the key is not 32 bytes
+   */
+  static async create(key: string | Uint8Array, options: FernetOptions = {}): Promise<Fernet> {
+    let raw: Uint8Array;
+    if (typeof key === "string") {
+      try {
+        raw = fromBase64Any(key, "key");
+      } catch (cause) {
+        throw new KeyFormatError("Fernet key must be 32 bytes in padded standard or URL-safe base64", { cause });
+      }
+    } else {
+      raw = abytes(key, "key");
+    }
+    if (raw.length !== SYMMETRIC_KEY_BYTES) {
+      throw new KeyFormatError(`Fernet key must be ${SYMMETRIC_KEY_BYTES} bytes, got ${raw.length}`);
+    }
+    const clock = options.clock ?? Date.now;
+    if (typeof clock !== "function") throw new InvalidArgumentError("options.clock must be a function returning milliseconds");
+    const subtle = globalThis.crypto.subtle;
+    const [signingKey, encryptionKey] = await Promise.all([
+      subtle.importKey("raw", bufferSource(raw.slice(0, 16)), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
+      subtle.importKey("raw", bufferSource(raw.slice(16, 32)), "AES-CBC", false, ["encrypt", "decrypt"]),
+    ]);
+    return new Fernet(signingKey, encryptionKey, clock);
+  }
+
+  /** Current time in whole seconds, from the injected clock. */
+  #nowSeconds(): number {
+    return Math.floor(this.#clock() / 1000);
+  }
+
+  async #mac(data: Uint8Array): Promise<Uint8Array> {
+    return new Uint8Array(await globalThis.crypto.subtle.sign("HMAC", this.#signingKey, bufferSource(data)));
+  }
+
+  /**
+   * Encrypts and authenticates `data`.
+   * @param data - bytes, or a string (UTF-8 encoded)
+   * @param options - see {@link FernetEncryptOptions}
+   * @returns the token, padded URL-safe base64
+   */
+  async encrypt(data: Uint8Array | string, options: FernetEncryptOptions = {}): Promise<string> {
+    const plain = typeof data === "string" ? utf8(data) : abytes(data, "data");
+    const iv = options.iv === undefined ? randomBytes(16) : abytes(options.iv, "options.iv", 16);
+    const time = options.time === undefined ? this.#nowSeconds() : aint(options.time, "options.time", 0);
+    const header = new Uint8Array(HEADER_BYTES);
+    header[0] = FERNET_VERSION;
+    new DataView(header.buffer).setBigUint64(1, BigInt(time));
+    header.set(iv, 9);
+    const ciphertext = new Uint8Array(
+      await globalThis.crypto.subtle.encrypt({ name: "AES-CBC", iv: bufferSource(iv) }, this.#encryptionKey, bufferSource(plain)),
+    );
+    const signed = concatBytes(header, ciphertext);
+    return toBase64Url(concatBytes(signed, await this.#mac(signed)));
+  }
+
+  /**
+   * Verifies and decrypts a token.
+   * @param token - the token, as a string or its ASCII bytes
+   * @param options - see {@link FernetDecryptOptions}
+   * @returns the plaintext bytes
+   * @throws DecryptionError for every kind of bad, expired or future token
+   */
+  async decrypt(token: string | Uint8Array, options: FernetDecryptOptions = {}): Promise<Uint8Array> {
+    const ttl = options.ttl === undefined ? undefined : aint(options.ttl, "options.ttl", 0);
+    const text = typeof token === "string" ? token : asciiOrEmpty(abytes(token, "token"));
+    const data = decodeToken(text);
+    if (data === undefined || data.length < HEADER_BYTES + BLOCK_BYTES + MAC_BYTES || data[0] !== FERNET_VERSION) {
+      throw new DecryptionError();
+    }
+    if ((data.length - HEADER_BYTES - MAC_BYTES) % BLOCK_BYTES !== 0) throw new DecryptionError();
+    const timestamp = Number(new DataView(data.buffer, data.byteOffset).getBigUint64(1));
+    const now = this.#nowSeconds();
+    if (ttl !== undefined && timestamp + ttl < now) throw new DecryptionError();
+    if (now + FERNET_MAX_CLOCK_SKEW_S < timestamp) throw new DecryptionError();
+    const signed = data.subarray(0, data.length - MAC_BYTES);
+    if (!equalBytes(await this.#mac(signed), data.subarray(data.length - MAC_BYTES))) throw new DecryptionError();
+    try {
+      const iv = data.slice(9, HEADER_BYTES);
+      const ciphertext = data.slice(HEADER_BYTES, data.length - MAC_BYTES);
+      return new Uint8Array(await globalThis.crypto.subtle.decrypt({ name: "AES-CBC", iv }, this.#encryptionKey, ciphertext));
+    } catch {
+      throw new DecryptionError();
+    }
+  }
+}
+
+/** Decodes the bytes of a token as ASCII; non-ASCII gives "" (which then fails to decode). */
+function asciiOrEmpty(bytes: Uint8Array): string {
+  for (const b of bytes) if (b > 0x7e || b < 0x20) return "";
+  return asciiDecoder.decode(bytes);
+}
+
+/** Decodes padded URL-safe base64, or `undefined` when it is not that. */
+function decodeToken(text: string): Uint8Array | undefined {
+  astring(text, "token");
+  if (!TOKEN_CHARS.test(text)) return undefined;
+  try {
+    return fromBase64Any(text, "token");
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Fiber nonces, `"{time_ns}_{10 alphanumerics}"`, and the store that refuses replays.
+ *
+ * @module
+ */
+import { aint, randomBytes } from "../bytes.js";
+import { StoreFullError } from "../errors.js";
+import { NONCE_SUFFIX_LENGTH, NONCE_WINDOW_MS } from "./constants.js";
+
+const ALPHANUMERICS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/** Digits of the time prefix, then optionally `_` and a suffix of printable ASCII. */
+const NONCE_FORMAT = /^([0-9]{1,20})(?:_[\x21-\x7e]*)?$/;
+/** Longest nonce accepted (Fiber's own are 30 characters). */
+export const MAX_NONCE_LENGTH = 128;
+
+/**
+ * A random alphanumeric string from the cryptographic RNG, by rejection sampling
+ * (no modulo bias). Python's Fiber uses the non-cryptographic `random.choices`.
+ * @param length - number of characters
+ */
+export function randomAlphanumeric(length: number): string {
+  aint(length, "length", 0, 4096);
+  let out = "";
+  while (out.length < length) {
+    for (const b of randomBytes(length)) {
+      if (b < 248 && out.length < length) out += ALPHANUMERICS[b % 62];
+    }
+  }
+  return out;
+}
+
+/**
+ * Makes a fresh nonce in Fiber's format.
+ * @param nowMs - current time in milliseconds; `Date.now()` by default
+ */
+export function generateNonce(nowMs: number = Date.now()): string {
+  aint(nowMs, "nowMs", 0);
+  return `${BigInt(nowMs) * 1_000_000n}_${randomAlphanumeric(NONCE_SUFFIX_LENGTH)}`;
+}
+
+/**
+ * Reads the timestamp of a nonce in milliseconds, or `undefined` when the nonce is
+ * not `digits` or `digits_suffix` (or is too long).
+ */
+export function nonceTimestampMs(nonce: string): number | undefined {
+  if (typeof nonce !== "string" || nonce.length > MAX_NONCE_LENGTH) return undefined;
+  const match = NONCE_FORMAT.exec(nonce);
+  if (match === null) return undefined;
+  return Number(BigInt(match[1]!) / 1_000_000n);
+}
+
+/**
+ * How long a nonce must be remembered from now: until it falls out of the acceptance
+ * window (`timestamp + window`), or `undefined` when it is not acceptable now
+ * (malformed, or further than `windowMs` from `nowMs` in either direction).
+ * @param nonce - the received nonce
+ * @param nowMs - current time in milliseconds
+ * @param windowMs - acceptance window; 120 s by default
+ */
+export function nonceRetentionMs(nonce: string, nowMs: number, windowMs: number = NONCE_WINDOW_MS): number | undefined {
+  const ts = nonceTimestampMs(nonce);
+  if (ts === undefined || Math.abs(nowMs - ts) > windowMs) return undefined;
+  // +1 ms: the window is inclusive at its far edge.
+  return ts + windowMs - nowMs + 1;
+}
+
+/**
+ * Remembers nonces so that each is accepted once. `add` must be atomic: it maps onto
+ * Redis `SET key 1 NX PX ttlMs` (true when the reply is OK).
+ */
+export interface NonceStore {
+  /** True when the nonce is currently remembered (a cheap pre-check before verifying a signature). */
+  has(nonce: string): Promise<boolean>;
+  /**
+   * Remembers `nonce` for `ttlMs` milliseconds if it is not already remembered.
+   * @returns true when it was new, false when it was already there (a replay)
+   * @throws StoreFullError when it cannot remember more nonces
+   */
+  add(nonce: string, ttlMs: number): Promise<boolean>;
+}
+
+/** Options of {@link MemoryNonceStore}. */
+export interface MemoryNonceStoreOptions {
+  /** Most nonces remembered at once; 1,000,000 by default (~150 MB at worst). */
+  maxEntries?: number;
+  /** Current time in milliseconds; `Date.now` by default. */
+  clock?: () => number;
+}
+
+/**
+ * The in-memory {@link NonceStore}. Expired entries are swept when the store is full
+ * or every window's worth of time; when it is full of live nonces it refuses new ones
+ * (throws {@link StoreFullError}) rather than forget one, so no replay is ever accepted.
+ */
+export class MemoryNonceStore implements NonceStore {
+  readonly #expiries = new Map<string, number>();
+  readonly #maxEntries: number;
+  readonly #clock: () => number;
+  #nextSweep = 0;
+
+  /** @param options - see {@link MemoryNonceStoreOptions} */
+  constructor(options: MemoryNonceStoreOptions = {}) {
+    this.#maxEntries = aint(options.maxEntries ?? 1_000_000, "options.maxEntries", 1);
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** Number of nonces currently held (expired ones may linger until the next sweep). */
+  get size(): number {
+    return this.#expiries.size;
+  }
+
+  /** True when `nonce` is remembered and not expired. */
+  async has(nonce: string): Promise<boolean> {
+    const expiry = this.#expiries.get(nonce);
+    return expiry !== undefined && expiry > this.#clock();
+  }
+
+  /** Remembers `nonce` for `ttlMs` unless already there; see {@link NonceStore.add}. */
+  async add(nonce: string, ttlMs: number): Promise<boolean> {
+    const now = this.#clock();
+    if (now >= this.#nextSweep || this.#expiries.size >= this.#maxEntries) this.sweep(now);
+    const expiry = this.#expiries.get(nonce);
+    if (expiry !== undefined && expiry > now) return false;
+    if (this.#expiries.size >= this.#maxEntries) throw new StoreFullError("nonce store is full");
+    this.#expiries.set(nonce, now + ttlMs);
+    return true;
+  }
+
+  /** Deletes expired entries. Runs by itself; public for tests and timers. */
+  sweep(now: number = this.#clock()): void {
+    for (const [nonce, expiry] of this.#expiries) if (expiry <= now) this.#expiries.delete(nonce);
+    this.#nextSweep = now + NONCE_WINDOW_MS;
+  }
+}

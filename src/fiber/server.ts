@@ -1,0 +1,281 @@
+/**
+ * The Fiber miner as a fetch-style handler, `(Request) => Promise<Response>`, so it
+ * mounts in any framework (Hono, Bun, Deno, workers) or in the Node adapter of
+ * `poorman-handshake/node`.
+ *
+ * @module
+ */
+import { aint, fromBase64Any, toHex } from "../bytes.js";
+import { InvalidArgumentError } from "../errors.js";
+import { decryptRSA, exportPublicKeyPem, generateRSAKeyPair, importRSAKey, type RSAKeyInput } from "../rsa/index.js";
+import { allowAll, type Authorizer } from "./authorize.js";
+import {
+  DETAIL,
+  ENCRYPTED_KEY_FIELD,
+  EXCHANGE_PATH,
+  PUBLIC_KEY_PATH,
+  RSA_BITS,
+  RSA_OAEP_HASH,
+  SYMMETRIC_KEY_BYTES,
+  SYMMETRIC_KEY_TTL_MS,
+} from "./constants.js";
+import { Fernet } from "./fernet.js";
+import { FiberHttpError, errorResponse, jsonResponse, missing, parseJson, readBody, throwIfInvalid, type ValidationIssue } from "./http.js";
+import { Keypair } from "./keypair.js";
+import { MemoryKeyStore, type SymmetricKeyStore } from "./keystore.js";
+import { MemoryNonceStore, type NonceStore } from "./nonce.js";
+import { publicKeyMessage } from "./pubkey.js";
+import { authenticate, readFiberHeaders, type AuthContext, type FiberHeaders } from "./verify.js";
+
+/** Default largest request body: 4 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** 400 detail of an `encrypted_symmetric_key` that is not base64. */
+export const BAD_BASE64_DETAIL = `${ENCRYPTED_KEY_FIELD} must be padded standard base64`;
+/** 400 detail of an encrypted body that does not decrypt with the stored key. */
+export const BAD_TOKEN_DETAIL = "Oi, I can't decrypt that payload with that symmetric key";
+const FERNET_CACHE_SIZE = 10_000;
+
+/** Options of {@link FiberServer.create}. */
+export interface FiberServerOptions {
+  /** The miner's hotkey; requests must name its address in `miner-hotkey`. */
+  keypair: Keypair;
+  /**
+   * The RSA private key (PEM, DER or `CryptoKey`), to keep it across restarts, e.g. from
+   * `loadOrCreateRSAKey(path)` of `poorman-handshake/node`; a fresh RSA-2048 key at every
+   * start (as Python) by default.
+   */
+  rsaPrivateKey?: RSAKeyInput;
+  /** Which validators may use the miner; everyone with a valid signature by default. */
+  authorize?: Authorizer;
+  /** Replay protection; in memory by default (use a shared store for several processes). */
+  nonceStore?: NonceStore;
+  /** Exchanged keys; in memory by default. */
+  keyStore?: SymmetricKeyStore;
+  /** Largest accepted request body in bytes (413 beyond); 4 MiB by default. */
+  maxBodyBytes?: number;
+  /** Current time in milliseconds; `Date.now` by default. */
+  clock?: () => number;
+  /** Sign the public key response with the hotkey (an extension old clients ignore); true by default. */
+  signPublicKey?: boolean;
+}
+
+/** What a route handler gets besides the payload. */
+export interface FiberRouteContext {
+  /** The authenticated validator's ss58 address. */
+  validatorHotkey: string;
+  /** The original request (headers, URL). Its body has been consumed. */
+  request: Request;
+}
+
+/**
+ * An encrypted route: the body is a Fernet token of JSON, decrypted with the key the
+ * validator exchanged; `parse` validates it (throw to answer 422), `handler` answers.
+ */
+export interface FiberRoute<T> {
+  /** Validates and types the decrypted JSON, e.g. `schema.parse` of zod or valibot; throw to refuse (422). */
+  parse?: (value: unknown) => T;
+  /** Returns a JSON-serialisable value (sent as 200 JSON) or a `Response`. Throw a `FiberHttpError` for another status. */
+  handler: (payload: T, context: FiberRouteContext) => unknown | Promise<unknown>;
+}
+
+/**
+ * A Fiber miner: `GET /public-encryption-key`, `POST /exchange-symmetric-key` and the
+ * encrypted routes you declare, with Python's statuses, `detail` texts and check order,
+ * and the hardening described in docs/protocol.md.
+ *
+ * @example
+ * ```ts
+ * const server = await FiberServer.create({ keypair, authorize: allowlist([validator]) });
+ * server.route("/echo", { handler: (payload) => payload });
+ * // Deno.serve(server.fetch) / export default { fetch: server.fetch } / serveFiber(server, { port })
+ * ```
+ */
+export class FiberServer {
+  readonly #keypair: Keypair;
+  readonly #rsa: CryptoKey;
+  readonly #publicKeyPem: string;
+  readonly #auth: AuthContext;
+  readonly #keys: SymmetricKeyStore;
+  readonly #maxBody: number;
+  readonly #clock: () => number;
+  readonly #signPublicKey: boolean;
+  readonly #routes = new Map<string, FiberRoute<unknown>>();
+  readonly #fernets = new Map<string, Promise<Fernet>>();
+
+  private constructor(options: FiberServerOptions, rsa: CryptoKey, publicKeyPem: string) {
+    this.#keypair = options.keypair;
+    this.#rsa = rsa;
+    this.#publicKeyPem = publicKeyPem;
+    this.#clock = options.clock ?? Date.now;
+    this.#keys = options.keyStore ?? new MemoryKeyStore({ clock: this.#clock });
+    this.#maxBody = aint(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, "options.maxBodyBytes", 1);
+    this.#signPublicKey = options.signPublicKey ?? true;
+    this.#auth = {
+      minerHotkey: options.keypair.ss58Address,
+      authorize: options.authorize ?? allowAll,
+      nonces: options.nonceStore ?? new MemoryNonceStore({ clock: this.#clock }),
+      clock: this.#clock,
+    };
+  }
+
+  /**
+   * Creates a server (generating its RSA key unless one is given).
+   * @param options - see {@link FiberServerOptions}
+   */
+  static async create(options: FiberServerOptions): Promise<FiberServer> {
+    if (!(options?.keypair instanceof Keypair)) throw new InvalidArgumentError("options.keypair must be a Keypair");
+    const input = options.rsaPrivateKey ?? (await generateRSAKeyPair(RSA_BITS)).privateKey;
+    // Imported once for OAEP-SHA-256 decryption; requests never parse PEM.
+    const [privateKey, publicKeyPem] = await Promise.all([importRSAKey(input, "decrypt", RSA_OAEP_HASH, "options.rsaPrivateKey"), exportPublicKeyPem(input)]);
+    return new FiberServer(options, privateKey, publicKeyPem);
+  }
+
+  /** The miner's ss58 address. */
+  get minerHotkey(): string {
+    return this.#keypair.ss58Address;
+  }
+
+  /** The RSA public key served at `/public-encryption-key` (SPKI PEM). */
+  get publicKeyPem(): string {
+    return this.#publicKeyPem;
+  }
+
+  /**
+   * Declares an encrypted POST route.
+   * @param path - e.g. `"/echo"`; not one of the two handshake paths
+   * @param route - see {@link FiberRoute}
+   */
+  route<T>(path: string, route: FiberRoute<T>): this {
+    if (typeof path !== "string" || !path.startsWith("/") || path === PUBLIC_KEY_PATH || path === EXCHANGE_PATH) {
+      throw new InvalidArgumentError("path must start with '/' and not be a handshake path");
+    }
+    if (typeof route?.handler !== "function") throw new InvalidArgumentError("route.handler must be a function");
+    this.#routes.set(path, route as FiberRoute<unknown>);
+    return this;
+  }
+
+  /** Answers one request. Never throws; malformed input gets a 4xx. Bound, so it can be passed around. */
+  readonly fetch = async (request: Request): Promise<Response> => {
+    try {
+      return await this.#dispatch(request);
+    } catch (error) {
+      if (error instanceof FiberHttpError) return errorResponse(error);
+      return jsonResponse({ detail: "Internal Server Error" }, 500);
+    }
+  };
+
+  async #dispatch(request: Request): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    const route = this.#routes.get(path);
+    const method = path === PUBLIC_KEY_PATH ? "GET" : path === EXCHANGE_PATH || route !== undefined ? "POST" : undefined;
+    if (method === undefined) throw new FiberHttpError(404, "Not Found");
+    if (request.method !== method) throw new FiberHttpError(405, "Method Not Allowed");
+    if (path === PUBLIC_KEY_PATH) return this.#publicKey();
+    const body = await readBody(request, this.#maxBody);
+    const issues: ValidationIssue[] = [];
+    const headers = readFiberHeaders(request.headers, issues);
+    if (path === EXCHANGE_PATH) {
+      const encryptedKey = exchangeBody(request, body, issues);
+      throwIfInvalid(issues);
+      return this.#exchange(headers!, encryptedKey!);
+    }
+    throwIfInvalid(issues);
+    return this.#encrypted(request, headers!, body, route!);
+  }
+
+  async #publicKey(): Promise<Response> {
+    const timestamp = this.#clock() / 1000;
+    const body: Record<string, unknown> = { public_key: this.#publicKeyPem, timestamp };
+    if (this.#signPublicKey) {
+      body.miner_hotkey = this.#keypair.ss58Address;
+      body.signature = await this.#keypair.signHex(publicKeyMessage(this.#publicKeyPem, timestamp, this.#keypair.ss58Address));
+    }
+    return jsonResponse(body);
+  }
+
+  async #exchange(h: FiberHeaders, encryptedKey: string): Promise<Response> {
+    await authenticate(h, this.#auth);
+    let ciphertext: Uint8Array;
+    try {
+      ciphertext = fromBase64Any(encryptedKey, ENCRYPTED_KEY_FIELD);
+    } catch {
+      throw new FiberHttpError(400, BAD_BASE64_DETAIL);
+    }
+    let key: Uint8Array;
+    try {
+      key = await decryptRSA(this.#rsa, ciphertext, { hash: RSA_OAEP_HASH });
+    } catch {
+      throw new FiberHttpError(401, DETAIL.cannotDecryptKey);
+    }
+    // A key of another length would be a 500 in Python; it is just another bad ciphertext.
+    if (key.length !== SYMMETRIC_KEY_BYTES) throw new FiberHttpError(401, DETAIL.cannotDecryptKey);
+    await this.#keys.set(h.validatorHotkey, h.symmetricKeyUuid, key, SYMMETRIC_KEY_TTL_MS);
+    key.fill(0);
+    return jsonResponse({ status: DETAIL.exchangeOk });
+  }
+
+  async #encrypted(request: Request, h: FiberHeaders, body: Uint8Array, route: FiberRoute<unknown>): Promise<Response> {
+    await authenticate(h, this.#auth);
+    const key = await this.#keys.get(h.validatorHotkey, h.symmetricKeyUuid);
+    if (key === undefined) throw new FiberHttpError(400, DETAIL.noSymmetricKey);
+    let plain: Uint8Array;
+    try {
+      plain = await (await this.#fernet(key)).decrypt(body);
+    } catch {
+      throw new FiberHttpError(400, BAD_TOKEN_DETAIL);
+    } finally {
+      key.fill(0);
+    }
+    const json = parseJson(plain);
+    let payload: unknown = json;
+    if (route.parse !== undefined) {
+      try {
+        payload = route.parse(json);
+      } catch (error) {
+        const msg = error instanceof Error ? error.message : String(error);
+        throw new FiberHttpError(422, [{ type: "value_error", loc: ["body"], msg, input: null }]);
+      }
+    }
+    const result = await route.handler(payload, { validatorHotkey: h.validatorHotkey, request });
+    return result instanceof Response ? result : jsonResponse(result ?? null);
+  }
+
+  /** Fernet objects per key, so each key is imported into Web Crypto once. */
+  #fernet(key: Uint8Array): Promise<Fernet> {
+    const id = toHex(key);
+    let fernet = this.#fernets.get(id);
+    if (fernet === undefined) {
+      if (this.#fernets.size >= FERNET_CACHE_SIZE) this.#fernets.delete(this.#fernets.keys().next().value as string);
+      fernet = Fernet.create(key.slice(), { clock: this.#clock });
+      this.#fernets.set(id, fernet);
+    }
+    return fernet;
+  }
+}
+
+/** Validates the exchange body as FastAPI would for `{"encrypted_symmetric_key": str}`. */
+function exchangeBody(request: Request, body: Uint8Array, issues: ValidationIssue[]): string | undefined {
+  const type = request.headers.get("content-type") ?? "";
+  if (body.length === 0 || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
+    issues.push(missing("body"));
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = parseJson(body);
+  } catch (error) {
+    if (error instanceof FiberHttpError) issues.push(...(error.detail as ValidationIssue[]));
+    return undefined;
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    issues.push({ type: "model_attributes_type", loc: ["body"], msg: "Input should be a valid dictionary or object to extract fields from", input: json });
+    return undefined;
+  }
+  const value = (json as Record<string, unknown>)[ENCRYPTED_KEY_FIELD];
+  if (value === undefined) issues.push(missing("body", ENCRYPTED_KEY_FIELD));
+  else if (typeof value !== "string") issues.push({ type: "string_type", loc: ["body", ENCRYPTED_KEY_FIELD], msg: "Input should be a valid string", input: value });
+  else return value;
+  return undefined;
+}
+
+export { FiberHttpError };

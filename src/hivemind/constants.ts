@@ -1,0 +1,64 @@
+/**
+ * Wire constants of HiveMind session crypto: protocol v3 (Noise) and the legacy
+ * transport. Both sides must agree on all of them; changing one changes the wire.
+ *
+ * @module
+ */
+
+/** Protocol version that speaks Noise. */
+export const PROTOCOL_VERSION = 3;
+/** Noise patterns, in the hub's preference order. */
+export const PATTERNS = ["KKpsk0", "XXpsk2"] as const;
+/** A HiveMind v3 Noise pattern. */
+export type HiveMindPattern = (typeof PATTERNS)[number];
+/** Noise suites (`DH_cipher_hash`), in preference order. */
+export const SUITES = ["25519_ChaChaPoly_SHA256", "25519_AESGCM_SHA256"] as const;
+/** A HiveMind v3 Noise suite. */
+export type HiveMindSuite = (typeof SUITES)[number];
+
+/** argon2id parameters of the PSK. */
+export const ARGON2ID = { iterations: 3, memoryKiB: 65536, parallelism: 1, hashLength: 32 } as const;
+/** PBKDF2 iterations of the PSK variant when `noise.kdf.iterations` is absent. */
+export const PBKDF2_DEFAULT_ITERATIONS = 100_000;
+/** Largest PBKDF2 iteration count a client accepts from a hub (DoS bound). */
+export const PBKDF2_MAX_ITERATIONS = 10_000_000;
+/** PSK salt when the hub's HELLO has no node_id. */
+export const PSK_FALLBACK_SALT = "poorman_handshake:noise:psk:v1";
+
+/** Transport markers (first plaintext byte of a frame). */
+export const MARKER = {
+  json: 0x00,
+  binary: 0x01,
+  firstJsonChunk: 0x02,
+  firstBinaryChunk: 0x03,
+  middleChunk: 0x04,
+  lastChunk: 0x05,
+} as const;
+/** Largest body carried by one frame (the marker is not counted). */
+export const CHUNK_BYTES = 65000;
+/** Largest reassembled multi-frame body. */
+export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+/** Defaults of the hub's HANDSHAKE payload (as in the reference vectors). */
+export const HUB_HANDSHAKE_DEFAULTS = {
+  handshake: true,
+  min_protocol_version: 2,
+  max_protocol_version: PROTOCOL_VERSION,
+  binarize: false,
+  preshared_key: false,
+  password: true,
+  crypto_required: true,
+  encodings: ["JSON-HEX"],
+  ciphers: ["AES-GCM"],
+} as const;
+
+/** Legacy transport ciphers: nonce length in bytes. */
+export const LEGACY_NONCE_BYTES = { "AES-GCM": 16, "CHACHA20-POLY1305": 12 } as const;
+/** A legacy transport cipher name. */
+export type LegacyCipher = keyof typeof LEGACY_NONCE_BYTES;
+/** Tag length of both legacy ciphers. */
+export const LEGACY_TAG_BYTES = 16;
+/** Legacy JSON-frame encodings this library implements. */
+export const LEGACY_ENCODINGS = ["JSON-B64", "JSON-URLSAFE-B64", "JSON-B32", "JSON-HEX"] as const;
+/** A legacy JSON-frame encoding. */
+export type LegacyEncoding = (typeof LEGACY_ENCODINGS)[number];

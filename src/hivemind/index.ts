@@ -1,0 +1,17 @@
+/**
+ * `poorman-handshake/hivemind`: HiveMind session crypto. Protocol v3 (Noise XXpsk2 /
+ * KKpsk0 keyed by the password) with {@link HiveMindHub} and {@link HiveMindClient},
+ * its transport frames, the PSK, and Python-identical canonical JSON. Isomorphic and
+ * sans-I/O: no socket inside.
+ *
+ * @module
+ */
+export { HiveMindHub, type HiveMindHubOptions } from "./hub.js";
+export { HiveMindClient, type HiveMindClientOptions } from "./client.js";
+export { HiveMindTransport, type HiveMindFrameMessage } from "./transport.js";
+export { buildPrologue, protocolName, parseX25519Key, type JsonObject, type NoiseEnvelope } from "./session.js";
+export { derivePsk, clearPskCache, pskSalt, pskKdfFromHandshake, ARGON2ID_KDF, type PskKdf } from "./psk.js";
+export { canonicalJson, pythonJsonDumps, pythonFloatRepr, compareCodePoints, type PythonJsonOptions } from "./json.js";
+export type { HiveMindPattern, HiveMindSuite, LegacyCipher, LegacyEncoding } from "./constants.js";
+export * as HIVEMIND_WIRE from "./constants.js";
+export { LegacyTransport, type LegacyTransportOptions } from "./legacy.js";

@@ -1,0 +1,123 @@
+/**
+ * Python-identical JSON serialisation (`json.dumps`), for the bytes HiveMind hashes
+ * into the Noise prologue and the frames the legacy transport writes.
+ *
+ * JavaScript values map to Python's as JSON would: integral numbers (and bigints) are
+ * written as integers, other numbers like Python's `repr(float)`, `NaN`/`Infinity` as
+ * Python writes them. A JavaScript number cannot remember a Python `1.0`: it is written
+ * `1`. HiveMind payloads carry no floats.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../errors.js";
+
+/** Options of {@link pythonJsonDumps}, named after Python's. */
+export interface PythonJsonOptions {
+  /** `sort_keys`: sort object keys by code point (Python's order). Default false. */
+  sortKeys?: boolean;
+  /** `separators`: `[item, key]`. Default `[", ", ": "]`. */
+  separators?: readonly [string, string];
+  /** `ensure_ascii`: escape every non-ASCII character as `\uXXXX`. Default true. */
+  ensureAscii?: boolean;
+}
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
+const ESCAPE = /["\\\x00-\x1f]/g;
+const ESCAPE_ASCII = /["\\]|[^ -~]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const unicodeEscape = (unit: number) => `\\u${unit.toString(16).padStart(4, "0")}`;
+
+function escapeChar(char: string): string {
+  // Astral characters arrive here as a surrogate pair; Python writes each half.
+  return SHORT_ESCAPES[char] ?? Array.from({ length: char.length }, (_, i) => unicodeEscape(char.charCodeAt(i))).join("");
+}
+
+/** Python's `json.encoder.encode_basestring(_ascii)`. */
+function pythonString(text: string, ensureAscii: boolean): string {
+  if (ensureAscii) return `"${text.replace(ESCAPE_ASCII, escapeChar)}"`;
+  if (LONE_SURROGATE.test(text)) {
+    // Python could not encode the result to UTF-8 either.
+    throw new InvalidArgumentError("JSON strings must be well-formed Unicode (a lone surrogate was found)");
+  }
+  return `"${text.replace(ESCAPE, escapeChar)}"`;
+}
+
+/** Python's `float.__repr__`: shortest round-trip digits, exponent outside 1e-4 ≤ |x| < 1e16. */
+export function pythonFloatRepr(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
+  const [mantissa, exponentText] = value.toExponential().split("e") as [string, string];
+  const exponent = Number(exponentText);
+  const negative = mantissa.startsWith("-");
+  const digits = mantissa.replace("-", "").replace(".", "");
+  let body: string;
+  if (exponent < -4 || exponent >= 16) {
+    const fraction = digits.length > 1 ? `.${digits.slice(1)}` : "";
+    body = `${digits[0]}${fraction}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
+  } else if (exponent < 0) {
+    body = `0.${"0".repeat(-exponent - 1)}${digits}`;
+  } else {
+    const whole = digits.slice(0, exponent + 1).padEnd(exponent + 1, "0");
+    body = `${whole}.${digits.slice(exponent + 1) || "0"}`;
+  }
+  return negative ? `-${body}` : body;
+}
+
+function pythonNumber(value: number): string {
+  if (Number.isInteger(value)) return BigInt(value).toString();
+  return pythonFloatRepr(value);
+}
+
+/** Compares two strings by Unicode code point (Python's `str` order), not UTF-16 unit. */
+export function compareCodePoints(a: string, b: string): number {
+  const x = Array.from(a);
+  const y = Array.from(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/**
+ * Serialises `value` exactly as Python's `json.dumps(value, ...)` with the same options.
+ * @param value - null, booleans, numbers, bigints, strings, arrays and plain objects
+ * @throws InvalidArgumentError for other values (undefined, functions, symbols, cycles)
+ */
+export function pythonJsonDumps(value: unknown, options: PythonJsonOptions = {}): string {
+  const { sortKeys = false, separators = [", ", ": "], ensureAscii = true } = options;
+  const [itemSeparator, keySeparator] = separators;
+  const seen = new Set<object>();
+  const encode = (v: unknown, path: string): string => {
+    if (v === null) return "null";
+    if (v === true) return "true";
+    if (v === false) return "false";
+    if (typeof v === "number") return pythonNumber(v);
+    if (typeof v === "bigint") return v.toString();
+    if (typeof v === "string") return pythonString(v, ensureAscii);
+    if (typeof v !== "object") throw new InvalidArgumentError(`${path} cannot be written as JSON (${typeof v})`);
+    if (seen.has(v)) throw new InvalidArgumentError(`${path} is a circular reference`);
+    seen.add(v);
+    let out: string;
+    if (Array.isArray(v)) {
+      out = `[${v.map((item, i) => encode(item, `${path}[${i}]`)).join(itemSeparator)}]`;
+    } else {
+      const keys = Object.keys(v);
+      if (sortKeys) keys.sort(compareCodePoints);
+      const record = v as Record<string, unknown>;
+      out = `{${keys.map((k) => `${pythonString(k, ensureAscii)}${keySeparator}${encode(record[k], `${path}.${k}`)}`).join(itemSeparator)}}`;
+    }
+    seen.delete(v);
+    return out;
+  };
+  return encode(value, "value");
+}
+
+/**
+ * HiveMind's canonical JSON: `json.dumps(value, sort_keys=True, separators=(",", ":"),
+ * ensure_ascii=False)`. Encode the result as UTF-8 for the prologue.
+ */
+export function canonicalJson(value: unknown): string {
+  return pythonJsonDumps(value, { sortKeys: true, separators: [",", ":"], ensureAscii: false });
+}

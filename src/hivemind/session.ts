@@ -1,0 +1,145 @@
+/**
+ * What the HiveMind v3 hub and client share: key parsing, the prologue, payload
+ * parsing, and the transport once the handshake is done.
+ *
+ * @module
+ */
+import { abytes, concatBytes, fromHex, isHex, utf8 } from "../bytes.js";
+import { HandshakeRejectedError, HandshakeStateError, KeyFormatError } from "../errors.js";
+import { type HandshakeState, type KeyPair, noiseBackend } from "../noise/index.js";
+import type { HiveMindPattern, HiveMindSuite } from "./constants.js";
+import { canonicalJson } from "./json.js";
+import { type HiveMindFrameMessage, HiveMindTransport } from "./transport.js";
+
+/** A JSON object payload as sent or received on the wire. */
+export type JsonObject = Record<string, unknown>;
+
+/** The HANDSHAKE payload carrying a Noise message: `{"noise": {...}}`. */
+export interface NoiseEnvelope {
+  /** The Noise part; `pattern` and `suite` only in the client's first message. */
+  noise: { pattern?: HiveMindPattern; suite?: HiveMindSuite; msg: string };
+}
+
+/**
+ * Reads an X25519 key given as 32 raw bytes or 64 hex digits.
+ * @param key - the key
+ * @param name - the option's name, for the error message
+ */
+export function parseX25519Key(key: Uint8Array | string, name: string): Uint8Array {
+  if (typeof key === "string") {
+    const text = key.trim();
+    if (text.length !== 64 || !isHex(text)) throw new KeyFormatError(`${name} must be 64 hex digits (a raw X25519 key)`);
+    return fromHex(text);
+  }
+  if (!(key instanceof Uint8Array) || key.length !== 32) throw new KeyFormatError(`${name} must be a 32-byte X25519 key`);
+  return Uint8Array.from(key);
+}
+
+/** Our static private key: the given one, or a fresh random one. */
+export function staticPrivateKey(key: Uint8Array | string | undefined): Uint8Array {
+  return key === undefined ? noiseBackend().dh["25519"]!.generateKeyPair().privateKey : parseX25519Key(key, "staticKey");
+}
+
+/** The Noise protocol name of a HiveMind pattern and suite. */
+export function protocolName(pattern: HiveMindPattern, suite: HiveMindSuite): string {
+  return `Noise_${pattern}_${suite}`;
+}
+
+/** The prologue: `canon(HELLO) || canon(HANDSHAKE) || utf8(protocol name)`. */
+export function buildPrologue(hello: JsonObject, handshake: JsonObject, name: string): Uint8Array {
+  return concatBytes(utf8(canonicalJson(hello)), utf8(canonicalJson(handshake)), utf8(name));
+}
+
+/**
+ * Accepts a payload as a parsed object or as JSON text.
+ * @throws HandshakeRejectedError when it is not a JSON object
+ */
+export function asJsonObject(payload: unknown, name: string): JsonObject {
+  let value = payload;
+  if (typeof payload === "string") {
+    try {
+      value = JSON.parse(payload);
+    } catch (cause) {
+      throw new HandshakeRejectedError(`${name} is not valid JSON`, { cause });
+    }
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new HandshakeRejectedError(`${name} must be a JSON object`);
+  return value as JsonObject;
+}
+
+/** Reads `{"noise": {"msg": hex, ...}}` and returns the Noise part and the message bytes. */
+export function readEnvelope(payload: unknown): { noise: JsonObject; message: Uint8Array } {
+  const noise = asJsonObject(payload, "handshake payload").noise;
+  if (noise === null || typeof noise !== "object" || typeof (noise as JsonObject).msg !== "string" || !isHex((noise as JsonObject).msg as string)) {
+    throw new HandshakeRejectedError('handshake payload must be {"noise": {"msg": <hex>}}');
+  }
+  return { noise: noise as JsonObject, message: fromHex((noise as JsonObject).msg as string) };
+}
+
+/** Builds `{"noise": {...}}`. */
+export function envelope(noise: NoiseEnvelope["noise"]): NoiseEnvelope {
+  return { noise };
+}
+
+/** The state and transport both ends of a HiveMind v3 session share. */
+export abstract class HiveMindSession {
+  /** Our X25519 static public key (pin it on the other side). */
+  readonly staticPublicKey: Uint8Array;
+  /** Our static key pair, for the handshake. */
+  protected readonly staticKey: KeyPair;
+  #transport: HiveMindTransport | undefined;
+  #handshakeHash: Uint8Array | undefined;
+  #remoteStaticKey: Uint8Array | undefined;
+
+  /** @param staticKey - our X25519 static private key */
+  protected constructor(staticKey: Uint8Array) {
+    const privateKey = abytes(staticKey, "staticKey", 32);
+    this.staticPublicKey = noiseBackend().dh["25519"]!.publicKey(privateKey);
+    this.staticKey = { privateKey, publicKey: this.staticPublicKey };
+  }
+
+  /** True once the handshake is complete and `encrypt`/`decrypt` may be used. */
+  get done(): boolean {
+    return this.#transport !== undefined;
+  }
+
+  /** The Noise handshake hash (channel binding), once done. */
+  get handshakeHash(): Uint8Array | undefined {
+    return this.#handshakeHash === undefined ? undefined : Uint8Array.from(this.#handshakeHash);
+  }
+
+  /** The peer's X25519 static public key, once done (pin it for KKpsk0 next time). */
+  get remoteStaticKey(): Uint8Array | undefined {
+    return this.#remoteStaticKey === undefined ? undefined : Uint8Array.from(this.#remoteStaticKey);
+  }
+
+  /** Splits a completed handshake into the transport. */
+  protected async finish(handshake: HandshakeState): Promise<void> {
+    this.#remoteStaticKey = handshake.remoteStaticKey;
+    const { send, receive, handshakeHash } = await handshake.split();
+    this.#handshakeHash = handshakeHash;
+    this.#transport = new HiveMindTransport(send, receive);
+  }
+
+  #ready(): HiveMindTransport {
+    if (this.#transport === undefined) throw new HandshakeStateError("the handshake is not complete yet");
+    return this.#transport;
+  }
+
+  /**
+   * Encrypts one message into transport frames (several when over 65000 bytes).
+   * @param marker - `0` for a JSON HiveMessage, `1` for a HIVEMIND-WIRE-1 bitstring
+   * @param body - the message; a string is UTF-8 encoded
+   */
+  async encrypt(marker: 0 | 1, body: Uint8Array | string): Promise<Uint8Array[]> {
+    return this.#ready().encrypt(marker, body);
+  }
+
+  /**
+   * Decrypts one transport frame. Any failure is fatal for the session (close with 1008).
+   * @returns the message, or `undefined` while a multi-frame message is incomplete
+   */
+  async decrypt(frame: Uint8Array): Promise<HiveMindFrameMessage | undefined> {
+    return this.#ready().decrypt(frame);
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * `poorman-handshake/node`: Node-only helpers: RSA key files (atomic, mode 0600), a
+ * JSON-file trust-on-first-use pin store, an HTTP adapter for fetch-style handlers
+ * (such as `FiberServer.fetch`), Bittensor wallet files and metagraph files, HiveMind
+ * X25519 static key files and pins, and the node:crypto Noise backend.
+ *
+ * @module
+ */
+export { KEY_FILE_REPLACED_WARNING, createRSAKey, exportRSAKey, loadOrCreateRSAKey, loadRSAKey } from "./keyfile.js";
+export { JsonFilePinStore } from "./pins.js";
+export { PRIVATE_FILE_MODE, writeFileAtomic } from "./files.js";
+export { serve, type FetchHandler, type RunningServer, type ServeOptions } from "./serve.js";
+export { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath, type WalletOptions } from "./wallet.js";
+export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "./hivemind-keys.js";
+export { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";

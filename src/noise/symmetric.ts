@@ -1,0 +1,208 @@
+/**
+ * CipherState and SymmetricState (Noise spec revision 34, section 5.1 and 5.2).
+ *
+ * @module
+ */
+import { abytes, concatBytes, utf8, wipe } from "../bytes.js";
+import { HandshakeStateError, InvalidArgumentError, NonceExhaustedError } from "../errors.js";
+import { KEY_BYTES, MAX_MESSAGE_BYTES, MAX_NONCE } from "./constants.js";
+import type { AeadKey, CipherFunction, HashFunction } from "./primitives.js";
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A key and a nonce counter. Without a key, encryption and decryption pass data through
+ * (as Noise requires during the first handshake messages).
+ */
+export class CipherState {
+  readonly #cipher: CipherFunction;
+  #key: Uint8Array | undefined;
+  #aead: AeadKey | undefined;
+  #nonce = 0n;
+
+  /** @param cipher - the cipher function this state uses */
+  constructor(cipher: CipherFunction) {
+    this.#cipher = cipher;
+  }
+
+  /** Creates a state holding `key` with the nonce at 0. */
+  static async withKey(cipher: CipherFunction, key: Uint8Array): Promise<CipherState> {
+    const state = new CipherState(cipher);
+    await state.initializeKey(key);
+    return state;
+  }
+
+  /** InitializeKey(key): sets the key and resets the nonce to 0. */
+  async initializeKey(key: Uint8Array | undefined): Promise<void> {
+    wipe(this.#key);
+    this.#key = key === undefined ? undefined : Uint8Array.from(abytes(key, "key", KEY_BYTES));
+    this.#aead = this.#key === undefined ? undefined : await this.#cipher.importKey(this.#key);
+    this.#nonce = 0n;
+  }
+
+  /** HasKey(). */
+  hasKey(): boolean {
+    return this.#key !== undefined;
+  }
+
+  /** The nonce the next message will use. */
+  get nonce(): bigint {
+    return this.#nonce;
+  }
+
+  /** SetNonce(n): for out-of-order transports and tests; `n` is below 2^64. */
+  setNonce(n: bigint): void {
+    if (typeof n !== "bigint" || n < 0n || n > MAX_NONCE) throw new InvalidArgumentError("nonce must be a bigint from 0 to 2^64-1");
+    this.#nonce = n;
+  }
+
+  #takeNonce(): bigint {
+    if (this.#nonce >= MAX_NONCE) throw new NonceExhaustedError("cipher state nonce exhausted: start a new handshake");
+    return this.#nonce;
+  }
+
+  /** EncryptWithAd(ad, plaintext): ciphertext || tag, or the plaintext itself without a key. */
+  async encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    if (this.#aead === undefined) return Uint8Array.from(plaintext);
+    // Reserve the nonce before awaiting, so concurrent calls never share one.
+    const n = this.#takeNonce();
+    this.#nonce = n + 1n;
+    return this.#aead.encrypt(n, ad, plaintext);
+  }
+
+  /**
+   * DecryptWithAd(ad, ciphertext). On a bad tag it throws `DecryptionError` and the
+   * nonce does not move, as the spec requires.
+   */
+  async decryptWithAd(ad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+    if (this.#aead === undefined) return Uint8Array.from(ciphertext);
+    const n = this.#takeNonce();
+    this.#nonce = n + 1n;
+    try {
+      return await this.#aead.decrypt(n, ad, ciphertext);
+    } catch (error) {
+      if (this.#nonce === n + 1n) this.#nonce = n;
+      throw error;
+    }
+  }
+
+  /** Rekey(): k = first 32 bytes of ENCRYPT(k, 2^64-1, empty, 32 zero bytes). */
+  async rekey(): Promise<void> {
+    if (this.#aead === undefined) throw new HandshakeStateError("cannot rekey a cipher state without a key");
+    const next = (await this.#aead.encrypt(MAX_NONCE, EMPTY, new Uint8Array(KEY_BYTES))).subarray(0, KEY_BYTES);
+    const nonce = this.#nonce;
+    await this.initializeKey(next);
+    this.#nonce = nonce;
+  }
+
+  /** Forgets the key; the state can no longer encrypt. */
+  destroy(): void {
+    wipe(this.#key);
+    this.#key = undefined;
+    this.#aead = undefined;
+  }
+}
+
+/** The chaining key, the handshake hash and the current cipher state of a handshake. */
+export class SymmetricState {
+  readonly cipher: CipherFunction;
+  readonly hash: HashFunction;
+  readonly #cipherState: CipherState;
+  #ck: Uint8Array;
+  #h: Uint8Array;
+
+  private constructor(cipher: CipherFunction, hash: HashFunction, h: Uint8Array) {
+    this.cipher = cipher;
+    this.hash = hash;
+    this.#cipherState = new CipherState(cipher);
+    this.#h = h;
+    this.#ck = Uint8Array.from(h);
+  }
+
+  /** InitializeSymmetric(protocol_name). */
+  static initialize(protocolName: string, cipher: CipherFunction, hash: HashFunction): SymmetricState {
+    const name = utf8(protocolName);
+    let h: Uint8Array;
+    if (name.length <= hash.hashLen) {
+      h = new Uint8Array(hash.hashLen);
+      h.set(name);
+    } else {
+      h = hash.hash(name);
+    }
+    return new SymmetricState(cipher, hash, h);
+  }
+
+  /** True once a key has been mixed in (payloads are then encrypted). */
+  hasKey(): boolean {
+    return this.#cipherState.hasKey();
+  }
+
+  /** MixKey(input_key_material). */
+  async mixKey(inputKeyMaterial: Uint8Array): Promise<void> {
+    const [ck, tempK] = this.hash.hkdf(this.#ck, inputKeyMaterial, 2);
+    wipe(this.#ck);
+    this.#ck = ck!;
+    await this.#cipherState.initializeKey(tempK!.subarray(0, KEY_BYTES));
+    wipe(tempK);
+  }
+
+  /** MixHash(data). */
+  mixHash(data: Uint8Array): void {
+    this.#h = this.hash.hash(concatBytes(this.#h, data));
+  }
+
+  /** MixKeyAndHash(input_key_material), used by `psk` tokens. */
+  async mixKeyAndHash(inputKeyMaterial: Uint8Array): Promise<void> {
+    const [ck, tempH, tempK] = this.hash.hkdf(this.#ck, inputKeyMaterial, 3);
+    wipe(this.#ck);
+    this.#ck = ck!;
+    this.mixHash(tempH!);
+    await this.#cipherState.initializeKey(tempK!.subarray(0, KEY_BYTES));
+    wipe(tempK);
+  }
+
+  /** GetHandshakeHash(): a copy of h. */
+  handshakeHash(): Uint8Array {
+    return Uint8Array.from(this.#h);
+  }
+
+  /** EncryptAndHash(plaintext). */
+  async encryptAndHash(plaintext: Uint8Array): Promise<Uint8Array> {
+    const ciphertext = await this.#cipherState.encryptWithAd(this.#h, plaintext);
+    this.mixHash(ciphertext);
+    return ciphertext;
+  }
+
+  /** DecryptAndHash(ciphertext); throws `DecryptionError` on a bad tag. */
+  async decryptAndHash(ciphertext: Uint8Array): Promise<Uint8Array> {
+    const plaintext = await this.#cipherState.decryptWithAd(this.#h, ciphertext);
+    this.mixHash(ciphertext);
+    return plaintext;
+  }
+
+  /** Split(): the two transport cipher states (initiator → responder first). */
+  async split(): Promise<[CipherState, CipherState]> {
+    const [k1, k2] = this.hash.hkdf(this.#ck, EMPTY, 2);
+    const states = await Promise.all([
+      CipherState.withKey(this.cipher, k1!.subarray(0, KEY_BYTES)),
+      CipherState.withKey(this.cipher, k2!.subarray(0, KEY_BYTES)),
+    ]);
+    wipe(k1);
+    wipe(k2);
+    this.destroy();
+    return states as [CipherState, CipherState];
+  }
+
+  /** Forgets the chaining key and the handshake key. */
+  destroy(): void {
+    wipe(this.#ck);
+    this.#cipherState.destroy();
+  }
+}
+
+/** Throws unless `message` fits in one Noise message. */
+export function assertMessageSize(message: Uint8Array, name: string): void {
+  if (message.length > MAX_MESSAGE_BYTES) {
+    throw new InvalidArgumentError(`${name} must be at most ${MAX_MESSAGE_BYTES} bytes, got ${message.length}`);
+  }
+}

@@ -1,0 +1,111 @@
+/** `pmh serve` as users run it: the built binary in a child process, a real client, signals. */
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { HttpStatusError } from "../src/errors.js";
+import { FiberClient } from "../src/fiber/client.js";
+import { Keypair } from "../src/fiber/keypair.js";
+import { identities, MINER_SEED, VALIDATOR_MNEMONIC, type Identities } from "./helpers/fiber.js";
+
+const bin = fileURLToPath(new URL("../dist/cli/pmh.js", import.meta.url));
+let ids: Identities;
+let dir = "";
+
+/** Starts `pmh serve`, resolves with the child and its URL once it prints "listening". */
+function start(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [bin, "serve", "--host", "127.0.0.1", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" line within 15 s: ${output}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]!, output: () => output });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`exited with ${code}: ${output}`)));
+  });
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.once("exit", (code) => resolve(code));
+    child.kill(signal);
+  });
+}
+
+before(async () => {
+  ids = await identities();
+  dir = mkdtempSync(join(tmpdir(), "pmh-cli-"));
+  mkdirSync(join(dir, "wallets", "miner", "hotkeys"), { recursive: true });
+  writeFileSync(join(dir, "wallets", "miner", "hotkeys", "default"), JSON.stringify({ secretSeed: MINER_SEED, ss58Address: ids.miner.ss58Address }));
+  writeFileSync(join(dir, "nodes.json"), JSON.stringify({ [ids.validator.ss58Address]: 2000, [ids.other.ss58Address]: 1500 }));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("pmh serve", { timeout: 60_000 }, () => {
+  it("serves /echo from a wallet hotkey with a metagraph gate, and stops on SIGTERM", async () => {
+    const { child, url } = await start(["--wallet", "miner", "--hotkey", "default", "--wallets-path", join(dir, "wallets"), "--metagraph", join(dir, "nodes.json"), "--min-stake", "1600"]);
+    try {
+      const client = new FiberClient({ keypair: ids.validator, requireSignedKey: true });
+      const answer = (await client.post(url, ids.miner.ss58Address, "/echo", { hello: "miner", n: [1, 2] })) as Record<string, unknown>;
+      assert.equal(answer.hello, "miner");
+      assert.deepEqual(answer.n, [1, 2]);
+      const low = new FiberClient({ keypair: ids.other });
+      await assert.rejects(low.post(url, ids.miner.ss58Address, "/echo", {}), (e: unknown) => e instanceof HttpStatusError && e.status === 403 && e.detail === "Insufficient stake of 1500.0 ");
+      await assert.rejects(client.post(url, ids.miner.ss58Address, "/echo", [1]), (e: unknown) => e instanceof HttpStatusError && e.status === 422);
+    } finally {
+      assert.equal(await stop(child, "SIGTERM"), 0);
+    }
+  });
+  it("serves from a mnemonic with an allowlist, and stops on SIGINT", async () => {
+    const { child, url, output } = await start(["--mnemonic", VALIDATOR_MNEMONIC, "--allow", ids.other.ss58Address]);
+    try {
+      assert.match(output(), new RegExp(ids.validator.ss58Address));
+      const allowed = new FiberClient({ keypair: ids.other });
+      assert.equal(((await allowed.post(url, ids.validator.ss58Address, "/echo", { ok: true })) as { ok: boolean }).ok, true);
+      const stranger = new FiberClient({ keypair: await Keypair.generate() });
+      await assert.rejects(stranger.post(url, ids.validator.ss58Address, "/echo", {}), (e: unknown) => e instanceof HttpStatusError && e.status === 403);
+    } finally {
+      assert.equal(await stop(child, "SIGINT"), 0);
+    }
+  });
+  it("--rsa-key keeps the miner's RSA key across restarts", async () => {
+    const keyFile = join(dir, "miner-rsa.pem");
+    const publicKeys: string[] = [];
+    for (let run = 0; run < 2; run++) {
+      const { child, url } = await start(["--hotkey-seed", MINER_SEED, "--rsa-key", keyFile]);
+      try {
+        publicKeys.push((await (await fetch(`${url}/public-encryption-key`)).json()).public_key);
+      } finally {
+        assert.equal(await stop(child, "SIGTERM"), 0);
+      }
+    }
+    assert.match(publicKeys[0]!, /BEGIN PUBLIC KEY/);
+    assert.equal(publicKeys[1], publicKeys[0]);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+  });
+  it("refuses bad invocations with a message and a non-zero exit", () => {
+    const cases = [
+      [["--port", "0"], /exactly one of/],
+      [["--port", "0", "--hotkey-seed", MINER_SEED, "--mnemonic", VALIDATOR_MNEMONIC], /exactly one of/],
+      [["--port", "99999", "--hotkey-seed", MINER_SEED], /--port/],
+      [["--port", "0", "--hotkey-seed", "0x12"], /seed must be/],
+      [["--port", "0", "--hotkey-seed", MINER_SEED, "--allow", "nope"], /ss58/],
+      [["--port", "0", "--wallet", "../x", "--hotkey", "h"], /plain file name/],
+    ] as const;
+    for (const [args, message] of cases) {
+      const r = spawnSync(process.execPath, [bin, "serve", "--host", "127.0.0.1", ...args], { encoding: "utf8", timeout: 15_000 });
+      assert.notEqual(r.status, 0, args.join(" "));
+      assert.match(r.stderr, message, args.join(" "));
+    }
+  });
+});
