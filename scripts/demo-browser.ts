@@ -66,8 +66,9 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
     "content-type": type,
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
-    // The page may only talk to local servers (its own origin, and a local `pmh serve`).
-    "content-security-policy": "default-src 'self'; connect-src 'self' http://127.0.0.1:* http://localhost:*",
+    // The page may only talk to local servers (its own origin, and a local `pmh serve`);
+    // sr25519 (Fiber's hotkeys) is WebAssembly compiled from bytes in the bundle.
+    "content-security-policy": "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' http://127.0.0.1:* http://localhost:*",
   });
   res.end(body);
 }
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer from 0 to 65535, got ${process.argv[i + 1]}`);
   const server = await startDemoServer(port);
   console.log(`poorman-handshake browser demo: ${server.url}  (Ctrl+C to stop)`);
+  console.log(`for the Fiber part, start a miner that allows this origin: pmh serve --hotkey-seed 0x<64 hex> --cors ${server.url.slice(0, -1)}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

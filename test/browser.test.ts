@@ -6,6 +6,8 @@
  * Without Chromium every test is skipped with the reason printed.
  */
 import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +23,38 @@ const missing = existsSync(CHROMIUM)
   : `no Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium, as .ci/run does) or set PMH_CHROMIUM; a downloaded browser is never used`;
 const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const screenshots = fileURLToPath(new URL("../test-results/browser/", import.meta.url));
+const pmh = fileURLToPath(new URL("../dist/cli/pmh.js", import.meta.url));
+/** Why the Fiber flow cannot run against this build's `pmh serve`, if it cannot. */
+function fiberUnavailable(): string | undefined {
+  if (!existsSync(pmh)) return "dist/cli/pmh.js is missing: run npm run build";
+  const help = spawnSync(process.execPath, [pmh, "serve", "--help"], { encoding: "utf8", timeout: 15_000 });
+  return /--cors\b/.test(help.stdout ?? "") ? undefined : "this build's pmh serve has no --cors option, so a page on another origin cannot call it";
+}
+
+/** Starts `pmh serve --cors <origin>` on 127.0.0.1 and waits for its "listening" line. */
+function startMiner(origin: string): Promise<{ child: ChildProcess; url: string; hotkey: string }> {
+  const seed = `0x${randomBytes(32).toString("hex")}`;
+  const child = spawn(process.execPath, [pmh, "serve", "--host", "127.0.0.1", "--port", "0", "--cors", origin], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PMH_HOTKEY_SEED: seed },
+  });
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`pmh serve printed no "listening" line within 20 s: ${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /miner (\w+) listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, hotkey: match[1]!, url: match[2]! });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`pmh serve exited with ${code}: ${output}`)));
+  });
+}
+
 /** A flow's result line once it has finished (`ok` or `fail`). */
 const settled = (id: string) => `#${id}[data-state="ok"], #${id}[data-state="fail"]`;
 
@@ -78,6 +112,47 @@ describe("demo page in headless Chromium", { timeout: 120_000 }, () => {
     assert.match((await page.textContent("#password-result")) ?? "", /passwords differ/);
     assert.equal(await page.$("#password-fp-alice"), null);
     await page.fill("#password-bob", await page.inputValue("#password-alice"));
+    await page.click("#password-run");
+    await page.waitForSelector(settled("password-result"));
+    assert.equal(await page.getAttribute("#password-result", "data-state"), "ok", "agrees again with the same passwords");
+  });
+
+  it("mutual RSA handshake: Alice and Bob show the same fingerprint", async (t) => {
+    if (!runs(t)) return;
+    await page.click("#rsa-run");
+    await page.waitForSelector(settled("rsa-result"), { timeout: 60_000 });
+    assert.equal(await page.getAttribute("#rsa-result", "data-state"), "ok", (await page.textContent("#rsa-result")) ?? "");
+    const alice = await page.textContent("#rsa-fp-alice"), bob = await page.textContent("#rsa-fp-bob");
+    assert.match(alice ?? "", /^[0-9a-f]{4}(:[0-9a-f]{4}){7}$/);
+    assert.equal(alice, bob);
+  });
+
+  it("Fiber: the page's validator handshakes with pmh serve --cors and /echo answers our message", async (t) => {
+    if (!runs(t)) return;
+    const why = fiberUnavailable();
+    if (why) {
+      t.skip(why);
+      return;
+    }
+    const origin = new URL(server!.url).origin;
+    const miner = await startMiner(origin);
+    try {
+      await page.fill("#fiber-url", miner.url);
+      await page.fill("#fiber-miner", miner.hotkey);
+      await page.fill("#fiber-message", "hello miner 🐝");
+      await page.click("#fiber-run");
+      await page.waitForSelector(settled("fiber-result"), { timeout: 60_000 });
+      assert.equal(await page.getAttribute("#fiber-result", "data-state"), "ok", (await page.textContent("#fiber-result")) ?? "");
+      const { nonce, ...echoed } = JSON.parse((await page.textContent("#fiber-answer")) ?? "");
+      assert.deepEqual(echoed, { message: "hello miner 🐝" });
+      assert.match(nonce, /^\d+_\w+$/, "the client's payload nonce comes back too");
+      assert.match((await page.textContent("#fiber-uuid")) ?? "", /^[0-9a-f]{64}$/);
+    } finally {
+      await new Promise((resolve) => {
+        miner.child.once("exit", resolve);
+        miner.child.kill("SIGTERM");
+      });
+    }
   });
 
   it("the portable vector suites pass inside the page, case for case as under Node", async (t) => {

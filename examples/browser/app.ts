@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { PasswordHandShake, fingerprint } from "poorman-handshake";
+import { HandShake, PasswordHandShake, fingerprint } from "poorman-handshake";
+import { FIBER_WIRE, FiberClient, Keypair } from "poorman-handshake/fiber";
+import { publicKeyFingerprint } from "poorman-handshake/rsa";
 import { api, suites } from "portable:suites";
 import { failures, runSuites } from "../../test/portable/harness.js";
 
@@ -50,10 +52,55 @@ async function passwordFlow(): Promise<void> {
     setResult(result, "fail", "No shared secret: the passwords differ.");
     return;
   }
-  const fa = fingerprint(alice.secret), fb = fingerprint(bob.secret);
-  logLine(log, t, "alice secret fingerprint", { id: "password-fp-alice", text: fa });
-  logLine(log, t, "bob secret fingerprint", { id: "password-fp-bob", text: fb });
+  showFingerprints("password", log, result, t, alice.secret, bob.secret);
+}
+
+/** Logs both parties' secret fingerprints (ids `<flow>-fp-alice`, `<flow>-fp-bob`) and the verdict. */
+function showFingerprints(flow: string, log: HTMLElement, result: HTMLElement, t: number, aliceSecret: Uint8Array, bobSecret: Uint8Array): void {
+  const fa = fingerprint(aliceSecret), fb = fingerprint(bobSecret);
+  logLine(log, t, "alice secret fingerprint", { id: `${flow}-fp-alice`, text: fa });
+  logLine(log, t, "bob secret fingerprint", { id: `${flow}-fp-bob`, text: fb });
   setResult(result, fa === fb ? "ok" : "fail", fa === fb ? `Fingerprints match: ${fa}` : "Fingerprints differ!");
+}
+
+/** Alice and Bob each make an RSA key and run the mutual handshake. */
+async function rsaFlow(): Promise<void> {
+  const log = byId("rsa-log"), result = byId("rsa-result");
+  log.replaceChildren();
+  setResult(result, "running", "Generating keys…");
+  const t = performance.now();
+  const [alice, bob] = await Promise.all([HandShake.create(), HandShake.create()]);
+  logLine(log, t, `alice key ${await publicKeyFingerprint(alice.pubkey)}, bob key ${await publicKeyFingerprint(bob.pubkey)} (2048-bit)`);
+  await Promise.all([alice.loadPublic(bob.pubkey), bob.loadPublic(alice.pubkey)]);
+  const [toBob, toAlice] = await Promise.all([alice.generateHandshake(), bob.generateHandshake()]);
+  logLine(log, t, `alice sends ${toBob.length / 2} bytes (signature + ciphertext), bob sends ${toAlice.length / 2}`);
+  await Promise.all([alice.receiveAndVerify(toAlice), bob.receiveAndVerify(toBob)]);
+  logLine(log, t, "both verified the peer's signature and decrypted its contribution");
+  if (!alice.secret || !bob.secret) throw new Error("a side has no secret after the handshake");
+  showFingerprints("rsa", log, result, t, alice.secret, bob.secret);
+}
+
+/** A validator in the page handshakes with a local `pmh serve` miner and POSTs to /echo. */
+async function fiberFlow(): Promise<void> {
+  const log = byId("fiber-log"), result = byId("fiber-result");
+  log.replaceChildren();
+  setResult(result, "running", "Running…");
+  const url = byId<HTMLInputElement>("fiber-url").value.trim();
+  const miner = byId<HTMLInputElement>("fiber-miner").value.trim();
+  const payload = { message: byId<HTMLInputElement>("fiber-message").value };
+  const t = performance.now();
+  const validator = await Keypair.generate();
+  logLine(log, t, `validator hotkey ${validator.ss58Address}`);
+  const client = new FiberClient({ keypair: validator });
+  const session = await client.handshake(url, miner);
+  logLine(log, t, "handshake done, symmetric key id", { id: "fiber-uuid", text: session.uuid });
+  const answer = await client.post(url, miner, "/echo", payload);
+  const answerJson = JSON.stringify(answer);
+  logLine(log, t, "POST /echo (Fernet-encrypted) answered", { id: "fiber-answer", text: answerJson });
+  // The client adds a fresh nonce to every payload (replay protection); the rest must come back as sent.
+  const { [FIBER_WIRE.PAYLOAD_NONCE_FIELD]: nonce, ...echoed } = answer as Record<string, unknown>;
+  const ok = typeof nonce === "string" && JSON.stringify(echoed) === JSON.stringify(payload);
+  setResult(result, ok ? "ok" : "fail", ok ? "The miner echoed our message (and the request's nonce)." : `Unexpected answer: ${answerJson}`);
 }
 
 /** Runs every portable vector suite here, fetching the vector files from the demo server. */
@@ -83,16 +130,24 @@ async function vectorsFlow(): Promise<void> {
   setResult(result, failed.length === 0 && passed > 0 ? "ok" : "fail", `${passed} passed, ${failed.length} failed in ${report.suites.length} suites`);
 }
 
-/** Runs a flow, turning an exception into a visible failure instead of a silent one. */
-function guarded(flow: () => Promise<void>, resultId: string): () => void {
-  return () => {
-    flow().catch((e: unknown) => setResult(byId(resultId), "fail", `Error: ${e instanceof Error ? e.message : String(e)}`));
-  };
+/** Runs `flow` on a click of a button or a form's submit, showing an exception as a failure. */
+function wire(id: string, flow: () => Promise<void>, resultId: string): void {
+  const el = byId(id);
+  el.addEventListener(el instanceof HTMLFormElement ? "submit" : "click", (e) => {
+    e.preventDefault();
+    flow().catch((error: unknown) => setResult(byId(resultId), "fail", `Error: ${error instanceof Error ? error.message : String(error)}`));
+  });
 }
 
-byId("password-form").addEventListener("submit", (e) => {
-  e.preventDefault();
-  guarded(passwordFlow, "password-result")();
-});
-byId("vectors-run").addEventListener("click", guarded(vectorsFlow, "vectors-result"));
+wire("password-form", passwordFlow, "password-result");
+wire("rsa-run", rsaFlow, "rsa-result");
+wire("fiber-form", fiberFlow, "fiber-result");
+wire("vectors-run", vectorsFlow, "vectors-result");
+// Prefill from the query string (?fiber=<miner url>&miner=<ss58>) and show this page's origin.
+const query = new URLSearchParams(location.search);
+for (const [param, id] of [["fiber", "fiber-url"], ["miner", "fiber-miner"]] as const) {
+  const value = query.get(param);
+  if (value) byId<HTMLInputElement>(id).value = value;
+}
+document.querySelectorAll(".origin").forEach((el) => (el.textContent = location.origin));
 document.body.dataset.ready = "true";
