@@ -96,7 +96,7 @@ export async function startDemoServer(port = 0): Promise<DemoServer> {
     if (path === "/favicon.ico") return void res.writeHead(204).end();
     const file = files[path === "/index.html" ? "/" : path];
     if (file) return send(res, 200, file.type, file.body);
-    if (path.startsWith("/vectors/") && path.endsWith(".json")) {
+    if (path.startsWith("/vectors/") && /\.(json|txt)$/.test(path)) {
       const local = normalize(join(vectorsDir, decodeURIComponent(path.slice("/vectors/".length))));
       if (!local.startsWith(vectorsDir + sep)) return send(res, 404, "text/plain", "not found\n");
       try {
