@@ -9,10 +9,12 @@ import { DETAIL } from "../src/fiber/constants.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import { generateNonce } from "../src/fiber/nonce.js";
 import { verifyPublicKeyResponse } from "../src/fiber/pubkey.js";
-import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, FiberServer } from "../src/fiber/server.js";
+import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, DEFAULT_ENCRYPTED_BODY_TTL_S, FiberServer } from "../src/fiber/server.js";
 import { WRONG_MINER_DETAIL } from "../src/fiber/verify.js";
 import { serve, type RunningServer } from "../src/node/serve.js";
+import { HandShake } from "../src/index.js";
 import { encryptRSA } from "../src/rsa/index.js";
+import { keys } from "./helpers/rsa.js";
 import { identities, post, signedHeaders, type Identities } from "./helpers/fiber.js";
 
 let ids: Identities;
@@ -23,11 +25,11 @@ const clock = () => Date.now() + skewMs;
 const url = (path: string) => running.url + path;
 
 /** Exchanges a key by hand and returns (uuid, Fernet) for raw encrypted requests. */
-async function exchange(signer = ids.validator): Promise<{ uuid: string; fernet: Fernet }> {
+async function exchange(signer = ids.validator, target = server, baseUrl = running.url): Promise<{ uuid: string; fernet: Fernet }> {
   const key = randomBytes(32);
   const headers = await signedHeaders(signer, ids.miner.ss58Address, { nowMs: clock() });
-  const body = JSON.stringify({ encrypted_symmetric_key: toBase64(await encryptRSA(server.publicKeyPem, key, { hash: "SHA-256" })) });
-  const r = await post(url("/exchange-symmetric-key"), { ...headers, "content-type": "application/json" }, body);
+  const body = JSON.stringify({ encrypted_symmetric_key: toBase64(await encryptRSA(target.publicKeyPem, key, { hash: "SHA-256" })) });
+  const r = await post(`${baseUrl}/exchange-symmetric-key`, { ...headers, "content-type": "application/json" }, body);
   assert.deepEqual(r, { status: 200, json: { status: DETAIL.exchangeOk } });
   return { uuid: headers["symmetric-key-uuid"]!, fernet: await Fernet.create(key) };
 }
@@ -67,6 +69,31 @@ describe("Fiber server: happy path", () => {
     assert.equal(await verifyPublicKeyResponse(body, ids.other.ss58Address, Date.now()), false);
     assert.equal(await verifyPublicKeyResponse({ ...body, public_key: body.public_key.replace("A", "B") }, ids.miner.ss58Address, Date.now()), false);
   });
+  it("serves the PEM byte-identical to Python Fiber (cryptography's PEM ends with one newline; the poorman PEM does not)", async () => {
+    const own = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey: keys.alice.private_pem_pkcs1 });
+    const body = (await (await own.fetch(new Request("http://127.0.0.1/public-encryption-key"))).json()) as { public_key: string };
+    // Checked against cryptography 48: public_bytes(PEM, SubjectPublicKeyInfo).decode() of this key.
+    assert.equal(body.public_key, `${keys.alice.public_pem_spki}\n`);
+    assert.equal(own.publicKeyPem, body.public_key);
+    assert.equal((await HandShake.create({ privateKey: keys.alice.private_pem_pkcs1 })).pubkey, keys.alice.public_pem_spki, "poorman's PEM is unchanged");
+  });
+
+  it("FiberClient accepts a public key PEM with or without the trailing newline", async () => {
+    for (const strip of [false, true]) {
+      // A Python-like miner without our signature extension, serving either PEM form.
+      const unsigned: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        if (!String(input).endsWith("/public-encryption-key")) return response;
+        const { public_key, timestamp } = (await response.json()) as { public_key: string; timestamp: number };
+        assert.ok(public_key.endsWith("-----\n"));
+        return Response.json({ public_key: strip ? public_key.trimEnd() : public_key, timestamp });
+      };
+      const client = new FiberClient({ keypair: ids.validator, clock, fetch: unsigned });
+      const answer = (await client.post(running.url, ids.miner.ss58Address, "/echo", { strip })) as Record<string, unknown>;
+      assert.equal(answer.strip, strip);
+    }
+  });
+
   it("FiberClient handshakes once and makes many encrypted round trips", async () => {
     const client = new FiberClient({ keypair: ids.validator, requireSignedKey: true });
     const session = await client.handshake(running.url, ids.miner.ss58Address);
@@ -221,6 +248,20 @@ describe("Fiber server: every error row", () => {
     assert.equal(badSchema.status, 422);
     assert.equal(badSchema.json.detail[0].msg, "n must be a number");
   });
+  it("400 for an old encrypted body under fresh headers (Fernet TTL: nonce window + margin), while a validator at the window's edge passes", async () => {
+    const { uuid, fernet } = await exchange();
+    const send = async (body: string, nowMs = clock()) => post(url("/echo"), await signedHeaders(ids.validator, miner(), { uuid, nowMs }), body);
+    const nowS = Math.floor(clock() / 1000);
+    const old = await fernet.encrypt('{"old":1}', { time: nowS - 600 });
+    assert.deepEqual(await send(old), { status: 400, json: { detail: BAD_TOKEN_DETAIL } }, "a body recorded 10 min ago");
+    const justOutside = await fernet.encrypt('{"old":1}', { time: nowS - DEFAULT_ENCRYPTED_BODY_TTL_S - 2 });
+    assert.deepEqual(await send(justOutside), { status: 400, json: { detail: BAD_TOKEN_DETAIL } }, "just beyond the TTL");
+    // A validator whose clock is 119 s behind makes its nonce and its token at the same moment.
+    const behindMs = clock() - 119_000;
+    const edge = await fernet.encrypt('{"edge":1}', { time: Math.floor(behindMs / 1000) });
+    assert.deepEqual(await send(edge, behindMs), { status: 200, json: { edge: 1 } });
+  });
+
   it("413 for a body over the limit, with or without content-length", async () => {
     const headers = await signedHeaders(ids.validator, miner());
     const big = "x".repeat(70 * 1024);
@@ -248,7 +289,7 @@ describe("Fiber server and client: options and failures", () => {
     const { createRSAKey } = await import("../src/node/keyfile.js");
     const pem = await createRSAKey();
     const own = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey: pem.privateKey });
-    assert.equal(own.publicKeyPem, pem.publicKey);
+    assert.equal(own.publicKeyPem, `${pem.publicKey}\n`, "served as Python Fiber does, with one trailing newline");
     own.route("/echo", { handler: (p) => p });
     const ownRunning = await serve(own.fetch);
     try {
@@ -258,6 +299,22 @@ describe("Fiber server and client: options and failures", () => {
       await ownRunning.close();
     }
   });
+  it("encryptedBodyTtlSeconds widens or narrows the encrypted body's TTL; a bad value is an InvalidArgumentError", async () => {
+    await assert.rejects(FiberServer.create({ keypair: ids.miner, encryptedBodyTtlSeconds: 0 }), /options\.encryptedBodyTtlSeconds/);
+    await assert.rejects(FiberServer.create({ keypair: ids.miner, encryptedBodyTtlSeconds: "1" as unknown as number }), InvalidArgumentError);
+    const lenient = await FiberServer.create({ keypair: ids.miner, clock, encryptedBodyTtlSeconds: 900 });
+    lenient.route("/echo", { handler: (p) => p });
+    const lenientRunning = await serve(lenient.fetch, { host: "127.0.0.1", port: 0 });
+    try {
+      const { uuid, fernet } = await exchange(ids.validator, lenient, lenientRunning.url);
+      const old = await fernet.encrypt('{"old":1}', { time: Math.floor(clock() / 1000) - 600 });
+      const r = await post(`${lenientRunning.url}/echo`, await signedHeaders(ids.validator, ids.miner.ss58Address, { uuid, nowMs: clock() }), old);
+      assert.deepEqual(r, { status: 200, json: { old: 1 } });
+    } finally {
+      await lenientRunning.close();
+    }
+  });
+
   it("the client times out (RequestTimeoutError) and reports refused connections (NetworkError)", async () => {
     const { createServer } = await import("node:http");
     const silent = createServer(() => undefined);

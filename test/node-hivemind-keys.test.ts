@@ -52,6 +52,19 @@ describe("HiveMind pin stores", () => {
     assert.equal(await new X25519PinStore(path).get("hub.local:5678"), undefined);
   });
 
+  it("pinIfAbsent: two concurrent first contacts with different keys pin exactly one", async () => {
+    const path = join(folder, "tofu-pins.json");
+    const [keyA, keyB] = [1, 2].map((b) => x25519.getPublicKey(new Uint8Array(32).fill(b))) as [Uint8Array, Uint8Array];
+    const store = new X25519PinStore(path);
+    const results = await Promise.all([keyA, keyB].map(async (key) => ({ key, existing: await store.pinIfAbsent("hub:5678", key) })));
+    const winners = results.filter((r) => r.existing === undefined);
+    assert.equal(winners.length, 1, "exactly one call pinned");
+    const loser = results.find((r) => r.existing !== undefined)!;
+    assert.deepEqual(loser.existing, winners[0]!.key, "the other sees the winner's pin");
+    assert.deepEqual(await new X25519PinStore(path).get("hub:5678"), winners[0]!.key, "the file holds the winner");
+    assert.deepEqual(await store.pinIfAbsent("hub:5678", keyA), winners[0]!.key, "a later first contact changes nothing");
+  });
+
   it("refuses a corrupt pin file instead of starting over", async () => {
     const path = join(folder, "corrupt.json");
     await writeFile(path, '{"a": "xyz"}');

@@ -88,6 +88,25 @@ describe("negative and behaviour vectors", () => {
     assert.equal(m.secret, undefined);
   });
 
+  it("FIXED: a half-handshake object whose receive was refused has no secret (never falls back to its own)", async () => {
+    const bad = negative["first signature byte flipped"].shake;
+    const b = await withKey(HalfHandShake, bob);
+    await b.generateHandshake(alice.public_pem_spki);
+    assert.notEqual(b.secret, undefined, "a sender's secret is what it sent");
+    await assert.rejects(b.receiveAndVerify(bad, alice.public_pem_spki), HandshakeRejectedError);
+    assert.equal(b.secret, undefined, "refused signature");
+    await b.generateHandshake(alice.public_pem_spki);
+    assert.equal(b.secret, undefined, "once it tried to receive, it never falls back to its own key");
+    const r = await withKey(HalfHandShake, bob);
+    await r.generateHandshake(alice.public_pem_spki);
+    await assert.rejects(r.receiveHandshake(full.bob_shake), DecryptionError); // encrypted to alice, not to bob
+    assert.equal(r.secret, undefined, "undecryptable shake");
+    const v = await withKey(HalfHandShake, bob);
+    await v.generateHandshake(alice.public_pem_spki);
+    await assert.rejects(v.receiveAndVerify("zz", alice.public_pem_spki), InvalidArgumentError);
+    assert.equal(v.secret, undefined, "malformed shake");
+  });
+
   it("a shake encrypted to another key is a DecryptionError", async () => {
     assert.match(negative["receive_handshake on a shake encrypted to another key"].raises, /Incorrect decryption/);
     const a = await withKey(HandShake, alice);

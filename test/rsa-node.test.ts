@@ -134,6 +134,18 @@ describe("trust on first use", () => {
       await tofu.store.delete("hub");
       assert.equal((await tofu.check("hub", keys.bob.public_pem_spki)).firstUse, true, "after a deliberate unpin, a new key is pinned");
     });
+
+    it(`${name} store: two concurrent first contacts with different keys pin exactly one`, async () => {
+      const tofu = new TrustOnFirstUse(makeStore());
+      const results = await Promise.allSettled([tofu.check("hub", keys.alice.public_pem_spki), tofu.check("hub", keys.bob.public_pem_spki)]);
+      const won = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+      const lost = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+      assert.equal(won.length, 1, "exactly one first use");
+      assert.equal(won[0]!.firstUse, true);
+      assert.equal(lost.length, 1);
+      assert.ok(lost[0] instanceof KeyMismatchError);
+      assert.equal(await tofu.store.get("hub"), won[0]!.fingerprint, "the pin is the winner's key");
+    });
   }
 
   it("JSON file pins persist across store instances, mode 0600; a corrupt pin file is refused", async () => {

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { fromHex, utf8 } from "../src/bytes.js";
 import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../src/errors.js";
-import { decryptRSA, encryptRSA, generateRSAKeyPair, pemToDer, signRSA, verifyRSA } from "../src/rsa/index.js";
+import { decryptRSA, encryptRSA, generateRSAKeyPair, importRSAKey, pemToDer, signRSA, verifyRSA } from "../src/rsa/index.js";
 import { keys } from "./helpers/rsa.js";
 import { loadVectors } from "./helpers/vectors.js";
 
@@ -76,6 +76,16 @@ describe("OAEP options and failures", () => {
     await assert.rejects(decryptRSA(bob.private_pem_pkcs1, "ct" as unknown as Uint8Array), /ciphertext must be a Uint8Array/);
     await assert.rejects(decryptRSA(bob.public_pem_spki, new Uint8Array(256)), KeyFormatError);
     await assert.rejects(signRSA(bob.public_pem_spki, "m"), KeyFormatError);
+  });
+
+  it("an inherited property name as options.hash is an argument error naming the allowed hashes, not a key error", async () => {
+    for (const hash of ["toString", "__proto__", "constructor", "hasOwnProperty"]) {
+      const expected = (error: unknown) =>
+        error instanceof InvalidArgumentError && /options\.hash/.test(error.message) && /"SHA-1", "SHA-256"/.test(error.message);
+      await assert.rejects(encryptRSA(bob.public_pem_spki, "x", { hash: hash as "SHA-1" }), expected, hash);
+      await assert.rejects(decryptRSA(bob.private_pem_pkcs1, new Uint8Array(256), { hash: hash as "SHA-1" }), expected, hash);
+      await assert.rejects(async () => importRSAKey(bob.public_pem_spki, "encrypt", hash as "SHA-1", "publicKey"), (e: unknown) => e instanceof InvalidArgumentError && /hash/.test((e as Error).message), hash);
+    }
   });
 
   it("round-trips random messages with a generated key, both hashes (property)", async () => {

@@ -39,6 +39,11 @@ export const SYMMETRIC_KEY_UUID_BYTES = 32;
 
 /** Nonces are accepted within this distance of the server clock, in both directions. */
 export const NONCE_WINDOW_MS = 120_000;
+/**
+ * Slack added to the nonce window for the age of an encrypted body's Fernet token (whole
+ * seconds, made just before or after the nonce, plus transfer time).
+ */
+export const ENCRYPTED_BODY_TTL_MARGIN_MS = 10_000;
 /** Length of the random alphanumeric nonce suffix. */
 export const NONCE_SUFFIX_LENGTH = 10;
 /** Symmetric keys expire this long after the exchange. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { abytes, aint, astring, bufferSource, concatBytes, equalBytes, fromBase64Any, randomBytes, toBase64Url, utf8 } from "../bytes.js";
+import { abytes, aint, astring, bufferSource, concatBytes, equalBytes, fromBase64Any, randomBytes, toBase64Url, utf8, wipe } from "../bytes.js";
 import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../errors.js";
 import { FERNET_MAX_CLOCK_SKEW_S, FERNET_VERSION, SYMMETRIC_KEY_BYTES } from "./constants.js";
 
@@ -66,14 +66,17 @@ export class Fernet {
   }
 
   /**
-   * Imports a key.
+   * Imports a key. The copies of the key bytes made for the import (and the bytes
+   * decoded from a base64 key) are zeroed afterwards; a `Uint8Array` you pass is left
+   * as it is (wipe it yourself when done).
    * @param key - 32 raw bytes, or their padded base64 in the standard or URL-safe alphabet
    * @param options - see {@link FernetOptions}
    * @throws KeyFormatError when the key is not 32 bytes
    */
   static async create(key: string | Uint8Array, options: FernetOptions = {}): Promise<Fernet> {
     let raw: Uint8Array;
-    if (typeof key === "string") {
+    const decoded = typeof key === "string";
+    if (decoded) {
       try {
         raw = fromBase64Any(key, "key");
       } catch (cause) {
@@ -82,17 +85,24 @@ export class Fernet {
     } else {
       raw = abytes(key, "key");
     }
-    if (raw.length !== SYMMETRIC_KEY_BYTES) {
-      throw new KeyFormatError(`Fernet key must be ${SYMMETRIC_KEY_BYTES} bytes, got ${raw.length}`);
+    const signing = raw.slice(0, 16);
+    const encryption = raw.slice(16, 32);
+    const length = raw.length;
+    if (decoded) wipe(raw);
+    try {
+      if (length !== SYMMETRIC_KEY_BYTES) throw new KeyFormatError(`Fernet key must be ${SYMMETRIC_KEY_BYTES} bytes, got ${length}`);
+      const clock = options.clock ?? Date.now;
+      if (typeof clock !== "function") throw new InvalidArgumentError("options.clock must be a function returning milliseconds");
+      const subtle = globalThis.crypto.subtle;
+      const [signingKey, encryptionKey] = await Promise.all([
+        subtle.importKey("raw", bufferSource(signing), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
+        subtle.importKey("raw", bufferSource(encryption), "AES-CBC", false, ["encrypt", "decrypt"]),
+      ]);
+      return new Fernet(signingKey, encryptionKey, clock);
+    } finally {
+      wipe(signing);
+      wipe(encryption);
     }
-    const clock = options.clock ?? Date.now;
-    if (typeof clock !== "function") throw new InvalidArgumentError("options.clock must be a function returning milliseconds");
-    const subtle = globalThis.crypto.subtle;
-    const [signingKey, encryptionKey] = await Promise.all([
-      subtle.importKey("raw", bufferSource(raw.slice(0, 16)), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
-      subtle.importKey("raw", bufferSource(raw.slice(16, 32)), "AES-CBC", false, ["encrypt", "decrypt"]),
-    ]);
-    return new Fernet(signingKey, encryptionKey, clock);
   }
 
   /** Current time in whole seconds, from the injected clock. */

@@ -18,7 +18,7 @@ export function publicKeyMessage(publicKeyPem: string, timestamp: number, minerH
 
 /** The body of `GET /public-encryption-key`. */
 export interface PublicKeyResponse {
-  /** SPKI PEM of the miner's RSA key. */
+  /** SPKI PEM of the miner's RSA key (Fiber's ends with a newline; clients accept it with or without). */
   public_key: string;
   /** Response time in seconds (float). */
   timestamp: number;

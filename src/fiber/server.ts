@@ -5,34 +5,42 @@
  *
  * @module
  */
-import { aint, fromBase64Any, toHex } from "../bytes.js";
+import { aint, fromBase64Any } from "../bytes.js";
 import { InvalidArgumentError } from "../errors.js";
 import { decryptRSA, exportPublicKeyPem, generateRSAKeyPair, importRSAKey, type RSAKeyInput } from "../rsa/index.js";
 import { allowAll, type Authorizer } from "./authorize.js";
 import {
   DETAIL,
+  ENCRYPTED_BODY_TTL_MARGIN_MS,
   ENCRYPTED_KEY_FIELD,
   EXCHANGE_PATH,
+  NONCE_WINDOW_MS,
   PUBLIC_KEY_PATH,
   RSA_BITS,
   RSA_OAEP_HASH,
   SYMMETRIC_KEY_BYTES,
   SYMMETRIC_KEY_TTL_MS,
 } from "./constants.js";
-import { Fernet } from "./fernet.js";
 import { FiberHttpError, errorResponse, jsonResponse, missing, parseJson, readBody, throwIfInvalid, type ValidationIssue } from "./http.js";
 import { Keypair } from "./keypair.js";
 import { MemoryKeyStore, type SymmetricKeyStore } from "./keystore.js";
 import { MemoryNonceStore, type NonceStore } from "./nonce.js";
 import { publicKeyMessage } from "./pubkey.js";
+import { SessionFernets } from "./session-fernets.js";
 import { authenticate, readFiberHeaders, type AuthContext, type FiberHeaders } from "./verify.js";
 
+/**
+ * Default TTL of encrypted bodies in seconds (130): the nonce window plus a margin. A
+ * validator makes the token when it sends, with the clock its nonce is checked against.
+ */
+export const DEFAULT_ENCRYPTED_BODY_TTL_S = Math.ceil((NONCE_WINDOW_MS + ENCRYPTED_BODY_TTL_MARGIN_MS) / 1000);
 /** Default largest request body: 4 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** 400 detail of an `encrypted_symmetric_key` that is not base64. */
 export const BAD_BASE64_DETAIL = `${ENCRYPTED_KEY_FIELD} must be padded standard base64`;
 /** 400 detail of an encrypted body that does not decrypt with the stored key. */
 export const BAD_TOKEN_DETAIL = "Oi, I can't decrypt that payload with that symmetric key";
+/** Most imported session keys kept; beyond it a key is imported again on its next use. */
 const FERNET_CACHE_SIZE = 10_000;
 
 /** Options of {@link FiberServer.create}. */
@@ -51,6 +59,13 @@ export interface FiberServerOptions {
   nonceStore?: NonceStore;
   /** Exchanged keys; in memory by default. */
   keyStore?: SymmetricKeyStore;
+  /**
+   * Refuse encrypted bodies whose Fernet token is older than this many seconds (400), so an
+   * old body cannot be replayed under fresh headers (the signature does not cover the
+   * body). {@link DEFAULT_ENCRYPTED_BODY_TTL_S} (nonce window + margin) by default; Python
+   * sets no TTL. Widen it for validators whose requests take longer to arrive.
+   */
+  encryptedBodyTtlSeconds?: number;
   /** Largest accepted request body in bytes (413 beyond); 4 MiB by default. */
   maxBodyBytes?: number;
   /** Current time in milliseconds; `Date.now` by default. */
@@ -97,10 +112,11 @@ export class FiberServer {
   readonly #auth: AuthContext;
   readonly #keys: SymmetricKeyStore;
   readonly #maxBody: number;
+  readonly #bodyTtlSeconds: number;
   readonly #clock: () => number;
   readonly #signPublicKey: boolean;
   readonly #routes = new Map<string, FiberRoute<unknown>>();
-  readonly #fernets = new Map<string, Promise<Fernet>>();
+  readonly #fernets: SessionFernets;
 
   private constructor(options: FiberServerOptions, rsa: CryptoKey, publicKeyPem: string) {
     this.#keypair = options.keypair;
@@ -109,7 +125,9 @@ export class FiberServer {
     this.#clock = options.clock ?? Date.now;
     this.#keys = options.keyStore ?? new MemoryKeyStore({ clock: this.#clock });
     this.#maxBody = aint(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, "options.maxBodyBytes", 1);
+    this.#bodyTtlSeconds = aint(options.encryptedBodyTtlSeconds ?? DEFAULT_ENCRYPTED_BODY_TTL_S, "options.encryptedBodyTtlSeconds", 1);
     this.#signPublicKey = options.signPublicKey ?? true;
+    this.#fernets = new SessionFernets({ maxEntries: FERNET_CACHE_SIZE, ttlMs: SYMMETRIC_KEY_TTL_MS, clock: this.#clock });
     this.#auth = {
       minerHotkey: options.keypair.ss58Address,
       authorize: options.authorize ?? allowAll,
@@ -127,7 +145,8 @@ export class FiberServer {
     const input = options.rsaPrivateKey ?? (await generateRSAKeyPair(RSA_BITS)).privateKey;
     // Imported once for OAEP-SHA-256 decryption; requests never parse PEM.
     const [privateKey, publicKeyPem] = await Promise.all([importRSAKey(input, "decrypt", RSA_OAEP_HASH, "options.rsaPrivateKey"), exportPublicKeyPem(input)]);
-    return new FiberServer(options, privateKey, publicKeyPem);
+    // Python Fiber serves `cryptography`'s PEM, which ends with one newline (pycryptodome's, ours, has none).
+    return new FiberServer(options, privateKey, `${publicKeyPem}\n`);
   }
 
   /** The miner's ss58 address. */
@@ -135,7 +154,10 @@ export class FiberServer {
     return this.#keypair.ss58Address;
   }
 
-  /** The RSA public key served at `/public-encryption-key` (SPKI PEM). */
+  /**
+   * The RSA public key served at `/public-encryption-key`: SPKI PEM byte-identical to
+   * Python Fiber's (64-character lines, LF, one trailing newline).
+   */
   get publicKeyPem(): string {
     return this.#publicKeyPem;
   }
@@ -209,18 +231,25 @@ export class FiberServer {
     }
     // A key of another length would be a 500 in Python; it is just another bad ciphertext.
     if (key.length !== SYMMETRIC_KEY_BYTES) throw new FiberHttpError(401, DETAIL.cannotDecryptKey);
-    await this.#keys.set(h.validatorHotkey, h.symmetricKeyUuid, key, SYMMETRIC_KEY_TTL_MS);
-    key.fill(0);
+    this.#fernets.drop(h.validatorHotkey, h.symmetricKeyUuid);
+    try {
+      await this.#keys.set(h.validatorHotkey, h.symmetricKeyUuid, key, SYMMETRIC_KEY_TTL_MS);
+    } finally {
+      key.fill(0);
+    }
     return jsonResponse({ status: DETAIL.exchangeOk });
   }
 
   async #encrypted(request: Request, h: FiberHeaders, body: Uint8Array, route: FiberRoute<unknown>): Promise<Response> {
     await authenticate(h, this.#auth);
     const key = await this.#keys.get(h.validatorHotkey, h.symmetricKeyUuid);
-    if (key === undefined) throw new FiberHttpError(400, DETAIL.noSymmetricKey);
+    if (key === undefined) {
+      this.#fernets.drop(h.validatorHotkey, h.symmetricKeyUuid); // expired or missing: forget its import too
+      throw new FiberHttpError(400, DETAIL.noSymmetricKey);
+    }
     let plain: Uint8Array;
     try {
-      plain = await (await this.#fernet(key)).decrypt(body);
+      plain = await (await this.#fernets.fernet(h.validatorHotkey, h.symmetricKeyUuid, key)).decrypt(body, { ttl: this.#bodyTtlSeconds });
     } catch {
       throw new FiberHttpError(400, BAD_TOKEN_DETAIL);
     } finally {
@@ -238,18 +267,6 @@ export class FiberServer {
     }
     const result = await route.handler(payload, { validatorHotkey: h.validatorHotkey, request });
     return result instanceof Response ? result : jsonResponse(result ?? null);
-  }
-
-  /** Fernet objects per key, so each key is imported into Web Crypto once. */
-  #fernet(key: Uint8Array): Promise<Fernet> {
-    const id = toHex(key);
-    let fernet = this.#fernets.get(id);
-    if (fernet === undefined) {
-      if (this.#fernets.size >= FERNET_CACHE_SIZE) this.#fernets.delete(this.#fernets.keys().next().value as string);
-      fernet = Fernet.create(key.slice(), { clock: this.#clock });
-      this.#fernets.set(id, fernet);
-    }
-    return fernet;
   }
 }
 

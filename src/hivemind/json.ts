@@ -30,7 +30,7 @@ const unicodeEscape = (unit: number) => `\\u${unit.toString(16).padStart(4, "0")
 
 function escapeChar(char: string): string {
   // Astral characters arrive here as a surrogate pair; Python writes each half.
-  return SHORT_ESCAPES[char] ?? Array.from({ length: char.length }, (_, i) => unicodeEscape(char.charCodeAt(i))).join("");
+  return (Object.hasOwn(SHORT_ESCAPES, char) ? SHORT_ESCAPES[char] : undefined) ?? Array.from({ length: char.length }, (_, i) => unicodeEscape(char.charCodeAt(i))).join("");
 }
 
 /** Python's `json.encoder.encode_basestring(_ascii)`. */

@@ -5,36 +5,13 @@
  *
  * @module
  */
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { astring, isHex, toHex } from "../bytes.js";
 import { KeyFormatError } from "../errors.js";
 import { parseX25519Key } from "../hivemind/index.js";
-
-const SECRET_MODE = 0o600;
-
-/** Writes a small file atomically (temp file, fsync, rename) with mode 0600. */
-async function writeSecretFile(path: string, data: string): Promise<void> {
-  const folder = dirname(path);
-  await mkdir(folder, { recursive: true, mode: 0o700 });
-  const temp = join(folder, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const file = await open(temp, "wx", SECRET_MODE);
-  try {
-    await file.writeFile(data);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
-    await chmod(temp, SECRET_MODE); // a umask cannot widen it, but a filesystem may ignore the open mode
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
-}
+import { writeFileAtomic } from "./files.js";
+import { JsonMapFile } from "./json-map-file.js";
 
 async function readOptional(path: string): Promise<string | undefined> {
   try {
@@ -65,7 +42,7 @@ export async function loadX25519KeyFile(path: string): Promise<X25519KeyPair> {
 
 /** Writes `privateKey` as lowercase hex, atomically, with mode 0600. */
 export async function saveX25519KeyFile(path: string, privateKey: Uint8Array): Promise<void> {
-  await writeSecretFile(astring(path, "path"), toHex(parseX25519Key(privateKey, "privateKey")));
+  await writeFileAtomic(astring(path, "path"), toHex(parseX25519Key(privateKey, "privateKey")));
 }
 
 /**
@@ -85,63 +62,56 @@ export async function loadOrCreateX25519KeyFile(path: string): Promise<X25519Key
  * pins by its client id. Changes from one process are serialised.
  */
 export class X25519PinStore {
-  /** The JSON file. */
-  readonly path: string;
-  #pins: Map<string, string> | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #file: JsonMapFile;
 
   /** @param path - the JSON file; created on the first pin */
   constructor(path: string) {
-    this.path = astring(path, "path");
+    this.#file = new JsonMapFile(astring(path, "path"), { parse: parsePinFile, serialize: (pins) => pins });
+  }
+
+  /** The JSON file. */
+  get path(): string {
+    return this.#file.path;
   }
 
   /** The pinned key of `peer`, if any. */
   async get(peer: string): Promise<Uint8Array | undefined> {
-    const hex = (await this.#load()).get(astring(peer, "peer"));
+    const hex = (await this.#file.entries()).get(astring(peer, "peer"));
     return hex === undefined ? undefined : parseX25519Key(hex, `pin of ${peer}`);
   }
 
   /** All pinned keys (a hub passes them as `pinnedClients`). */
   async all(): Promise<Map<string, Uint8Array>> {
-    return new Map([...(await this.#load())].map(([peer, hex]) => [peer, parseX25519Key(hex, `pin of ${peer}`)]));
+    return new Map([...(await this.#file.entries())].map(([peer, hex]) => [peer, parseX25519Key(hex, `pin of ${peer}`)]));
   }
 
-  /** Pins `key` for `peer`, replacing any earlier pin. */
+  /**
+   * Trust on first use: pins `key` for `peer` unless it has a pin, as one atomic step
+   * (two concurrent first contacts cannot both pin). Compare a returned pin with the
+   * presented key, and refuse the peer when they differ.
+   * @returns the existing pin, or `undefined` when this call pinned `key`
+   */
+  async pinIfAbsent(peer: string, key: Uint8Array | string): Promise<Uint8Array | undefined> {
+    const existing = await this.#file.setIfAbsent(astring(peer, "peer"), toHex(parseX25519Key(key, "key")));
+    return existing === undefined ? undefined : parseX25519Key(existing, `pin of ${peer}`);
+  }
+
+  /** Pins `key` for `peer`, replacing any earlier pin (a deliberate rotation; use {@link pinIfAbsent} on first contact). */
   async set(peer: string, key: Uint8Array | string): Promise<void> {
     const hex = toHex(parseX25519Key(key, "key"));
-    await this.#change((pins) => pins.set(astring(peer, "peer"), hex));
+    await this.#file.change((pins) => pins.set(astring(peer, "peer"), hex));
   }
 
   /** Forgets the pin of `peer` (for example after a KKpsk0 failure). */
   async delete(peer: string): Promise<void> {
-    await this.#change((pins) => pins.delete(astring(peer, "peer")));
+    await this.#file.change((pins) => pins.delete(astring(peer, "peer")));
   }
+}
 
-  #change(apply: (pins: Map<string, string>) => void): Promise<void> {
-    const next = this.#queue.then(async () => {
-      const pins = await this.#load();
-      apply(pins);
-      const sorted = Object.fromEntries([...pins].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      await writeSecretFile(this.path, `${JSON.stringify(sorted, null, 2)}\n`);
-    });
-    this.#queue = next.catch(() => undefined);
-    return next;
+/** Reads `{ "<peer>": "<64 hex digits>" }`; refuses anything else rather than start over. */
+function parsePinFile(json: unknown, path: string): Record<string, string> {
+  if (json === null || typeof json !== "object" || Array.isArray(json) || Object.values(json).some((v) => typeof v !== "string" || v.length !== 64 || !isHex(v))) {
+    throw new KeyFormatError(`${path} is not a pin file ({"<peer>": "<64 hex digits>"})`);
   }
-
-  async #load(): Promise<Map<string, string>> {
-    if (this.#pins !== undefined) return this.#pins;
-    const text = await readOptional(this.path);
-    if (text === undefined) return (this.#pins = new Map());
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== "string" || v.length !== 64 || !isHex(v))) {
-      // Refuse rather than start over: silently dropping pins would re-open first use.
-      throw new KeyFormatError(`${this.path} is not a pin file ({"<peer>": "<64 hex digits>"})`);
-    }
-    return (this.#pins = new Map(Object.entries(parsed as Record<string, string>)));
-  }
+  return json as Record<string, string>;
 }

@@ -3,10 +3,9 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { KeyFormatError } from "../errors.js";
 import type { PinStore } from "../rsa/tofu.js";
-import { writeFileAtomic } from "./files.js";
+import { JsonMapFile } from "./json-map-file.js";
 
 /** File layout: `{ "version": 1, "pins": { "<peer>": "<fingerprint>" } }`. */
 interface PinFile {
@@ -14,67 +13,50 @@ interface PinFile {
   pins: Record<string, string>;
 }
 
+function parsePinFile(json: unknown, path: string): Record<string, string> {
+  const parsed = json as Partial<PinFile> | null | undefined;
+  const pins = parsed?.pins;
+  if (parsed?.version !== 1 || typeof pins !== "object" || pins === null || Object.values(pins).some((v) => typeof v !== "string")) {
+    throw new KeyFormatError(`${path} is not a pin file ({"version":1,"pins":{...}})`);
+  }
+  return pins;
+}
+
 /**
  * Pins in a JSON file, written atomically (mode 0600) on every change. Changes from
- * one process are serialised; do not share one file between processes.
+ * one process are serialised (so {@link pinIfAbsent} is atomic); do not share one file
+ * between processes.
  */
 export class JsonFilePinStore implements PinStore {
-  /** The JSON file. */
-  readonly path: string;
-  #pins: Map<string, string> | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #file: JsonMapFile;
 
   /** @param path - the JSON file; created on the first pin */
   constructor(path: string) {
-    this.path = path;
+    this.#file = new JsonMapFile(path, { parse: parsePinFile, serialize: (pins): PinFile => ({ version: 1, pins }) });
+  }
+
+  /** The JSON file. */
+  get path(): string {
+    return this.#file.path;
   }
 
   /** @inheritDoc */
   async get(peer: string): Promise<string | undefined> {
-    return (await this.#load()).get(peer);
+    return (await this.#file.entries()).get(peer);
+  }
+
+  /** @inheritDoc */
+  async pinIfAbsent(peer: string, fingerprint: string): Promise<string | undefined> {
+    return this.#file.setIfAbsent(peer, fingerprint);
   }
 
   /** @inheritDoc */
   async set(peer: string, fingerprint: string): Promise<void> {
-    await this.#change((pins) => pins.set(peer, fingerprint));
+    await this.#file.change((pins) => pins.set(peer, fingerprint));
   }
 
   /** @inheritDoc */
   async delete(peer: string): Promise<void> {
-    await this.#change((pins) => pins.delete(peer));
-  }
-
-  #change(apply: (pins: Map<string, string>) => void): Promise<void> {
-    const next = this.#queue.then(async () => {
-      const pins = await this.#load();
-      apply(pins);
-      const file: PinFile = { version: 1, pins: Object.fromEntries([...pins].sort(([a], [b]) => (a < b ? -1 : 1))) };
-      await writeFileAtomic(this.path, JSON.stringify(file, null, 2) + "\n");
-    });
-    this.#queue = next.catch(() => {});
-    return next;
-  }
-
-  async #load(): Promise<Map<string, string>> {
-    if (this.#pins) return this.#pins;
-    let text: string;
-    try {
-      text = await readFile(this.path, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      return (this.#pins = new Map());
-    }
-    let parsed: Partial<PinFile> | undefined;
-    try {
-      parsed = JSON.parse(text) as Partial<PinFile>;
-    } catch {
-      parsed = undefined;
-    }
-    const pins = parsed?.pins;
-    if (parsed?.version !== 1 || typeof pins !== "object" || pins === null || Object.values(pins).some((v) => typeof v !== "string")) {
-      // Refuse rather than start over: silently dropping pins would re-open first use.
-      throw new KeyFormatError(`${this.path} is not a pin file ({"version":1,"pins":{...}})`);
-    }
-    return (this.#pins = new Map(Object.entries(pins)));
+    await this.#file.change((pins) => pins.delete(peer));
   }
 }

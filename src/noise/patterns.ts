@@ -83,7 +83,7 @@ export const BASE_PATTERN_NAMES: readonly string[] = Object.keys(BASE_PATTERNS);
  */
 export function parsePattern(name: string): HandshakePattern {
   const match = /^([A-Z1]+?)((?:psk\d+)(?:\+psk\d+)*)?$/.exec(name);
-  const base = match ? BASE_PATTERNS[match[1]!] : undefined;
+  const base = match && Object.hasOwn(BASE_PATTERNS, match[1]!) ? BASE_PATTERNS[match[1]!] : undefined;
   if (!match || !base) throw new InvalidArgumentError(`pattern must be a known Noise pattern, got ${JSON.stringify(name)}`);
   const messages = base.slice(2).map(tokens);
   const positions = match[2] ? match[2].split("+").map((m) => Number(m.slice(3))) : [];

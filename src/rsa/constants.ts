@@ -16,6 +16,8 @@ export const MAX_KEY_BITS = 16384;
 
 /** OAEP hash (and MGF1 hash) of `encrypt_RSA` in the reference. */
 export const OAEP_DEFAULT_HASH = "SHA-1";
+/** The OAEP hashes we support, with their digest lengths in bytes. */
+export const OAEP_HASH_BYTES = { "SHA-1": 20, "SHA-256": 32 } as const;
 /** PSS message hash and MGF1 hash of `sign_RSA`. */
 export const PSS_HASH = "SHA-256";
 /** PSS salt length in bytes of `sign_RSA`. */

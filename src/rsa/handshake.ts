@@ -104,6 +104,7 @@ export class HandShake {
   #peer: PeerKey | undefined;
   #own: Uint8Array | undefined;
   #secret: Uint8Array | undefined;
+  #receiving = false;
 
   /** Use {@link HandShake.create}. */
   protected constructor(key: OwnKey) {
@@ -141,6 +142,11 @@ export class HandShake {
   /** Our own random contribution of the latest {@link generateHandshake}, if any. */
   protected get ownSecret(): Uint8Array | undefined {
     return this.#own;
+  }
+
+  /** Whether a peer's shake was received, or receiving one was attempted (even if it failed). */
+  protected get receiving(): boolean {
+    return this.#receiving;
   }
 
   /**
@@ -193,6 +199,7 @@ export class HandShake {
    * @throws DecryptionError when the ciphertext was not made for our key
    */
   async receiveHandshake(shake: string): Promise<void> {
+    this.#startReceiving();
     this.#secret = this.combine(await this.#decryptShake(this.#shakeBytes(shake)));
   }
 
@@ -207,6 +214,7 @@ export class HandShake {
    * @throws DecryptionError when the ciphertext was not made for our key
    */
   async receiveAndVerify(shake: string, pub?: RSAKeyInput): Promise<void> {
+    this.#startReceiving();
     const data = this.#shakeBytes(shake);
     const peer = await this.#peerFor(pub, "receiveAndVerify");
     this.combine(undefined, true); // state check before any work
@@ -219,7 +227,6 @@ export class HandShake {
         (error: unknown) => ({ error }),
       ),
     ]);
-    this.#secret = undefined;
     if (!valid) {
       if ("secret" in peerSecret) wipe(peerSecret.secret);
       throw new HandshakeRejectedError("the shake's signature does not verify with the sender's public key");
@@ -275,6 +282,12 @@ export class HandShake {
     this.#key = key;
   }
 
+  /** A receive attempt forgets the previous secret first, so a failed one leaves none. */
+  #startReceiving(): void {
+    this.#receiving = true;
+    this.#secret = undefined;
+  }
+
   #shakeBytes(shake: string): Uint8Array {
     astring(shake, "shake");
     const bytes = this.#key.bytes;
@@ -307,11 +320,15 @@ export class HandShake {
  * sides. After {@link generateHandshake} the sender's `secret` is what it sent; after
  * receiving, the receiver's `secret` is what it decrypted. This is what HiveMind hubs
  * do on the RSA path.
+ *
+ * An object that has received, or tried to, is a receiver from then on: its `secret`
+ * is only ever the peer's, and a refused or failed receive leaves it `undefined`
+ * (never our own sent key, which a caller would take for the peer's).
  */
 export class HalfHandShake extends HandShake {
-  /** The sender's secret (ours after generating, the peer's after receiving). */
+  /** The sender's secret: ours after generating, the peer's once receiving (`undefined` if that failed). */
   override get secret(): Uint8Array | undefined {
-    return super.secret ?? this.ownSecret;
+    return this.receiving ? super.secret : this.ownSecret;
   }
 
   /** The secret is the peer's contribution as is; no own half is needed. */

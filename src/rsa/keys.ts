@@ -11,7 +11,7 @@
 import { aint } from "../bytes.js";
 import { fingerprint } from "../fingerprint.js";
 import { InvalidArgumentError, KeyFormatError } from "../errors.js";
-import { DEFAULT_KEY_BITS, MAX_KEY_BITS, MIN_KEY_BITS, OAEP_DEFAULT_HASH, PEM_PKCS1_PRIVATE, PEM_SPKI, PSS_HASH, PUBLIC_EXPONENT } from "./constants.js";
+import { DEFAULT_KEY_BITS, MAX_KEY_BITS, MIN_KEY_BITS, OAEP_DEFAULT_HASH, OAEP_HASH_BYTES, PEM_PKCS1_PRIVATE, PEM_SPKI, PSS_HASH, PUBLIC_EXPONENT } from "./constants.js";
 import { pkcs8ToPkcs1 } from "./der.js";
 import { derToPem, parseKeyMaterial, publicDer, type KeyMaterial } from "./pem.js";
 
@@ -19,10 +19,23 @@ import { derToPem, parseKeyMaterial, publicDer, type KeyMaterial } from "./pem.j
 export type RSAKeyInput = string | Uint8Array | CryptoKey;
 
 /** The hash of RSA-OAEP (also its MGF1 hash). */
-export type OAEPHash = "SHA-1" | "SHA-256";
+export type OAEPHash = keyof typeof OAEP_HASH_BYTES;
 
 /** What an imported key will be used for; decides its algorithm and type. */
 export type RSAKeyUsage = "encrypt" | "decrypt" | "sign" | "verify";
+const USAGES: readonly string[] = ["encrypt", "decrypt", "sign", "verify"] satisfies RSAKeyUsage[];
+
+/**
+ * Checks an OAEP hash name (own names of the table only: not "toString" or "__proto__").
+ * @param hash - the value given
+ * @param name - the argument's name, for the message
+ * @throws InvalidArgumentError naming the argument and the supported hashes
+ */
+export function checkOAEPHash(hash: unknown, name: string): OAEPHash {
+  if (typeof hash === "string" && Object.hasOwn(OAEP_HASH_BYTES, hash)) return hash as OAEPHash;
+  const allowed = Object.keys(OAEP_HASH_BYTES).map((h) => JSON.stringify(h)).join(", ");
+  throw new InvalidArgumentError(`${name} must be one of ${allowed}, got ${typeof hash === "string" ? JSON.stringify(hash) : String(hash)}`);
+}
 
 /** How many PEM strings keep their imported keys. Handshakes hold a few keys each. */
 const PEM_CACHE_LIMIT = 64;
@@ -105,6 +118,8 @@ async function importFresh(input: RSAKeyInput, algorithm: string, hash: string, 
  */
 export function importRSAKey(input: RSAKeyInput, usage: RSAKeyUsage, hash: OAEPHash = OAEP_DEFAULT_HASH, name = "key"): Promise<CryptoKey> {
   checkInput(input, name);
+  if (!USAGES.includes(usage)) throw new InvalidArgumentError(`usage must be one of ${USAGES.join(", ")}, got ${String(usage)}`);
+  checkOAEPHash(hash, "hash");
   const algorithm = usage === "sign" || usage === "verify" ? "RSA-PSS" : "RSA-OAEP";
   const digest = algorithm === "RSA-PSS" ? PSS_HASH : hash;
   if (isCryptoKey(input) && fitsAlready(input, algorithm, digest, usage)) return Promise.resolve(input);

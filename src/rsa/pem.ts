@@ -64,7 +64,7 @@ export function parseKeyMaterial(input: string | Uint8Array, name = "key"): KeyM
   let encoding;
   if (typeof input === "string") {
     const pem = pemToDer(input);
-    encoding = PEM_LABELS[pem.label];
+    encoding = Object.hasOwn(PEM_LABELS, pem.label) ? PEM_LABELS[pem.label] : undefined;
     if (encoding === undefined) throw new KeyFormatError(`${name}: PEM label "${pem.label}" is not an RSA key`);
     der = pem.der;
     if (classifyKeyDer(der) !== encoding) throw new KeyFormatError(`${name}: PEM body does not match its label "${pem.label}"`);

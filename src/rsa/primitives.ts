@@ -6,8 +6,8 @@
  */
 import { abytes, bufferSource, utf8 } from "../bytes.js";
 import { DecryptionError, InvalidArgumentError } from "../errors.js";
-import { OAEP_DEFAULT_HASH, PSS_SALT_BYTES } from "./constants.js";
-import { importRSAKey, modulusBytes, type OAEPHash, type RSAKeyInput } from "./keys.js";
+import { OAEP_DEFAULT_HASH, OAEP_HASH_BYTES, PSS_SALT_BYTES } from "./constants.js";
+import { checkOAEPHash, importRSAKey, modulusBytes, type OAEPHash, type RSAKeyInput } from "./keys.js";
 
 /** Options of {@link encryptRSA} and {@link decryptRSA}; both sides must use the same. */
 export interface OAEPOptions {
@@ -17,14 +17,11 @@ export interface OAEPOptions {
   label?: Uint8Array;
 }
 
-const HASH_BYTES: Record<OAEPHash, number> = { "SHA-1": 20, "SHA-256": 32 };
-
 function oaepParams(options: OAEPOptions | undefined): { hash: OAEPHash; params: RsaOaepParams } {
   if (options === null || (options !== undefined && typeof options !== "object")) {
     throw new InvalidArgumentError("options must be an object");
   }
-  const hash = options?.hash ?? OAEP_DEFAULT_HASH;
-  if (!(hash in HASH_BYTES)) throw new InvalidArgumentError(`options.hash must be "SHA-1" or "SHA-256", got ${String(hash)}`);
+  const hash = checkOAEPHash(options?.hash ?? OAEP_DEFAULT_HASH, "options.hash");
   const label = options?.label === undefined ? undefined : bufferSource(abytes(options.label, "options.label"));
   return { hash, params: label === undefined ? { name: "RSA-OAEP" } : { name: "RSA-OAEP", label } };
 }
@@ -46,7 +43,7 @@ export async function encryptRSA(publicKey: RSAKeyInput, data: Uint8Array | stri
   const { hash, params } = oaepParams(options);
   const plaintext = messageBytes(data, "data");
   const key = await importRSAKey(publicKey, "encrypt", hash, "publicKey");
-  const max = modulusBytes(key) - 2 * HASH_BYTES[hash] - 2;
+  const max = modulusBytes(key) - 2 * OAEP_HASH_BYTES[hash] - 2;
   if (plaintext.length > max) {
     throw new InvalidArgumentError(`data must be at most ${max} bytes for this key and OAEP-${hash}, got ${plaintext.length}`);
   }

@@ -14,7 +14,13 @@ import { publicKeyFingerprint, type RSAKeyInput } from "./keys.js";
 export interface PinStore {
   /** The pinned fingerprint of `peer`, or `undefined` if it has none. */
   get(peer: string): Promise<string | undefined>;
-  /** Pins `fingerprint` for `peer` (only called when it has none). */
+  /**
+   * Pins `fingerprint` for `peer` unless it has a pin, as one atomic step (two
+   * concurrent first contacts must not both pin).
+   * @returns the existing pin, or `undefined` when this call pinned
+   */
+  pinIfAbsent(peer: string, fingerprint: string): Promise<string | undefined>;
+  /** Pins `fingerprint` for `peer`, replacing any pin (for a deliberate key rotation). */
   set(peer: string, fingerprint: string): Promise<void>;
   /** Forgets the pin of `peer` (for a deliberate key rotation). */
   delete(peer: string): Promise<void>;
@@ -26,6 +32,12 @@ export class MemoryPinStore implements PinStore {
   /** @inheritDoc */
   async get(peer: string): Promise<string | undefined> {
     return this.#pins.get(peer);
+  }
+  /** @inheritDoc */
+  async pinIfAbsent(peer: string, fingerprint: string): Promise<string | undefined> {
+    const pinned = this.#pins.get(peer); // no await between the read and the write
+    if (pinned === undefined) this.#pins.set(peer, fingerprint);
+    return pinned;
   }
   /** @inheritDoc */
   async set(peer: string, fingerprint: string): Promise<void> {
@@ -65,7 +77,9 @@ export class TrustOnFirstUse {
   }
 
   /**
-   * Pins `publicKey` for `peer` on first sight, else checks it is the pinned one.
+   * Pins `publicKey` for `peer` on first sight, else checks it is the pinned one. First
+   * use is one atomic {@link PinStore.pinIfAbsent}: of two concurrent first contacts with
+   * different keys, exactly one pins and the other gets `KeyMismatchError`.
    * @param peer - the peer's stable name (host, node id, ...)
    * @param publicKey - the key the peer presents now
    * @throws KeyMismatchError when `peer` is pinned to another key (a possible man in the middle)
@@ -73,11 +87,8 @@ export class TrustOnFirstUse {
   async check(peer: string, publicKey: RSAKeyInput): Promise<PinResult> {
     astring(peer, "peer");
     const fingerprint = await publicKeyFingerprint(publicKey);
-    const pinned = await this.store.get(peer);
-    if (pinned === undefined) {
-      await this.store.set(peer, fingerprint);
-      return { fingerprint, firstUse: true };
-    }
+    const pinned = await this.store.pinIfAbsent(peer, fingerprint);
+    if (pinned === undefined) return { fingerprint, firstUse: true };
     if (!equalStrings(pinned, fingerprint)) {
       throw new KeyMismatchError(`peer "${peer}" presented key ${fingerprint}, but ${pinned} is pinned for it`);
     }
