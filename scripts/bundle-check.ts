@@ -56,8 +56,9 @@ export function isNodeBuiltin(specifier: string): boolean {
 
 /**
  * Records every Node built-in import (with its importer) that does not resolve for
- * browsers. One a package maps away in its `browser` field (`"buffer": false`, as
- * bn.js does for an optional fast path) resolves, and is left to esbuild.
+ * browsers. A built-in that the importing package maps away in its `browser` field
+ * (`"buffer": false`, as bn.js does for an optional fast path) resolves, and is left to
+ * esbuild.
  */
 function nodeBuiltinTrap(found: string[], resolveDir: string): Plugin {
   return {
