@@ -19,36 +19,57 @@ export interface Row {
   target?: number;
   /** Unit of `ours` and `bound`; "ms" by default. Throughput units are higher-is-better. */
   unit?: string;
+  /** A remark shown beside the figure (e.g. a correctness proof the benchmark checked). */
+  note?: string;
 }
 
-/** Options of {@link timePerOp}. */
+/** Options of {@link timeInterleaved} and {@link timePerOp}. */
 export interface TimeOptions {
-  /** Stop after this many milliseconds of measuring (default 1500). */
+  /** Stop after this many milliseconds of measuring, all functions together (default 1500). */
   budgetMs?: number;
-  /** Never run more than this many iterations (default 10000). */
+  /** Never run more than this many rounds (default 10000). */
   maxIterations?: number;
-  /** Run at least this many iterations (default 3). */
+  /** Run at least this many rounds (default 3). */
   minIterations?: number;
   /** Warm-up iterations, not timed (default 2). */
   warmup?: number;
 }
 
 /**
- * Median time per call of `fn`, in milliseconds, bounded in time and count.
- * Each sample is one call; the median resists outliers from other processes.
+ * Median time per call of each function, in milliseconds, bounded in time and count.
+ * The functions are sampled in turn (one call each per round), so a burst of load from
+ * other processes lands on every figure of the comparison alike; the median resists outliers.
  */
-export async function timePerOp(fn: () => unknown | Promise<unknown>, options: TimeOptions = {}): Promise<number> {
+export async function timeInterleaved<K extends string>(fns: Record<K, () => unknown>, options: TimeOptions = {}): Promise<Record<K, number>> {
   const { budgetMs = 1500, maxIterations = 10_000, minIterations = 3, warmup = 2 } = options;
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples: number[] = [];
+  const names = Object.keys(fns) as K[];
+  for (let i = 0; i < warmup; i++) for (const name of names) await fns[name]();
+  const samples = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
   const start = performance.now();
-  while (samples.length < maxIterations && (samples.length < minIterations || performance.now() - start < budgetMs)) {
-    const t = performance.now();
-    await fn();
-    samples.push(performance.now() - t);
+  for (let round = 0; round < maxIterations && (round < minIterations || performance.now() - start < budgetMs); round++) {
+    for (const name of names) {
+      const t = performance.now();
+      await fns[name]();
+      samples[name].push(performance.now() - t);
+    }
   }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
+  return Object.fromEntries(names.map((n) => [n, median(samples[n])])) as Record<K, number>;
+}
+
+/** Median time per call of `fn`, in milliseconds (see {@link timeInterleaved}). */
+export async function timePerOp(fn: () => unknown, options: TimeOptions = {}): Promise<number> {
+  return (await timeInterleaved({ fn }, options)).fn;
+}
+
+/** The median of a non-empty list of numbers. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Throughput in `unitBytes` per second of an operation on `bytes` taking `ms`. */
+export function rate(bytes: number, ms: number, unitBytes = 1e6): number {
+  return bytes / unitBytes / (ms / 1000);
 }
 
 /**

@@ -16,8 +16,8 @@ function unitOf(row: Row): string {
 
 /** Plain-text table for the terminal. */
 export function consoleTable(rows: Row[]): string {
-  const lines = rows.map((r) => [r.group, r.name, `${fmt(r.ours)} ${unitOf(r)}`, `${fmt(r.bound)} ${unitOf(r)}`, r.boundName, fmt(ratio(r)) + "x", r.target === undefined ? "-" : `<= ${r.target}x`, verdict(r)]);
-  const head = ["group", "benchmark", "ours", "bound", "bound is", "ratio", "target", ""];
+  const lines = rows.map((r) => [r.group, r.name, `${fmt(r.ours)} ${unitOf(r)}`, `${fmt(r.bound)} ${unitOf(r)}`, r.boundName, fmt(ratio(r)) + "x", r.target === undefined ? "-" : `<= ${r.target}x`, verdict(r), r.note ?? ""]);
+  const head = ["group", "benchmark", "ours", "bound", "bound is", "ratio", "target", "", "note"];
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const render = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
   return [render(head), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(render)].join("\n");
@@ -25,16 +25,21 @@ export function consoleTable(rows: Row[]): string {
 
 /** Markdown table for docs/performance.md. */
 export function markdownTable(rows: Row[]): string {
-  const out = ["| group | benchmark | ours | native bound | bound is | ratio | target | |", "|---|---|---:|---:|---|---:|---:|---|"];
+  const out = ["| group | benchmark | ours | bound | bound is | ratio | target | | note |", "|---|---|---:|---:|---|---:|---:|---|---|"];
   for (const r of rows) {
-    out.push(`| ${r.group} | ${r.name} | ${fmt(r.ours)} ${unitOf(r)} | ${fmt(r.bound)} ${unitOf(r)} | ${r.boundName} | ${fmt(ratio(r))}× | ${r.target === undefined ? "–" : `≤ ${r.target}×`} | ${verdict(r)} |`);
+    out.push(`| ${r.group} | ${r.name} | ${fmt(r.ours)} ${unitOf(r)} | ${fmt(r.bound)} ${unitOf(r)} | ${r.boundName} | ${fmt(ratio(r))}× | ${r.target === undefined ? "–" : `≤ ${r.target}×`} | ${verdict(r)} | ${r.note ?? ""} |`);
   }
   return out.join("\n");
 }
 
 /** A horizontal bar chart of ratio per benchmark, with each target marked. */
 export function svgChart(rows: Row[]): string {
-  const barH = 18, gap = 6, left = 330, width = 760, scaleMax = Math.max(2, ...rows.map((r) => Math.min(ratio(r), 6)));
+  // A figure shown against several bounds is labelled with its bound too.
+  const base = rows.map((r) => `${r.group}: ${r.name}`);
+  const labels = base.map((l, i) => (base.indexOf(l) !== base.lastIndexOf(l) ? `${l} vs ${rows[i]!.boundName}` : l));
+  // Labels are right-aligned before the bars: leave room for the longest (~6.5 px a character at 12 px).
+  const longest = Math.max(...labels.map((l) => l.length));
+  const barH = 18, gap = 6, left = Math.ceil(16 + longest * 6.5), width = left + 430, scaleMax = Math.max(2, ...rows.map((r) => Math.min(ratio(r), 6)));
   const x = (v: number) => left + ((width - left - 20) * Math.min(v, scaleMax)) / scaleMax;
   const height = rows.length * (barH + gap) + 50;
   const parts = [
@@ -46,7 +51,7 @@ export function svgChart(rows: Row[]): string {
     const y = 28 + i * (barH + gap);
     const v = ratio(r);
     const color = r.target === undefined ? "#7a8ca3" : meetsTarget(r) ? "#3c8d40" : "#c0392b";
-    parts.push(`<text x="${left - 8}" y="${y + 13}" text-anchor="end">${escapeXml(`${r.group}: ${r.name}`)}</text>`);
+    parts.push(`<text x="${left - 8}" y="${y + 13}" text-anchor="end">${escapeXml(labels[i]!)}</text>`);
     parts.push(`<rect x="${left}" y="${y}" width="${x(v) - left}" height="${barH}" fill="${color}"/>`);
     parts.push(`<text x="${x(v) + 4}" y="${y + 13}">${fmt(v)}×</text>`);
     if (r.target !== undefined) parts.push(`<line x1="${x(r.target)}" x2="${x(r.target)}" y1="${y - 2}" y2="${y + barH + 2}" stroke="black" stroke-width="2"/>`);

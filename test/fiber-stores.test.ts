@@ -68,6 +68,33 @@ describe("MemoryNonceStore", () => {
     assert.equal(await store.add("d", 1000), true);
     assert.equal(store.size, 1);
   });
+  it("behaves like a model set of live nonces with a cap, for any sequence of adds and clock steps", async () => {
+    const step = fc.oneof(
+      fc.record({ add: fc.constantFrom("a", "b", "c", "d", "e"), ttl: fc.integer({ min: 1, max: 200_000 }) }),
+      fc.record({ advance: fc.integer({ min: 0, max: 150_000 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 60 }), async (steps) => {
+        let now = T0;
+        const store = new MemoryNonceStore({ maxEntries: 3, clock: () => now });
+        const model = new Map<string, number>();
+        for (const s of steps) {
+          if ("advance" in s) {
+            now += s.advance;
+            continue;
+          }
+          for (const [n, expiry] of model) if (expiry <= now) model.delete(n);
+          const live = model.has(s.add);
+          const full = !live && model.size >= 3;
+          if (full) await assert.rejects(store.add(s.add, s.ttl), StoreFullError);
+          else assert.equal(await store.add(s.add, s.ttl), !live);
+          if (!live && !full) model.set(s.add, now + s.ttl);
+          for (const n of ["a", "b", "c", "d", "e"]) assert.equal(await store.has(n), model.has(n) && model.get(n)! > now);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe("MemoryKeyStore", () => {

@@ -224,6 +224,19 @@ describe("Noise engine: the node:crypto backend agrees with the portable one", (
     assert.throws(() => nodeX25519.dh(new Uint8Array(32).fill(1), new Uint8Array(32)), HandshakeRejectedError);
   });
 
+  it("X25519 DH depends on the private key only: any own-public-key hint, and a generated key changed in place", () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (a, b, hint) => {
+      const expected = x25519.getSharedSecret(a, x25519.getPublicKey(b));
+      assert.deepEqual(nodeX25519.dh(a, x25519.getPublicKey(b), x25519.getPublicKey(a)), expected);
+      assert.deepEqual(nodeX25519.dh(a, x25519.getPublicKey(b), hint), expected, "a wrong hint changes nothing");
+      // A generated pair's cached KeyObject must not outlive a change to its bytes.
+      const pair = nodeX25519.generateKeyPair();
+      assert.deepEqual(nodeX25519.dh(pair.privateKey, x25519.getPublicKey(b)), x25519.getSharedSecret(pair.privateKey, x25519.getPublicKey(b)));
+      pair.privateKey.set(a);
+      assert.deepEqual(nodeX25519.dh(pair.privateKey, x25519.getPublicKey(b)), expected);
+    }), { numRuns: 30 });
+  });
+
   it("ChaChaPoly encryption, decryption and tag checks", async () => {
     await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.bigInt({ min: 0n, max: 2n ** 64n - 2n }), fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 300 }), async (key, n, ad, data) => {
       const [ours, theirs] = [await nodeChaChaPoly.importKey(key), await chaChaPoly.importKey(key)];

@@ -97,6 +97,8 @@ export class MemoryNonceStore implements NonceStore {
   readonly #maxEntries: number;
   readonly #clock: () => number;
   #nextSweep = 0;
+  /** No entry expires before this time (a lower bound), so a full store sweeps only when one can have expired. */
+  #earliestExpiry = Number.POSITIVE_INFINITY;
 
   /** @param options - see {@link MemoryNonceStoreOptions} */
   constructor(options: MemoryNonceStoreOptions = {}) {
@@ -118,17 +120,25 @@ export class MemoryNonceStore implements NonceStore {
   /** Remembers `nonce` for `ttlMs` unless already there; see {@link NonceStore.add}. */
   async add(nonce: string, ttlMs: number): Promise<boolean> {
     const now = this.#clock();
-    if (now >= this.#nextSweep || this.#expiries.size >= this.#maxEntries) this.sweep(now);
+    // A full store sweeps only when an entry can have expired: sweeping a million live
+    // entries on every request would make a full store a CPU sink.
+    if (now >= this.#nextSweep || (this.#expiries.size >= this.#maxEntries && now >= this.#earliestExpiry)) this.sweep(now);
     const expiry = this.#expiries.get(nonce);
     if (expiry !== undefined && expiry > now) return false;
     if (this.#expiries.size >= this.#maxEntries) throw new StoreFullError("nonce store is full");
     this.#expiries.set(nonce, now + ttlMs);
+    this.#earliestExpiry = Math.min(this.#earliestExpiry, now + ttlMs);
     return true;
   }
 
   /** Deletes expired entries. Runs by itself; public for tests and timers. */
   sweep(now: number = this.#clock()): void {
-    for (const [nonce, expiry] of this.#expiries) if (expiry <= now) this.#expiries.delete(nonce);
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [nonce, expiry] of this.#expiries) {
+      if (expiry <= now) this.#expiries.delete(nonce);
+      else if (expiry < earliest) earliest = expiry;
+    }
+    this.#earliestExpiry = earliest;
     this.#nextSweep = now + NONCE_WINDOW_MS;
   }
 }

@@ -5,31 +5,65 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { concatBytes } from "../bytes.js";
 import { DecryptionError, HandshakeRejectedError } from "../errors.js";
 import { type CipherFunction, type DhFunction, type NoiseBackend, NOISE_WIRE, chaChaPoly, withOverrides } from "../noise/index.js";
 
-// DER prefixes of an X25519 PKCS#8 private key and SPKI public key (RFC 8410).
+// DER prefix of an X25519 PKCS#8 private key (RFC 8410).
 const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
-const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]);
+/** The X25519 base point, u = 9: X25519(k, 9) is the public key of k (RFC 7748). */
+const BASE_POINT = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 9 : 0));
 
-const privateKeyObject = (raw: Uint8Array): KeyObject => createPrivateKey({ key: Buffer.from(concatBytes(PKCS8_PREFIX, raw)), format: "der", type: "pkcs8" });
-const publicKeyObject = (raw: Uint8Array): KeyObject => createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, raw)), format: "der", type: "spki" });
-const rawPublic = (key: KeyObject): Uint8Array => new Uint8Array(key.export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length));
+const base64Url = (raw: Uint8Array): string => Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("base64url");
+
+/**
+ * A private KeyObject, through JWK (raw key material: about 13x faster than OpenSSL's
+ * PKCS#8 decoder). Node builds the key from `d` alone and checks `x` only for form, so
+ * when our public key is not known the base point stands in for it; DH and base-point
+ * multiplication use the private scalar only, so no result depends on `x`. Should a
+ * Node version check `x` against `d`, that import throws and PKCS#8 is used instead.
+ */
+function privateKeyObject(raw: Uint8Array, ownPublicKey?: Uint8Array): KeyObject {
+  try {
+    const x = base64Url(ownPublicKey?.length === raw.length ? ownPublicKey : BASE_POINT);
+    return createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: base64Url(raw), x }, format: "jwk" });
+  } catch {
+    return createPrivateKey({ key: Buffer.from(concatBytes(PKCS8_PREFIX, raw)), format: "der", type: "pkcs8" });
+  }
+}
+/** A public KeyObject through JWK (about 10x faster than SPKI DER). */
+const publicKeyObject = (raw: Uint8Array): KeyObject => createPublicKey({ key: { kty: "OKP", crv: "X25519", x: base64Url(raw) }, format: "jwk" });
+/**
+ * KeyObjects of the key pairs this backend generated (ephemeral keys take part in two
+ * DHs), so those DHs import nothing. Each entry keeps a digest of the private key, so an
+ * array changed since (wiped, say) never gets a stale KeyObject.
+ */
+const generated = new WeakMap<Uint8Array, { digest: string; key: KeyObject }>();
+const digestOf = (raw: Uint8Array): string => createHash("sha256").update(raw).digest("base64");
+
+function generatedKeyObject(raw: Uint8Array): KeyObject | undefined {
+  const entry = generated.get(raw);
+  return entry !== undefined && entry.digest === digestOf(raw) ? entry.key : undefined;
+}
+
+let basePoint: KeyObject | undefined;
 
 /** X25519 from `node:crypto`. */
 export const nodeX25519: DhFunction = {
   name: "25519",
   dhLen: 32,
   generateKeyPair() {
-    const { privateKey, publicKey } = generateKeyPairSync("x25519");
-    return { privateKey: new Uint8Array(privateKey.export({ format: "der", type: "pkcs8" }).subarray(PKCS8_PREFIX.length)), publicKey: rawPublic(publicKey) };
+    const { privateKey } = generateKeyPairSync("x25519");
+    const jwk = privateKey.export({ format: "jwk" });
+    const pair = { privateKey: new Uint8Array(Buffer.from(jwk.d!, "base64url")), publicKey: new Uint8Array(Buffer.from(jwk.x!, "base64url")) };
+    generated.set(pair.privateKey, { digest: digestOf(pair.privateKey), key: privateKey });
+    return pair;
   },
-  publicKey: (privateKey) => rawPublic(createPublicKey(privateKeyObject(privateKey))),
-  dh(privateKey, publicKey) {
+  publicKey: (privateKey) => new Uint8Array(diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: (basePoint ??= publicKeyObject(BASE_POINT)) })),
+  dh(privateKey, publicKey, ownPublicKey) {
     try {
-      return new Uint8Array(diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: publicKeyObject(publicKey) }));
+      return new Uint8Array(diffieHellman({ privateKey: generatedKeyObject(privateKey) ?? privateKeyObject(privateKey, ownPublicKey), publicKey: publicKeyObject(publicKey) }));
     } catch (cause) {
       // OpenSSL refuses an all-zero shared secret (a low-order public key).
       throw new HandshakeRejectedError("25519: the peer's public key is invalid or of low order", { cause });

@@ -184,7 +184,7 @@ export class HandshakeState {
     const local = ourKey === "e" ? this.#e : this.#s;
     const remote = theirKey === "e" ? this.#re : this.#rs;
     if (local === undefined || remote === undefined) throw new HandshakeStateError(`token ${token} needs a key that is missing`);
-    const shared = await this.protocol.dh.dh(local.privateKey, remote);
+    const shared = await this.protocol.dh.dh(local.privateKey, remote, local.publicKey);
     await this.#symmetric.mixKey(shared);
     wipe(shared);
   }

@@ -34,8 +34,12 @@ export interface DhFunction {
   generateKeyPair(): KeyPair;
   /** The public key of a private key. */
   publicKey(privateKey: Uint8Array): Uint8Array;
-  /** DH(key_pair, public_key); rejects a low-order public key (all-zero output). */
-  dh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /**
+   * DH(key_pair, public_key); rejects a low-order public key (all-zero output).
+   * `ownPublicKey`, our key pair's public half when known, lets a backend import the
+   * private key faster; the result depends on `privateKey` and `publicKey` only.
+   */
+  dh(privateKey: Uint8Array, publicKey: Uint8Array, ownPublicKey?: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
 /** A cipher key ready for use: the key is imported once per `CipherState` key. */

@@ -1,0 +1,121 @@
+/**
+ * Fiber server over 127.0.0.1: key exchanges (handshakes) per second and encrypted
+ * `/echo` requests per second at concurrency 1, 8 and 32, driven by a load generator in
+ * another process with pre-signed requests, against the crypto-only bound measured here:
+ * native RSA-OAEP decrypt + sr25519 verify per handshake, sr25519 verify + native
+ * Fernet decrypt per request.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { constants, KeyObject, privateDecrypt, publicEncrypt, randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import * as wasm from "@polkadot/wasm-crypto";
+import { FIBER_WIRE, Fernet, FiberServer, Keypair, generateNonce, signingMessage } from "poorman-handshake/fiber";
+import { generateRSAKeyPair } from "poorman-handshake/rsa";
+
+type RSAKeyPair = Awaited<ReturnType<typeof generateRSAKeyPair>>;
+import { serve } from "poorman-handshake/node";
+import { type Row, median, timeInterleaved, timePerOp } from "../harness.js";
+import type { LoadJob, LoadResult } from "../load/fiber-load.js";
+import { nativeFernet } from "./fiber-crypto.js";
+
+const LEVELS = [1, 8, 32];
+const COUNTS = { floor: 400, handshake: 200, echo: 400 };
+const ROUNDS = 3;
+
+function ask(child: ChildProcess, job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    child.once("message", (m) => resolve(m as LoadResult));
+    child.once("exit", (code) => reject(new Error(`load generator exited with ${code}`)));
+    child.send(job);
+  });
+}
+
+/** Crypto-only time per handshake and per request, in ms, measured in this process. */
+async function cryptoBound(server: FiberServer, rsaKeyPair: RSAKeyPair, validator: Keypair): Promise<{ handshake: number; echo: number }> {
+  await wasm.waitReady();
+  const rsa = KeyObject.from(rsaKeyPair.privateKey);
+  const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" };
+  const ct = publicEncrypt({ key: KeyObject.from(rsaKeyPair.publicKey), ...OAEP }, randomBytes(32));
+  const nonce = generateNonce(), uuid = "ab".repeat(32);
+  const message = new TextEncoder().encode(signingMessage(nonce, server.minerHotkey, uuid));
+  const signature = await validator.sign(message);
+  const fernetKey = randomBytes(32);
+  const native = nativeFernet(fernetKey);
+  const token = await (await Fernet.create(fernetKey)).encrypt(JSON.stringify({ hello: "miner", n: 1, nonce }));
+  const verify = () => {
+    if (!wasm.sr25519Verify(signature, message, validator.publicKey)) throw new Error("bound: verify failed");
+  };
+  return timeInterleaved({
+    handshake: () => (privateDecrypt({ key: rsa, ...OAEP }, ct), verify()),
+    echo: () => (verify(), native.decrypt(token)),
+  }, { budgetMs: 1500, maxIterations: 3000 });
+}
+
+/**
+ * Key exchanges through `server.fetch` in this process, one at a time, without HTTP or
+ * a second process: what the handler itself costs per exchange, in ms.
+ */
+async function inProcessExchange(server: FiberServer, validator: Keypair, count: number): Promise<number> {
+  const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" };
+  const requests: Request[] = [];
+  for (let i = 0; i < count + 2; i++) {
+    const uuid = randomBytes(32).toString("hex"), nonce = generateNonce();
+    const encrypted = publicEncrypt({ key: server.publicKeyPem, ...OAEP }, randomBytes(32)).toString("base64");
+    const headers = {
+      [FIBER_WIRE.VALIDATOR_HOTKEY_HEADER]: validator.ss58Address,
+      [FIBER_WIRE.MINER_HOTKEY_HEADER]: server.minerHotkey,
+      [FIBER_WIRE.SYMMETRIC_KEY_UUID_HEADER]: uuid,
+      [FIBER_WIRE.NONCE_HEADER]: nonce,
+      [FIBER_WIRE.SIGNATURE_HEADER]: await validator.signHex(signingMessage(nonce, server.minerHotkey, uuid)),
+      "content-type": "application/json",
+    };
+    requests.push(new Request(`http://127.0.0.1${FIBER_WIRE.EXCHANGE_PATH}`, { method: "POST", headers, body: JSON.stringify({ [FIBER_WIRE.ENCRYPTED_KEY_FIELD]: encrypted }) }));
+  }
+  let next = 0;
+  return timePerOp(async () => {
+    const response = await server.fetch(requests[next++]!);
+    if (response.status !== 200) throw new Error(`in-process exchange failed with ${response.status}`);
+  }, { budgetMs: 1500, maxIterations: count, warmup: 2 });
+}
+
+/** Runs the Fiber server benchmarks. */
+export async function fiberServerBench(): Promise<Row[]> {
+  const miner = await Keypair.generate();
+  const seed = randomBytes(32);
+  const validator = await Keypair.fromSeed(seed);
+  const rsaKeyPair = await generateRSAKeyPair();
+  const server = await FiberServer.create({ keypair: miner, rsaPrivateKey: rsaKeyPair.privateKey });
+  server.route("/echo", { handler: (payload) => payload });
+  const running = await serve(server.fetch, { host: "127.0.0.1" });
+  const config = JSON.stringify({ url: running.url, miner: miner.ss58Address, publicKeyPem: server.publicKeyPem, seed: `0x${seed.toString("hex")}` });
+  const child = fork(fileURLToPath(new URL("../load/fiber-load.ts", import.meta.url)), [config], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const rows: Row[] = [];
+  try {
+    await new Promise((resolve, reject) => (child.once("message", resolve), child.once("error", reject)));
+    const bound = await cryptoBound(server, rsaKeyPair, validator);
+    // Per level, ROUNDS rounds of (404 floor, key exchanges, /echo), so all three see the
+    // same load from other processes; each figure is the median of its rounds.
+    for (const concurrency of LEVELS) {
+      const rates: Record<LoadJob["kind"], number[]> = { floor: [], handshake: [], echo: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const kind of ["floor", "handshake", "echo"] as const) {
+          const count = concurrency === 1 ? COUNTS[kind] / 2 : COUNTS[kind];
+          const result = await ask(child, { kind, concurrency, count });
+          if (result.ok !== count) throw new Error(`fiber ${kind} x${concurrency}: ${result.failed.length} failed (statuses ${[...new Set(result.failed)].join(", ")})`);
+          rates[kind].push((count * 1000) / result.ms);
+        }
+      }
+      const floor = `HTTP alone (a 404, no crypto) at this concurrency: ${Math.round(median(rates.floor))} req/s`;
+      rows.push(
+        { group: "fiber server", name: `key exchanges, concurrency ${concurrency}`, ours: median(rates.handshake), bound: 1000 / bound.handshake, boundName: "crypto only: RSA decrypt + sr25519 verify", unit: "handshakes/s", target: 2, note: `target: ≥ 0.5 of the bound; ${floor}` },
+        { group: "fiber server", name: `encrypted /echo, concurrency ${concurrency}`, ours: median(rates.echo), bound: 1000 / bound.echo, boundName: "crypto only: sr25519 verify + Fernet decrypt", unit: "req/s", note: floor },
+      );
+    }
+    const handler = await inProcessExchange(server, validator, 300);
+    rows.push({ group: "fiber server", name: "key exchanges via server.fetch, in process", ours: 1000 / handler, bound: 1000 / bound.handshake, boundName: "crypto only: RSA decrypt + sr25519 verify", unit: "handshakes/s", note: "one at a time, no HTTP, no load process" });
+  } finally {
+    child.kill();
+    await running.close();
+  }
+  return rows;
+}

@@ -1,0 +1,105 @@
+/**
+ * HiveMind v3 / Noise on Node (the `node` export condition, node:crypto backend):
+ * the argon2id PSK against the native libargon2 addon, a full XXpsk2 handshake
+ * (PSK excluded) against its X25519 operations in node:crypto, and ChaChaPoly
+ * transport frames against node:crypto's chacha20-poly1305.
+ */
+import { createCipheriv, createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
+import argon2 from "argon2";
+import { HIVEMIND_WIRE, HiveMindClient, HiveMindHub, HiveMindTransport, clearPskCache, derivePsk, pskSalt } from "poorman-handshake/hivemind";
+import { CipherState, HandshakeState, PORTABLE_BACKEND, noiseBackend } from "poorman-handshake/noise";
+import { type Row, rate, timeInterleaved } from "../harness.js";
+
+const PASSWORD = "correct horse battery staple";
+const NODE_ID = "tcp4:0.0.0.0:5678";
+const FRAME_BODY = HIVEMIND_WIRE.CHUNK_BYTES; // the largest one-frame message: 65000 bytes + marker
+
+async function pskRow(): Promise<Row> {
+  const { ARGON2ID } = HIVEMIND_WIRE;
+  const native = () => argon2.hash(PASSWORD, { type: argon2.argon2id, raw: true, salt: Buffer.from(pskSalt(NODE_ID)), timeCost: ARGON2ID.iterations, memoryCost: ARGON2ID.memoryKiB, parallelism: ARGON2ID.parallelism, hashLength: ARGON2ID.hashLength });
+  const ours = () => (clearPskCache(), derivePsk(PASSWORD, NODE_ID));
+  if (!Buffer.from(await ours()).equals(await native())) throw new Error("argon2id PSK differs from libargon2");
+  const t = await timeInterleaved({ ours, native }, { budgetMs: 3000, maxIterations: 8, minIterations: 3, warmup: 1 });
+  return { group: "hivemind", name: "argon2id PSK (t=3, m=64 MiB, p=1)", ours: t.ours, bound: t.native, boundName: "native argon2 addon (libargon2)", target: 1.5 };
+}
+
+async function handshakeRows(): Promise<Row[]> {
+  const protocol = "Noise_XXpsk2_25519_ChaChaPoly_SHA256";
+  const dh = noiseBackend().dh["25519"]!;
+  const [is, rs] = [dh.generateKeyPair(), dh.generateKeyPair()];
+  const psk = randomBytes(32);
+  const engine = async () => {
+    const i = HandshakeState.initialize({ protocol, initiator: true, staticKey: is, psks: [psk] });
+    const r = HandshakeState.initialize({ protocol, initiator: false, staticKey: rs, psks: [psk] });
+    await r.readMessage(await i.writeMessage());
+    await i.readMessage(await r.writeMessage());
+    await r.readMessage(await i.writeMessage());
+    await Promise.all([i.split(), r.split()]);
+  };
+  // Native: the same X25519 work from wire bytes: two ephemeral key pairs (public half
+  // exported to send), the four received public keys imported, ee/es/se on both sides.
+  const statics = [generateKeyPairSync("x25519"), generateKeyPairSync("x25519")] as const;
+  const rawX = (k: KeyObject) => k.export({ format: "jwk" }).x!;
+  const staticX = statics.map((k) => rawX(k.publicKey));
+  const importX = (x: string) => createPublicKey({ key: { kty: "OKP", crv: "X25519", x }, format: "jwk" });
+  const native = () => {
+    const [ie, re] = [generateKeyPairSync("x25519"), generateKeyPairSync("x25519")];
+    const [iex, rex] = [rawX(ie.publicKey), rawX(re.publicKey)];
+    const [ieAtR, reAtI, isAtR, rsAtI] = [importX(iex), importX(rex), importX(staticX[0]!), importX(staticX[1]!)];
+    for (const [priv, pub] of [[ie.privateKey, reAtI], [re.privateKey, ieAtR], [ie.privateKey, rsAtI], [statics[1].privateKey, ieAtR], [statics[0].privateKey, reAtI], [re.privateKey, isAtR]] as const) {
+      diffieHellman({ privateKey: priv, publicKey: pub });
+    }
+  };
+  await derivePsk(PASSWORD, NODE_ID); // cached: the sessions below exclude the PSK
+  const session = async () => {
+    const hub = await HiveMindHub.create({ password: PASSWORD, nodeId: NODE_ID, staticKey: is.privateKey });
+    const client = await HiveMindClient.create({ password: PASSWORD, staticKey: rs.privateKey });
+    const third = await client.receive(await hub.receive(await client.start(hub.hello, hub.handshake)));
+    if (third !== null) await hub.receive(third);
+    if (!hub.done || !client.done) throw new Error("HiveMind handshake did not complete");
+  };
+  const t = await timeInterleaved({ engine, native, session }, { budgetMs: 3000, maxIterations: 2000 });
+  return [
+    { group: "hivemind", name: "XXpsk2 handshake, both sides (Noise engine)", ours: t.engine, bound: t.native, boundName: "its X25519 work in node:crypto (2 keygens, 4 key imports, 6 DH)", target: 1.5 },
+    { group: "hivemind", name: "XXpsk2 HiveMind session, both sides (PSK cached)", ours: t.session, bound: t.native, boundName: "its X25519 work in node:crypto (2 keygens, 4 key imports, 6 DH)" },
+  ];
+}
+
+async function transportRows(): Promise<Row[]> {
+  const key = randomBytes(32);
+  const body = randomBytes(FRAME_BODY);
+  const plain = Buffer.concat([Buffer.of(1), body]);
+  const nodeCipher = noiseBackend().cipher.ChaChaPoly!;
+  const pair = async (cipher = nodeCipher) => [await CipherState.withKey(cipher, key), await CipherState.withKey(cipher, key)] as const;
+  const [s1, r1] = await pair();
+  const [a, b] = [new HiveMindTransport(s1, await CipherState.withKey(nodeCipher, key)), new HiveMindTransport(await CipherState.withKey(nodeCipher, key), r1)];
+  const [ps, pr] = await pair(PORTABLE_BACKEND.cipher.ChaChaPoly);
+  const nonce = Buffer.alloc(12);
+  let n = 0;
+  const t = await timeInterleaved({
+    ours: async () => {
+      const frames = await a.encrypt(1, body);
+      if ((await b.decrypt(frames[0]!))?.body.length !== FRAME_BODY) throw new Error("frame lost");
+    },
+    native: () => {
+      nonce.writeUInt32LE(n++, 4);
+      const c = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
+      const sealed = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
+      const d = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
+      d.setAuthTag(sealed.subarray(sealed.length - 16));
+      return Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]);
+    },
+    portable: async () => pr.decryptWithAd(new Uint8Array(0), await ps.encryptWithAd(new Uint8Array(0), plain)),
+  }, { budgetMs: 2500, maxIterations: 3000 });
+  const mb = (ms: number) => rate(FRAME_BODY, ms);
+  const name = "ChaChaPoly frames of 64 KiB, encrypt + decrypt";
+  return [
+    { group: "hivemind", name, ours: mb(t.ours), bound: mb(t.native), boundName: "node:crypto chacha20-poly1305", unit: "MB/s", target: 2, note: "HiveMindTransport, node backend; target: ≥ 0.5 of the bound" },
+    { group: "hivemind", name: `${name}, portable backend`, ours: mb(t.portable), bound: mb(t.native), boundName: "node:crypto chacha20-poly1305", unit: "MB/s", note: "@noble/ciphers (browsers, other runtimes)" },
+  ];
+}
+
+/** Runs the HiveMind / Noise benchmarks. */
+export async function noiseBench(): Promise<Row[]> {
+  return [await pskRow(), ...(await handshakeRows()), ...(await transportRows())];
+}
