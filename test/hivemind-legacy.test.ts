@@ -93,7 +93,7 @@ describe("legacy HiveMind transport", () => {
 
   it("names bad options", async () => {
     await assert.rejects(LegacyTransport.create(key, { cipher: "DES" as LegacyCipher }), /cipher must be one of/);
-    await assert.rejects(LegacyTransport.create(key, { encoding: "JSON-B91" as never }), /encoding must be one of/);
+    await assert.rejects(LegacyTransport.create(key, { encoding: "JSON-B85" as never }), /encoding must be one of/);
     await assert.rejects(LegacyTransport.create(new Uint8Array(31), { cipher: "CHACHA20-POLY1305" }), InvalidArgumentError);
   });
 });

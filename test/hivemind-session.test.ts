@@ -133,6 +133,13 @@ describe("HiveMind v3 sessions", () => {
     await assert.rejects(client.encrypt(0, "x"), HandshakeStateError);
   });
 
+  it("a hub without a node id salts the PSK with the fixed bytes on both sides", async () => {
+    const { hub, client } = await handshake({ nodeId: null });
+    assert.equal(hub.hello.node_id, null);
+    assert.ok(hub.done && client.done);
+    assert.deepEqual(hub.handshakeHash, client.handshakeHash);
+  });
+
   it("refuses a legacy hub, malformed payloads and bad keys with typed errors", async () => {
     const client = await HiveMindClient.create({ password: "pw" });
     await assert.rejects(client.start({ node_id: "n" }, { handshake: true, max_protocol_version: 2 }), /protocol v3/);

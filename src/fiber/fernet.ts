@@ -85,8 +85,9 @@ export class Fernet {
     } else {
       raw = abytes(key, "key");
     }
-    const signing = raw.slice(0, 16);
-    const encryption = raw.slice(16, 32);
+    // Explicit copies: a Node Buffer's slice() is a view, and these copies are wiped below.
+    const signing = Uint8Array.prototype.slice.call(raw, 0, 16);
+    const encryption = Uint8Array.prototype.slice.call(raw, 16, 32);
     const length = raw.length;
     if (decoded) wipe(raw);
     try {

@@ -58,7 +58,7 @@ export const LEGACY_NONCE_BYTES = { "AES-GCM": 16, "CHACHA20-POLY1305": 12 } as 
 export type LegacyCipher = keyof typeof LEGACY_NONCE_BYTES;
 /** Tag length of both legacy ciphers. */
 export const LEGACY_TAG_BYTES = 16;
-/** Legacy JSON-frame encodings this library implements. */
-export const LEGACY_ENCODINGS = ["JSON-B64", "JSON-URLSAFE-B64", "JSON-B32", "JSON-HEX"] as const;
+/** Legacy JSON-frame encodings, in Python's enum order. */
+export const LEGACY_ENCODINGS = ["JSON-B91", "JSON-Z85B", "JSON-Z85P", "JSON-B64", "JSON-URLSAFE-B64", "JSON-B32", "JSON-HEX"] as const;
 /** A legacy JSON-frame encoding. */
 export type LegacyEncoding = (typeof LEGACY_ENCODINGS)[number];

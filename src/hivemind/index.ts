@@ -15,3 +15,4 @@ export { canonicalJson, pythonJsonDumps, pythonFloatRepr, compareCodePoints, typ
 export type { HiveMindPattern, HiveMindSuite, LegacyCipher, LegacyEncoding } from "./constants.js";
 export * as HIVEMIND_WIRE from "./constants.js";
 export { LegacyTransport, type LegacyTransportOptions } from "./legacy.js";
+export { base91, z85b, z85p, type TextCodec } from "./encodings.js";

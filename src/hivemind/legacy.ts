@@ -10,19 +10,17 @@ import { base32, base64, base64url } from "@scure/base";
 import { abytes, bufferSource, concatBytes, fromHex, randomBytes, toHex, utf8 } from "../bytes.js";
 import { DecryptionError, InvalidArgumentError } from "../errors.js";
 import { LEGACY_ENCODINGS, LEGACY_NONCE_BYTES, LEGACY_TAG_BYTES, type LegacyCipher, type LegacyEncoding } from "./constants.js";
+import { base91, type TextCodec, z85b, z85p } from "./encodings.js";
 import { pythonJsonDumps } from "./json.js";
 
-/** Encode and decode of one legacy encoding. */
-interface Codec {
-  encode(bytes: Uint8Array): string;
-  decode(text: string): Uint8Array;
-}
-
-const CODECS: Readonly<Record<LegacyEncoding, Codec>> = {
-  "JSON-HEX": { encode: toHex, decode: (text) => fromHex(text) },
+const CODECS: Readonly<Record<LegacyEncoding, TextCodec>> = {
+  "JSON-B91": base91,
+  "JSON-Z85B": z85b,
+  "JSON-Z85P": z85p,
   "JSON-B64": base64,
   "JSON-URLSAFE-B64": base64url,
   "JSON-B32": base32,
+  "JSON-HEX": { encode: toHex, decode: (text) => fromHex(text) },
 };
 
 /** Options of {@link LegacyTransport.create}. */

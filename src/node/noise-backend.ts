@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, type KeyObject, randomBytes } from "node:crypto";
 import { concatBytes } from "../bytes.js";
 import { DecryptionError, HandshakeRejectedError } from "../errors.js";
 import { type CipherFunction, type DhFunction, type NoiseBackend, NOISE_WIRE, chaChaPoly, withOverrides } from "../noise/index.js";
@@ -54,13 +54,16 @@ export const nodeX25519: DhFunction = {
   name: "25519",
   dhLen: 32,
   generateKeyPair() {
-    const { privateKey } = generateKeyPairSync("x25519");
-    const jwk = privateKey.export({ format: "jwk" });
-    const pair = { privateKey: new Uint8Array(Buffer.from(jwk.d!, "base64url")), publicKey: new Uint8Array(Buffer.from(jwk.x!, "base64url")) };
-    generated.set(pair.privateKey, { digest: digestOf(pair.privateKey), key: privateKey });
+    // Random scalar in, public key as X25519(k, 9): no key export at all. On Node 20.20.2,
+    // exporting freshly generated X25519 KeyObjects as JWK deadlocks (a futex wait) after
+    // a few thousand calls, which would freeze a long-running hub.
+    const raw = new Uint8Array(randomBytes(32));
+    const key = privateKeyObject(raw);
+    const pair = { privateKey: raw, publicKey: new Uint8Array(diffieHellman({ privateKey: key, publicKey: (basePoint ??= publicKeyObject(BASE_POINT)) })) };
+    generated.set(pair.privateKey, { digest: digestOf(pair.privateKey), key });
     return pair;
   },
-  publicKey: (privateKey) => new Uint8Array(diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: (basePoint ??= publicKeyObject(BASE_POINT)) })),
+  publicKey: (privateKey) => new Uint8Array(diffieHellman({ privateKey: generatedKeyObject(privateKey) ?? privateKeyObject(privateKey), publicKey: (basePoint ??= publicKeyObject(BASE_POINT)) })),
   dh(privateKey, publicKey, ownPublicKey) {
     try {
       return new Uint8Array(diffieHellman({ privateKey: generatedKeyObject(privateKey) ?? privateKeyObject(privateKey, ownPublicKey), publicKey: publicKeyObject(publicKey) }));

@@ -20,7 +20,10 @@ export interface HandshakeOptions {
   initiator: boolean;
   /** Prologue both sides must agree on; empty by default. */
   prologue?: Uint8Array;
-  /** Our static private key (or key pair, to skip deriving the public key), when the pattern uses one. */
+  /**
+   * Our static private key (copied, and wiped after split), or a key pair (used as given,
+   * so its derived public key and any backend key cache are reused), when the pattern uses one.
+   */
   staticKey?: Uint8Array | KeyPair;
   /** Our ephemeral private key. For test vectors only: normally generated. */
   ephemeralKey?: Uint8Array;
@@ -56,6 +59,7 @@ export class HandshakeState {
   readonly #symmetric: SymmetricState;
   readonly #psks: Uint8Array[];
   #s: KeyPair | undefined;
+  #ownsStatic: boolean;
   #e: KeyPair | undefined;
   #rs: Uint8Array | undefined;
   #re: Uint8Array | undefined;
@@ -69,9 +73,11 @@ export class HandshakeState {
     const keyPair = (key: Uint8Array | undefined, name: string): KeyPair | undefined =>
       key === undefined ? undefined : { privateKey: Uint8Array.from(abytes(key, name, dh.dhLen)), publicKey: dh.publicKey(abytes(key, name, dh.dhLen)) };
     const s = options.staticKey;
+    // A key pair is used as given (not copied, not wiped): the caller owns it.
+    this.#ownsStatic = s === undefined || s instanceof Uint8Array;
     this.#s = s === undefined || s instanceof Uint8Array
       ? keyPair(s, "staticKey")
-      : { privateKey: Uint8Array.from(abytes(s.privateKey, "staticKey.privateKey", dh.dhLen)), publicKey: Uint8Array.from(abytes(s.publicKey, "staticKey.publicKey", dh.dhLen)) };
+      : { privateKey: abytes(s.privateKey, "staticKey.privateKey", dh.dhLen), publicKey: abytes(s.publicKey, "staticKey.publicKey", dh.dhLen) };
     this.#e = keyPair(options.ephemeralKey, "ephemeralKey");
     this.#rs = options.remoteStaticKey === undefined ? undefined : Uint8Array.from(abytes(options.remoteStaticKey, "remoteStaticKey", dh.dhLen));
     const psks = options.psks ?? [];
@@ -275,7 +281,7 @@ export class HandshakeState {
     const handshakeHash = this.#symmetric.handshakeHash();
     const [c1, c2] = await this.#symmetric.split();
     this.#phase = "split";
-    wipe(this.#s?.privateKey);
+    if (this.#ownsStatic) wipe(this.#s?.privateKey);
     wipe(this.#e?.privateKey);
     return this.initiator ? { send: c1, receive: c2, handshakeHash } : { send: c2, receive: c1, handshakeHash };
   }
