@@ -19,7 +19,8 @@ export type PoormanErrorCode =
   | "ERR_TIMEOUT"
   | "ERR_NETWORK"
   | "ERR_NONCE_EXHAUSTED"
-  | "ERR_PROTOCOL";
+  | "ERR_PROTOCOL"
+  | "ERR_STORE_UNAVAILABLE";
 
 /** Base class of every error thrown by poorman-handshake. */
 export class PoormanError extends Error {
@@ -153,5 +154,16 @@ export class ProtocolError extends PoormanError {
   /** @param message - says which rule was broken */
   constructor(message: string, options?: ErrorOptions) {
     super("ERR_PROTOCOL", message, options);
+  }
+}
+
+/**
+ * A shared store (Redis) could not be reached or did not answer in time. Nothing was
+ * recorded; servers answer 503 and the client may retry.
+ */
+export class StoreUnavailableError extends PoormanError {
+  /** @param message - names the store and why */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_STORE_UNAVAILABLE", message, options);
   }
 }

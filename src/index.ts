@@ -16,6 +16,7 @@ export {
   KeyMismatchError,
   PoormanError,
   StoreFullError,
+  StoreUnavailableError,
   HttpStatusError,
   RequestTimeoutError,
   NetworkError,

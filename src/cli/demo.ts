@@ -1,63 +1,193 @@
 /**
- * `npm run demo`: two parties in one process run each handshake and print every step
- * and a fingerprint of the secret each side derived. Exits non-zero on disagreement.
+ * `pmh demo` (and `npm run demo`): in one process, two parties run every handshake
+ * (password, mutual and half RSA, HiveMind v3 Noise, and a full Fiber exchange over
+ * HTTP on an ephemeral 127.0.0.1 port with in-memory stores), printing each step, its time and a
+ * fingerprint of the secret each side derived. Exits non-zero on any disagreement.
  *
  * @module
  */
-import { equalBytes } from "../bytes.js";
+import type { Command } from "commander";
+import { equalBytes, fromBase64Any } from "../bytes.js";
+import { FiberClient } from "../fiber/client.js";
+import { Keypair } from "../fiber/keypair.js";
+import { MemoryKeyStore } from "../fiber/keystore.js";
+import { FiberServer } from "../fiber/server.js";
 import { fingerprint } from "../fingerprint.js";
+import { HiveMindClient, HiveMindHub } from "../node/hivemind.js";
+import { serve } from "../node/serve.js";
 import { PasswordHandShake } from "../password/handshake.js";
-import { HandShake } from "../rsa/handshake.js";
+import { HalfHandShake, HandShake } from "../rsa/handshake.js";
+import { action, EXIT, jsonOption, printJson } from "./common.js";
 
-/** One party's line in the demo output. */
-function step(who: string, what: string, started: number): void {
-  console.log(`  ${who.padEnd(6)} ${what}  (${(performance.now() - started).toFixed(1)} ms)`);
+/** One printed step of a demo. */
+export interface DemoStep {
+  who: string;
+  what: string;
+  /** Milliseconds the step took. */
+  ms: number;
 }
 
-/** Runs the password handshake between Alice and Bob; returns whether they agree. */
-export async function passwordDemo(password = "Super Secret Pass Phrase"): Promise<boolean> {
-  console.log("password handshake (hsub envelope, then PBKDF2-HMAC-SHA256, 100000 iterations)");
-  const t = performance.now();
+/** The outcome of one protocol's demo. */
+export interface DemoResult {
+  protocol: string;
+  /** Whether both sides derived the same secret (and every check passed). */
+  agreed: boolean;
+  /** Fingerprints of the secret as each side holds it. */
+  fingerprints: [string, string];
+  steps: DemoStep[];
+  /** Milliseconds the whole protocol took. */
+  ms: number;
+}
+
+/** Records the steps of one demo, printing them as they happen unless quiet. */
+class Steps {
+  readonly steps: DemoStep[] = [];
+  readonly #start = performance.now();
+  #last = this.#start;
+
+  constructor(
+    readonly protocol: string,
+    description: string,
+    readonly quiet: boolean,
+  ) {
+    if (!quiet) console.log(`${protocol}: ${description}`);
+  }
+
+  /** Records that `who` did `what`, timed since the previous step. */
+  step(who: string, what: string): void {
+    const now = performance.now();
+    const ms = Number((now - this.#last).toFixed(1));
+    this.#last = now;
+    this.steps.push({ who, what, ms });
+    if (!this.quiet) console.log(`  ${who.padEnd(9)} ${what}  (${ms.toFixed(1)} ms)`);
+  }
+
+  /** Compares the two sides' secrets, records their fingerprints and the verdict. */
+  finish(sides: [string, string], a: Uint8Array | undefined, b: Uint8Array | undefined, checks = true, label = "secret"): DemoResult {
+    const fingerprints: [string, string] = [a ? fingerprint(a) : "(none)", b ? fingerprint(b) : "(none)"];
+    this.step(sides[0], `${label} fingerprint ${fingerprints[0]}`);
+    this.step(sides[1], `${label} fingerprint ${fingerprints[1]}`);
+    const agreed = checks && a !== undefined && b !== undefined && equalBytes(a, b);
+    const ms = Number((performance.now() - this.#start).toFixed(1));
+    if (!this.quiet) console.log(agreed ? `  => agreed on a ${a!.length}-byte ${label} (${ms.toFixed(1)} ms in all)` : "  => DISAGREEMENT");
+    return { protocol: this.protocol, agreed, fingerprints, steps: this.steps, ms };
+  }
+}
+
+/** The password handshake between Alice and Bob. */
+export async function passwordDemo(quiet = false, password = "Super Secret Pass Phrase"): Promise<DemoResult> {
+  const s = new Steps("password", "hsub envelope, then PBKDF2-HMAC-SHA256 (100000 iterations) of the password", quiet);
   const alice = new PasswordHandShake(password);
   const bob = new PasswordHandShake(password);
   const toBob = await alice.generateHandshake();
-  step("alice", `sends hsub ${toBob}`, t);
+  s.step("alice", `sends hsub ${toBob}`);
   const toAlice = await bob.generateHandshake();
-  step("bob", `sends hsub ${toAlice}`, t);
+  s.step("bob", `sends hsub ${toAlice}`);
   const [aliceOk, bobOk] = await Promise.all([alice.receiveAndVerify(toAlice), bob.receiveAndVerify(toBob)]);
-  step("alice", `verified bob's hsub: ${aliceOk}`, t);
-  step("bob", `verified alice's hsub: ${bobOk}`, t);
-  if (!aliceOk || !bobOk || !alice.secret || !bob.secret) return false;
-  step("alice", `secret fingerprint ${fingerprint(alice.secret)}`, t);
-  step("bob", `secret fingerprint ${fingerprint(bob.secret)}`, t);
-  const agreed = equalBytes(alice.secret, bob.secret);
-  console.log(agreed ? "  => agreed on a 32-byte secret" : "  => SECRETS DIFFER");
-  return agreed;
+  s.step("both", `verified the peer's hsub: alice ${aliceOk}, bob ${bobOk}`);
+  return s.finish(["alice", "bob"], alice.secret, bob.secret, aliceOk && bobOk);
 }
 
-/** Runs the mutual RSA handshake between Alice and Bob; returns whether they agree. */
-export async function rsaDemo(): Promise<boolean> {
-  console.log("RSA handshake (RSA-2048, OAEP-SHA1 of 32 random bytes, PSS-SHA256 signature; secret = XOR of both halves)");
-  const t = performance.now();
+/** The mutual RSA handshake between Alice and Bob. */
+export async function rsaDemo(quiet = false): Promise<DemoResult> {
+  const s = new Steps("rsa-mutual", "RSA-2048, OAEP-SHA1 of 32 random bytes, PSS-SHA256 signature; secret = XOR of both halves", quiet);
   const [alice, bob] = await Promise.all([HandShake.create(), HandShake.create()]);
   await Promise.all([alice.loadPublic(bob.pubkey), bob.loadPublic(alice.pubkey)]);
-  step("both", "generated RSA-2048 keys and exchanged public keys", t);
+  s.step("both", "generated RSA-2048 keys and exchanged public keys");
   const [toBob, toAlice] = await Promise.all([alice.generateHandshake(), bob.generateHandshake()]);
-  step("alice", `sends shake ${toBob.slice(0, 24)}... (${toBob.length} hex digits)`, t);
-  step("bob", `sends shake ${toAlice.slice(0, 24)}... (${toAlice.length} hex digits)`, t);
+  s.step("both", `sent shakes ${toBob.slice(0, 16)}... and ${toAlice.slice(0, 16)}... (${toBob.length} hex digits each)`);
   await Promise.all([alice.receiveAndVerify(toAlice), bob.receiveAndVerify(toBob)]);
-  step("both", "verified the peer's signature and decrypted its half", t);
-  step("alice", `secret fingerprint ${fingerprint(alice.secret!)}`, t);
-  step("bob", `secret fingerprint ${fingerprint(bob.secret!)}`, t);
-  const agreed = equalBytes(alice.secret!, bob.secret!);
-  console.log(agreed ? "  => agreed on a 32-byte secret" : "  => SECRETS DIFFER");
-  return agreed;
+  s.step("both", "verified the peer's signature and decrypted its half");
+  return s.finish(["alice", "bob"], alice.secret, bob.secret);
 }
 
-/** Runs every demo; the process exit code says whether all of them agreed. */
-async function main(): Promise<void> {
-  const results = [await passwordDemo(), await rsaDemo()];
-  process.exitCode = results.every(Boolean) ? 0 : 1;
+/** The half RSA handshake (what HiveMind hubs do): the hub's 32 bytes become the secret. */
+export async function halfRsaDemo(quiet = false): Promise<DemoResult> {
+  const s = new Steps("rsa-half", "the client sends its public key, the hub answers with one signed, encrypted shake", quiet);
+  const [hub, client] = await Promise.all([HalfHandShake.create(), HalfHandShake.create()]);
+  s.step("both", "generated RSA-2048 keys");
+  const shake = await hub.generateHandshake(client.pubkey);
+  s.step("hub", `sends shake ${shake.slice(0, 16)}... (${shake.length} hex digits)`);
+  await client.receiveAndVerify(shake, hub.pubkey);
+  s.step("client", "verified the hub's signature and decrypted the secret");
+  return s.finish(["hub", "client"], hub.secret, client.secret);
 }
 
-await main();
+/** HiveMind protocol v3: Noise XXpsk2 keyed by the password, then one transport frame each way. */
+export async function hivemindDemo(quiet = false, password = "correct horse battery staple"): Promise<DemoResult> {
+  const s = new Steps("hivemind-v3", "Noise handshake keyed by a PSK (argon2id of the password), first contact, then a transport frame", quiet);
+  const [hub, client] = await Promise.all([HiveMindHub.create({ password, nodeId: "demo-hub" }), HiveMindClient.create({ password })]);
+  s.step("both", "derived the PSK and made X25519 static keys");
+  const first = await client.start(JSON.stringify(hub.hello), JSON.stringify(hub.handshake));
+  s.step("client", `sends ${first.noise.pattern} ${first.noise.suite} message 1 (${first.noise.msg.length / 2} bytes)`);
+  const second = await hub.receive(JSON.stringify(first));
+  s.step("hub", "sends message 2 (its static key, encrypted)");
+  const third = await client.receive(JSON.stringify(second));
+  if (third !== null) await hub.receive(JSON.stringify(third));
+  s.step("client", "sends message 3 (its static key, encrypted); both sides done");
+  const text = "hello from the client";
+  let echoed = false;
+  for (const frame of await client.encrypt(0, text)) {
+    const message = await hub.decrypt(frame);
+    echoed ||= message !== undefined && new TextDecoder().decode(message.body) === text;
+  }
+  s.step("hub", echoed ? "decrypted the client's first transport frame" : "COULD NOT DECRYPT the client's frame");
+  // The handshake hash commits to every key and message of the handshake: equal hashes, same session keys.
+  return s.finish(["client", "hub"], client.handshakeHash, hub.handshakeHash, echoed && client.done && hub.done, "handshake hash");
+}
+
+/** A full Fiber exchange over HTTP on an ephemeral 127.0.0.1 port, in-memory stores. */
+export async function fiberDemo(quiet = false): Promise<DemoResult> {
+  const s = new Steps("fiber", "sr25519-signed requests, RSA-OAEP-SHA256 key exchange, Fernet-encrypted JSON over HTTP", quiet);
+  const [miner, validator] = await Promise.all([Keypair.generate(), Keypair.generate()]);
+  const keyStore = new MemoryKeyStore();
+  const server = await FiberServer.create({ keypair: miner, keyStore });
+  server.route("/echo", { handler: (payload) => payload });
+  const running = await serve(server.fetch, { host: "127.0.0.1", port: 0 });
+  try {
+    s.step("miner", `${miner.ss58Address} listening on ${running.url} (RSA-2048 key generated)`);
+    const client = new FiberClient({ keypair: validator, requireSignedKey: true });
+    const session = await client.handshake(running.url, miner.ss58Address);
+    s.step("validator", `fetched the signed public key, sent a new key (uuid ${session.uuid.slice(0, 16)}...)`);
+    const stored = await keyStore.get(validator.ss58Address, session.uuid);
+    s.step("miner", stored ? "verified the signature and nonce, decrypted and stored the key" : "holds NO key for that uuid");
+    let echoed = true;
+    for (const payload of [{ hello: "miner", n: 1 }, { hello: "again", n: 2 }]) {
+      const answer = (await client.post(running.url, miner.ss58Address, "/echo", payload)) as Record<string, unknown>;
+      const same = answer?.hello === payload.hello && answer?.n === payload.n;
+      echoed &&= same;
+      s.step("validator", `POST /echo ${JSON.stringify(payload)} -> ${same ? "echoed back" : `WRONG ANSWER ${JSON.stringify(answer)}`}`);
+    }
+    return s.finish(["validator", "miner"], fromBase64Any(session.key, "key"), stored, echoed);
+  } finally {
+    await running.close();
+  }
+}
+
+/** Every demo, in order. */
+export const DEMOS = { password: passwordDemo, "rsa-mutual": rsaDemo, "rsa-half": halfRsaDemo, "hivemind-v3": hivemindDemo, fiber: fiberDemo } as const;
+
+/** Runs the demos; resolves with their results (sequentially, so the timings are honest). */
+export async function runDemos(quiet = false, only: (keyof typeof DEMOS)[] = Object.keys(DEMOS) as (keyof typeof DEMOS)[]): Promise<DemoResult[]> {
+  const results: DemoResult[] = [];
+  for (const name of only) results.push(await DEMOS[name](quiet));
+  return results;
+}
+
+/** Adds `demo` to `program`. */
+export function demoCommand(program: Command): void {
+  jsonOption(
+    program
+      .command("demo")
+      .description("run every handshake between two parties in this process and check that both sides agree")
+      .addHelpText("after", `\nProtocols: ${Object.keys(DEMOS).join(", ")}. The Fiber exchange runs over HTTP on an ephemeral 127.0.0.1 port.\nExits 1 if any pair of parties disagrees.`),
+  ).action(
+    action("demo", async (flags: { json?: boolean }) => {
+      const results = await runDemos(flags.json === true);
+      const agreed = results.every((r) => r.agreed);
+      if (flags.json) printJson({ agreed, results });
+      else console.log(agreed ? `\nall ${results.length} protocols agreed` : `\nDISAGREEMENT in ${results.filter((r) => !r.agreed).map((r) => r.protocol).join(", ")}`);
+      return agreed ? EXIT.ok : EXIT.failed;
+    }),
+  );
+}

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 /**
- * `pmh`: the poorman-handshake command line. One subcommand per module of `src/cli/`.
+ * `pmh`: the poorman-handshake command line. One module of `src/cli/` per group of
+ * subcommands; exit codes and error handling in `common.ts`.
  *
  * @module
  */
 import { readFileSync } from "node:fs";
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
+import { clientCommands } from "./client.js";
+import { EXIT, EXIT_CODES_HELP, pemArgumentsLast } from "./common.js";
+import { demoCommand } from "./demo.js";
+import { keyCommands } from "./keys.js";
 import { serveCommand } from "./serve.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -13,6 +18,21 @@ const { version } = JSON.parse(readFileSync(new URL("../../package.json", import
 const program = new Command()
   .name("pmh")
   .description("poorman-handshake: bootstrap symmetric keys over insecure channels (Fiber, poorman_handshake)")
-  .version(version);
+  .version(version)
+  .addHelpText("after", EXIT_CODES_HELP)
+  .showSuggestionAfterError()
+  .exitOverride();
+demoCommand(program);
+keyCommands(program);
 serveCommand(program);
-await program.parseAsync(process.argv);
+clientCommands(program);
+// Usage errors exit 2 (commander prints them); every subcommand inherits exitOverride.
+for (const command of program.commands) command.exitOverride();
+
+try {
+  await program.parseAsync(pemArgumentsLast(process.argv));
+} catch (error) {
+  if (!(error instanceof CommanderError)) throw error;
+  // --help, help and --version exit 0; `pmh` alone (help on stderr) and usage errors exit 2.
+  process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+}

@@ -4,34 +4,25 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
+import { Command, InvalidArgumentError as CommanderArgumentError } from "commander";
 import { allowAll, allowlist, minStake, type Authorizer } from "../fiber/authorize.js";
 import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
-import { Keypair } from "../fiber/keypair.js";
 import { FiberServer } from "../fiber/server.js";
 import { isSs58Address } from "../fiber/ss58.js";
 import { serve } from "../node/serve.js";
-import { loadOrCreateRSAKey } from "../node/keyfile.js";
-import { loadMetagraphFile, loadWalletHotkey } from "../node/wallet.js";
+import { withCors } from "../fiber/cors.js";
+import { loadMetagraphFile } from "../node/wallet.js";
+import { action, hotkeyOptions, loadHotkey, parseInteger, type HotkeyFlags } from "./common.js";
+import { openStores, storeOptions, type StoreFlags } from "./stores.js";
 
 /** Options of `pmh serve`, as commander parses them. */
-interface ServeFlags {
+interface ServeFlags extends HotkeyFlags, StoreFlags {
   host: string;
   port: number;
-  hotkeySeed?: string;
-  mnemonic?: string;
-  wallet?: string;
-  hotkey?: string;
-  walletsPath?: string;
   allow?: string[];
   metagraph?: string;
   minStake: number;
-  rsaKey?: string;
-}
-
-function parsePort(value: string): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new CommanderArgumentError("must be an integer from 0 to 65535");
-  return Number(value);
+  cors?: string[];
 }
 
 function parseStake(value: string): number {
@@ -45,15 +36,6 @@ function parseAllow(value: string): string[] {
   const bad = addresses.find((a) => !isSs58Address(a));
   if (addresses.length === 0 || bad !== undefined) throw new CommanderArgumentError(`must be comma-separated ss58 addresses${bad ? `; bad: ${bad}` : ""}`);
   return addresses;
-}
-
-async function loadHotkey(flags: ServeFlags): Promise<Keypair> {
-  const sources = [flags.hotkeySeed !== undefined, flags.mnemonic !== undefined, flags.wallet !== undefined || flags.hotkey !== undefined];
-  if (sources.filter(Boolean).length !== 1) throw new Error("give exactly one of --hotkey-seed, --mnemonic, or --wallet with --hotkey");
-  if (flags.hotkeySeed !== undefined) return Keypair.fromSeed(flags.hotkeySeed);
-  if (flags.mnemonic !== undefined) return Keypair.fromMnemonic(flags.mnemonic);
-  if (flags.wallet === undefined || flags.hotkey === undefined) throw new Error("--wallet and --hotkey go together");
-  return loadWalletHotkey(flags.wallet, flags.hotkey, flags.walletsPath === undefined ? {} : { walletsPath: flags.walletsPath });
 }
 
 /** Every given check must pass: the allowlist, then the stake gate. */
@@ -71,24 +53,43 @@ async function loadAuthorizer(flags: ServeFlags): Promise<Authorizer> {
   };
 }
 
+function parseOrigins(value: string, previous: string[] | undefined): string[] {
+  const origins = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (origins.length === 0 || origins.some((o) => o !== "*" && !/^https?:\/\/[^/\s]+$/.test(o))) throw new CommanderArgumentError("must be * or origins such as https://app.example");
+  return [...(previous ?? []), ...origins];
+}
+
 async function run(flags: ServeFlags): Promise<void> {
-  const keypair = await loadHotkey(flags);
+  const keypair = await loadHotkey(flags, "miner");
   const authorize = await loadAuthorizer(flags);
-  const rsaPrivateKey = flags.rsaKey === undefined ? undefined : await loadOrCreateRSAKey(flags.rsaKey);
-  const server = await FiberServer.create({ keypair, authorize, ...(rsaPrivateKey === undefined ? {} : { rsaPrivateKey }) });
-  server.route("/echo", {
-    parse: (value) => {
-      if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("the payload must be a JSON object");
-      return value as Record<string, unknown>;
-    },
-    handler: (payload) => payload,
-  });
-  const running = await serve(server.fetch, { host: flags.host, port: flags.port });
+  const log = (line: string) => console.log(`pmh: ${line}`);
+  const stores = await openStores(flags, log);
+  let running;
+  try {
+    const { description, close, ...options } = stores;
+    const server = await FiberServer.create({ keypair, authorize, ...options });
+    server.route("/echo", {
+      parse: (value) => {
+        if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("the payload must be a JSON object");
+        return value as Record<string, unknown>;
+      },
+      handler: (payload) => payload,
+    });
+    const handler = flags.cors === undefined ? server.fetch : withCors(server.fetch, flags.cors);
+    running = await serve(handler, { host: flags.host, port: flags.port });
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
   const who = flags.allow === undefined && flags.metagraph === undefined ? "any validator with a valid signature" : "authorized validators only";
-  console.log(`pmh: Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; POST /echo)`);
+  const cors = flags.cors === undefined ? "" : `; CORS for ${flags.cors.join(", ")}`;
+  log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; POST /echo; ${stores.description}${cors})`);
   const stop = (signal: string) => {
-    console.log(`pmh: ${signal}, closing`);
-    void running.close().then(() => console.log("pmh: closed"));
+    log(`${signal}, closing`);
+    void running
+      .close()
+      .then(() => stores.close())
+      .then(() => log("closed"));
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
@@ -96,27 +97,17 @@ async function run(flags: ServeFlags): Promise<void> {
 
 /** Adds the `serve` subcommand to `program`. */
 export function serveCommand(program: Command): void {
-  program
-    .command("serve")
-    .description("start a Fiber-compatible miner with the demo encrypted route POST /echo")
-    .option("--host <host>", "interface to bind", "127.0.0.1")
-    .option("--port <port>", "port to listen on (0 = any free port)", parsePort, 7999)
-    .addOption(new Option("--hotkey-seed <0x…>", "miner hotkey mini secret, 0x + 64 hex digits").env("PMH_HOTKEY_SEED"))
-    .addOption(new Option("--mnemonic <phrase>", "miner hotkey mnemonic (English BIP39)").env("PMH_MNEMONIC"))
-    .option("--wallet <name>", "Bittensor wallet name (with --hotkey)")
-    .option("--hotkey <name>", "hotkey name inside --wallet")
-    .option("--wallets-path <dir>", "wallets folder (default ~/.bittensor/wallets)")
+  storeOptions(hotkeyOptions(
+    program
+      .command("serve")
+      .description("start a Fiber-compatible miner with the demo encrypted route POST /echo")
+      .option("--host <host>", "interface to bind", "127.0.0.1")
+      .option("--port <port>", "port to listen on (0 = any free port)", parseInteger(0, 65535), 7999),
+    "miner",
+  ))
     .option("--allow <ss58,…>", "serve only these validator hotkeys", parseAllow)
     .option("--metagraph <file>", "JSON object mapping validator hotkeys to stake (TAO)")
     .option("--min-stake <tao>", "minimum stake with --metagraph", parseStake, DEFAULT_MIN_STAKE)
-    .option("--rsa-key <file>", "keep the RSA key in this file across restarts (created, mode 0600, if missing)")
-    .addHelpText("after", "\nSecrets on the command line are visible to other users (ps); prefer PMH_HOTKEY_SEED / PMH_MNEMONIC or a wallet file.")
-    .action(async (flags: ServeFlags) => {
-      try {
-        await run(flags);
-      } catch (error) {
-        console.error(`pmh serve: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 1;
-      }
-    });
+    .option("--cors <origin,…>", "allow browser validators from these origins (or *)", parseOrigins)
+    .action(action("serve", run));
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { aint, fromBase64Any } from "../bytes.js";
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError, StoreUnavailableError } from "../errors.js";
 import { decryptRSA, exportPublicKeyPem, generateRSAKeyPair, importRSAKey, type RSAKeyInput } from "../rsa/index.js";
 import { allowAll, type Authorizer } from "./authorize.js";
 import {
@@ -40,6 +40,8 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const BAD_BASE64_DETAIL = `${ENCRYPTED_KEY_FIELD} must be padded standard base64`;
 /** 400 detail of an encrypted body that does not decrypt with the stored key. */
 export const BAD_TOKEN_DETAIL = "Oi, I can't decrypt that payload with that symmetric key";
+/** 503 detail when a shared store (Redis) cannot be reached: nothing was recorded, retry. */
+export const STORE_UNAVAILABLE_DETAIL = "Service Unavailable: the miner's key and nonce store cannot be reached; nothing was recorded, retry shortly";
 /** Most imported session keys kept; beyond it a key is imported again on its next use. */
 const FERNET_CACHE_SIZE = 10_000;
 
@@ -182,6 +184,7 @@ export class FiberServer {
       return await this.#dispatch(request);
     } catch (error) {
       if (error instanceof FiberHttpError) return errorResponse(error);
+      if (error instanceof StoreUnavailableError) return jsonResponse({ detail: STORE_UNAVAILABLE_DETAIL }, 503, { "retry-after": "1" });
       return jsonResponse({ detail: "Internal Server Error" }, 500);
     }
   };

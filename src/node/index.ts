@@ -2,7 +2,8 @@
  * `poorman-handshake/node`: Node-only helpers: RSA key files (atomic, mode 0600), a
  * JSON-file trust-on-first-use pin store, an HTTP adapter for fetch-style handlers
  * (such as `FiberServer.fetch`), Bittensor wallet files and metagraph files, HiveMind
- * X25519 static key files and pins, and the node:crypto Noise backend.
+ * X25519 static key files and pins, the node:crypto Noise backend, and Fiber stores
+ * shared through Redis or kept in a file, sealed at rest under a storage key.
  *
  * @module
  */
@@ -13,3 +14,6 @@ export { serve, type FetchHandler, type RunningServer, type ServeOptions } from 
 export { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath, type WalletOptions } from "./wallet.js";
 export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "./hivemind-keys.js";
 export { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
+export { DEFAULT_REDIS_PREFIX, RedisFiberStores, redactRedisUrl, type RedisStoresOptions } from "./redis.js";
+export { FileKeyStore, type FileKeyStoreOptions } from "./file-keystore.js";
+export { STORAGE_KEY_BYTES, StorageKey, decodeAtRest, encodeAtRest } from "./storage-key.js";

@@ -1,0 +1,96 @@
+/**
+ * `pmh handshake` and `pmh send`: the validator side of Fiber from a terminal.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { fromBase64Any } from "../bytes.js";
+import { FiberClient } from "../fiber/client.js";
+import { fingerprint } from "../fingerprint.js";
+import { action, hotkeyOptions, jsonOption, loadHotkey, parseInteger, parseSs58, printJson, readStdin, UsageError, type HotkeyFlags } from "./common.js";
+
+interface ClientFlags extends HotkeyFlags {
+  minerHotkey: string;
+  timeout: number;
+  requireSignedKey?: boolean;
+  json?: boolean;
+}
+
+interface HandshakeFlags extends ClientFlags {
+  showKey?: boolean;
+}
+
+function checkUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`URL must be an http(s) URL such as http://127.0.0.1:7999, got ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new UsageError(`URL must be http or https, got ${parsed.protocol}`);
+  return url;
+}
+
+async function client(flags: ClientFlags): Promise<FiberClient> {
+  const keypair = await loadHotkey(flags, "validator");
+  return new FiberClient({ keypair, handshakeTimeoutMs: flags.timeout, timeoutMs: flags.timeout, requireSignedKey: flags.requireSignedKey ?? false });
+}
+
+/** Adds the options both client commands take. */
+function clientOptions(command: Command): Command {
+  return jsonOption(
+    hotkeyOptions(command, "validator")
+      .requiredOption("--miner-hotkey <ss58>", "the miner's ss58 address (its requests are signed for it)", parseSs58)
+      .option("--timeout <ms>", "timeout of each HTTP request", parseInteger(1, 600_000), 10_000)
+      .option("--require-signed-key", "refuse a miner whose public key answer is not signed by its hotkey"),
+  );
+}
+
+/** Reads the JSON payload argument (`-` for standard input). */
+async function payloadArgument(text: string): Promise<unknown> {
+  if (text === "-") text = await readStdin();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError("JSON must be valid JSON text (or - to read it from standard input)");
+  }
+}
+
+/** Adds `handshake` and `send` to `program`. */
+export function clientCommands(program: Command): void {
+  clientOptions(
+    program
+      .command("handshake")
+      .description("perform a Fiber key exchange with a miner; print the key uuid and the key's fingerprint")
+      .argument("<url>", "the miner's root URL, e.g. http://127.0.0.1:7999"),
+  )
+    .option("--show-key", "also print the symmetric key itself (a secret)")
+    .action(
+      action("handshake", async (url: string, flags: HandshakeFlags) => {
+        const fiber = await client(flags);
+        const started = performance.now();
+        const session = await fiber.handshake(checkUrl(url), flags.minerHotkey);
+        const ms = performance.now() - started;
+        const keyFingerprint = fingerprint(fromBase64Any(session.key, "key"));
+        if (flags.json) printJson({ url, minerHotkey: flags.minerHotkey, uuid: session.uuid, fingerprint: keyFingerprint, ms: Number(ms.toFixed(1)), ...(flags.showKey ? { key: session.key } : {}) });
+        else console.log(`uuid ${session.uuid}\nkey fingerprint ${keyFingerprint}${flags.showKey ? `\nkey ${session.key}` : ""}\n(${ms.toFixed(1)} ms)`);
+      }),
+    );
+
+  clientOptions(
+    program
+      .command("send")
+      .description("handshake with a miner, send one Fernet-encrypted JSON request to ROUTE, print the answer")
+      .argument("<url>", "the miner's root URL, e.g. http://127.0.0.1:7999")
+      .argument("<route>", "the encrypted route, e.g. /echo")
+      .argument("<json>", "the JSON payload, or - for standard input"),
+  ).action(
+    action("send", async (url: string, route: string, json: string, flags: ClientFlags) => {
+      if (!route.startsWith("/")) throw new UsageError(`ROUTE must start with '/', got ${JSON.stringify(route)}`);
+      const payload = await payloadArgument(json);
+      const fiber = await client(flags);
+      const answer = await fiber.post(checkUrl(url), flags.minerHotkey, route, payload);
+      console.log(flags.json ? JSON.stringify(answer) : JSON.stringify(answer, null, 2));
+    }),
+  );
+}

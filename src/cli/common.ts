@@ -1,0 +1,171 @@
+/**
+ * What every `pmh` command shares: exit codes, one-line errors, `--json` output and
+ * the validator/miner hotkey options.
+ *
+ * @module
+ */
+import { Command, InvalidArgumentError as CommanderArgumentError } from "commander";
+import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, KeyFormatError, NetworkError, RequestTimeoutError } from "../errors.js";
+import { Keypair } from "../fiber/keypair.js";
+import { isSs58Address } from "../fiber/ss58.js";
+import { loadWalletHotkey } from "../node/wallet.js";
+
+/** Exit codes of `pmh`; documented in `pmh --help` and the README. */
+export const EXIT = {
+  /** Success (and, for `demo`, every pair of parties agreed). */
+  ok: 0,
+  /** The operation failed: a demo pair disagreed, a server could not start, an unexpected error. */
+  failed: 1,
+  /** Bad usage or input: unknown option, bad value, unreadable or malformed file, file exists. */
+  usage: 2,
+  /** The peer refused: an HTTP error status or a handshake it could not prove. */
+  refused: 3,
+  /** The peer could not be reached in time: connection refused, reset, timeout. */
+  unreachable: 4,
+} as const;
+
+/** The `--help` paragraph listing the exit codes. */
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  the operation failed (a demo pair disagreed, the server could not start)
+  2  bad usage or input (bad option, unreadable or malformed file, file exists)
+  3  the peer refused (HTTP error status, unproven handshake)
+  4  the peer could not be reached (connection refused, timeout)`;
+
+/** A usage or input error raised by a command itself (exit code 2). */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** The exit code that fits an error. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError || error instanceof InvalidArgumentError || error instanceof KeyFormatError) return EXIT.usage;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT" || code === "EEXIST" || code === "EACCES" || code === "EISDIR" || code === "ENOTDIR") return EXIT.usage;
+  if (error instanceof HttpStatusError || error instanceof HandshakeRejectedError) return EXIT.refused;
+  if (error instanceof NetworkError || error instanceof RequestTimeoutError) return EXIT.unreachable;
+  return EXIT.failed;
+}
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: "no such file or folder",
+  EACCES: "permission denied",
+  EISDIR: "is a folder, not a file",
+  ENOTDIR: "a parent is not a folder",
+  EEXIST: "already exists",
+};
+
+/** One line, no stack: the message of an error (Node's file errors as `path: reason`). */
+export function messageOf(error: unknown): string {
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  if (code !== undefined && path !== undefined && FILE_ERRORS[code] !== undefined) return `${path}: ${FILE_ERRORS[code]}`;
+  const text = (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+  // fetch says only "fetch failed"; the reason (ECONNREFUSED…) is deeper in the causes.
+  for (let cause = (error as Error | undefined)?.cause; cause instanceof Error; cause = cause.cause) {
+    const reason = (cause as NodeJS.ErrnoException).code;
+    if (typeof reason === "string" && !text.includes(reason)) return `${text} (${reason})`;
+  }
+  return text;
+}
+
+/**
+ * Wraps a command's action: any error becomes `pmh <name>: <message>` on stderr and
+ * the exit code that fits it; the action may return its own exit code.
+ */
+export function action<A extends unknown[]>(name: string, run: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      process.exitCode = (await run(...args)) ?? EXIT.ok;
+    } catch (error) {
+      console.error(`pmh ${name}: ${messageOf(error)}`);
+      process.exitCode = exitCodeOf(error);
+    }
+  };
+}
+
+/** Reads all of standard input as UTF-8 (for `-` arguments). */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Prints a value as one line of JSON (for `--json`). */
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(value));
+}
+
+/** Adds `--json` to a command. */
+export function jsonOption(command: Command): Command {
+  return command.option("--json", "print one JSON object instead of text (for scripts)");
+}
+
+/**
+ * Moves PEM text arguments (which begin with `-----`) behind `--`, so that commander
+ * does not take them for options: `pmh fingerprint "$(cat key.pem)"` just works.
+ */
+export function pemArgumentsLast(argv: string[]): string[] {
+  if (argv.includes("--")) return argv;
+  const pems = argv.filter((arg, i) => i >= 2 && arg.startsWith("-----BEGIN"));
+  return pems.length === 0 ? argv : [...argv.filter((arg) => !pems.includes(arg)), "--", ...pems];
+}
+
+/** A positive integer option parser. */
+export function parseInteger(min: number, max: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d{1,9}$/.test(value) || Number(value) < min || Number(value) > max) throw new CommanderArgumentError(`must be an integer from ${min} to ${max}`);
+    return Number(value);
+  };
+}
+
+/** Parses an ss58 address option. */
+export function parseSs58(value: string): string {
+  if (!isSs58Address(value)) throw new CommanderArgumentError("must be an ss58 address");
+  return value;
+}
+
+/** The hotkey options every Fiber command takes. */
+export interface HotkeyFlags {
+  hotkeySeed?: string;
+  mnemonic?: string;
+  wallet?: string;
+  hotkey?: string;
+  walletsPath?: string;
+}
+
+/** Environment variables holding each side's hotkey (not visible with `ps`, unlike arguments). */
+export const HOTKEY_ENV = {
+  miner: { seed: "PMH_HOTKEY_SEED", mnemonic: "PMH_MNEMONIC" },
+  validator: { seed: "PMH_VALIDATOR_SEED", mnemonic: "PMH_VALIDATOR_MNEMONIC" },
+} as const;
+
+/** Whose hotkey a command uses. */
+export type HotkeyRole = keyof typeof HOTKEY_ENV;
+
+/** Adds the hotkey options (seed, mnemonic, or wallet + hotkey) to a command. */
+export function hotkeyOptions(command: Command, whose: HotkeyRole): Command {
+  const env = HOTKEY_ENV[whose];
+  return command
+    .option("--hotkey-seed <0x…>", `${whose} hotkey mini secret, 0x + 64 hex digits (or $${env.seed})`)
+    .option("--mnemonic <phrase>", `${whose} hotkey mnemonic, English BIP39 (or $${env.mnemonic})`)
+    .option("--wallet <name>", "Bittensor wallet name (with --hotkey)")
+    .option("--hotkey <name>", "hotkey name inside --wallet")
+    .option("--wallets-path <dir>", "wallets folder (default ~/.bittensor/wallets)")
+    .addHelpText("after", `\nSecrets on the command line are visible to other users (ps); prefer ${env.seed} / ${env.mnemonic} or a wallet file.\nThe environment is read only when no hotkey option is given.`);
+}
+
+/** Loads the one hotkey the flags name, or else the one the environment names. */
+export async function loadHotkey(flags: HotkeyFlags, whose: HotkeyRole): Promise<Keypair> {
+  const given = flags.hotkeySeed !== undefined || flags.mnemonic !== undefined || flags.wallet !== undefined || flags.hotkey !== undefined;
+  const env = HOTKEY_ENV[whose];
+  const fromEnv = (name: string) => (process.env[name] === "" ? undefined : process.env[name]);
+  const seed = given ? flags.hotkeySeed : fromEnv(env.seed);
+  const mnemonic = given ? flags.mnemonic : fromEnv(env.mnemonic);
+  const sources = [seed !== undefined, mnemonic !== undefined, flags.wallet !== undefined || flags.hotkey !== undefined];
+  if (sources.filter(Boolean).length !== 1) throw new UsageError(`give exactly one of --hotkey-seed, --mnemonic, or --wallet with --hotkey (or set ${env.seed} or ${env.mnemonic})`);
+  if (seed !== undefined) return Keypair.fromSeed(seed);
+  if (mnemonic !== undefined) return Keypair.fromMnemonic(mnemonic);
+  if (flags.wallet === undefined || flags.hotkey === undefined) throw new UsageError("--wallet and --hotkey go together");
+  return loadWalletHotkey(flags.wallet, flags.hotkey, flags.walletsPath === undefined ? {} : { walletsPath: flags.walletsPath });
+}

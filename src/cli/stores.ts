@@ -1,0 +1,70 @@
+/**
+ * Where `pmh serve` keeps nonces, symmetric keys and its RSA key: in memory (default),
+ * in Redis shared by several instances (`--redis`), or keys in a file (`--store`).
+ *
+ * @module
+ */
+import { Option, type Command } from "commander";
+import type { SymmetricKeyStore } from "../fiber/keystore.js";
+import type { NonceStore } from "../fiber/nonce.js";
+import { FileKeyStore } from "../node/file-keystore.js";
+import { createRSAKey, loadOrCreateRSAKey } from "../node/keyfile.js";
+import { DEFAULT_REDIS_PREFIX, RedisFiberStores } from "../node/redis.js";
+import { StorageKey } from "../node/storage-key.js";
+import { messageOf, UsageError } from "./common.js";
+
+/** The store options of `pmh serve`. */
+export interface StoreFlags {
+  redis?: string;
+  redisPrefix: string;
+  store?: string;
+  storageKey?: string;
+  rsaKey?: string;
+}
+
+/** What the server is given, and how to close it. */
+export interface OpenedStores {
+  nonceStore?: NonceStore;
+  keyStore?: SymmetricKeyStore;
+  rsaPrivateKey?: string;
+  /** One line describing where state lives, for the startup message. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/** Adds the store options to `pmh serve`. */
+export function storeOptions(command: Command): Command {
+  return command
+    .addOption(new Option("--redis <url>", "share nonces, keys and the RSA key with other instances through Redis (redis://host:6379)").env("PMH_REDIS_URL"))
+    .option("--redis-prefix <prefix>", "prefix of the Redis keys; instances acting as one miner share it", DEFAULT_REDIS_PREFIX)
+    .option("--store <file>", "keep exchanged keys in this file across restarts (single instance; needs a storage key)")
+    .addOption(new Option("--storage-key <hex>", "64 hex digits (openssl rand -hex 32): seal keys at rest in Redis or --store").env("PMH_STORAGE_KEY"))
+    .option("--rsa-key <file>", "keep the RSA key in this file across restarts (created, mode 0600, if missing)");
+}
+
+/** Opens what the flags ask for; in-memory stores (the server's defaults) otherwise. */
+export async function openStores(flags: StoreFlags, log: (line: string) => void): Promise<OpenedStores> {
+  if (flags.redis !== undefined && flags.store !== undefined) throw new UsageError("--redis and --store exclude each other: Redis already keeps the keys");
+  if (flags.store !== undefined && flags.storageKey === undefined) throw new UsageError("--store needs --storage-key (or PMH_STORAGE_KEY): keys are sealed at rest; make one with: openssl rand -hex 32");
+  const storageKey = flags.storageKey === undefined ? undefined : await StorageKey.fromHex(flags.storageKey).catch((error) => Promise.reject(new UsageError(`--storage-key: ${messageOf(error)}`)));
+  const makeRSAKey = async () => (flags.rsaKey === undefined ? (await createRSAKey()).privateKey : loadOrCreateRSAKey(flags.rsaKey));
+  const sealed = storageKey === undefined ? "in the clear (--storage-key seals them)" : "sealed under the storage key";
+  if (flags.redis !== undefined) {
+    const redis = await RedisFiberStores.connect(flags.redis, { prefix: flags.redisPrefix, ...(storageKey ? { storageKey } : {}), onEvent: (line) => log(line) });
+    try {
+      const rsaPrivateKey = await redis.sharedRSAKey(makeRSAKey);
+      return { nonceStore: redis.nonceStore, keyStore: redis.keyStore, rsaPrivateKey, description: `Redis stores, prefix ${flags.redisPrefix}, keys ${sealed}`, close: () => redis.close() };
+    } catch (error) {
+      await redis.close();
+      throw error;
+    }
+  }
+  const rsaPrivateKey = flags.rsaKey === undefined ? undefined : await makeRSAKey();
+  const base = rsaPrivateKey === undefined ? {} : { rsaPrivateKey };
+  if (flags.store !== undefined) {
+    const keyStore = await FileKeyStore.open(flags.store, { storageKey: storageKey!, onError: (error) => log(`could not save ${flags.store}: ${messageOf(error)}`) });
+    if (keyStore.unreadable > 0) log(`${keyStore.unreadable} keys in ${flags.store} do not open with this storage key; their validators will re-handshake`);
+    return { ...base, keyStore, description: `keys in ${flags.store} (${keyStore.size} loaded), ${sealed}`, close: () => keyStore.close() };
+  }
+  return { ...base, description: "in-memory stores", close: async () => {} };
+}

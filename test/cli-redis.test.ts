@@ -1,0 +1,173 @@
+/**
+ * Two `pmh serve --redis` processes acting as one miner against a real redis-server,
+ * and `pmh serve --store` keeping keys across a restart.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fromBase64Any, randomBytes, toHex } from "../src/bytes.js";
+import { FiberClient } from "../src/fiber/client.js";
+import { DETAIL, EXCHANGE_PATH, PUBLIC_KEY_PATH } from "../src/fiber/constants.js";
+import { Fernet } from "../src/fiber/fernet.js";
+import { STORE_UNAVAILABLE_DETAIL } from "../src/fiber/server.js";
+import { PMH_BIN, startServe, stopChild, type ServeChild } from "./helpers/cli.js";
+import { identities, MINER_SEED, post, signedHeaders, type Identities } from "./helpers/fiber.js";
+import { eventually, freePort, hasRedisServer, REDIS_MISSING, RedisServer } from "./helpers/redis.js";
+
+const STORAGE_KEY = toHex(randomBytes(32));
+let ids: Identities;
+let dir = "";
+
+before(async () => {
+  ids = await identities();
+  dir = mkdtempSync(join(tmpdir(), "pmh-cli-redis-"));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A client whose key exchanges go to `exchangeUrl` while everything else goes where it was sent. */
+function splitClient(exchangeUrl: string, count: { exchanges: number }): FiberClient {
+  return new FiberClient({
+    keypair: ids.other,
+    fetch: (input, init) => {
+      const url = new URL(String(input));
+      if (url.pathname === EXCHANGE_PATH || url.pathname === PUBLIC_KEY_PATH) {
+        if (url.pathname === EXCHANGE_PATH) count.exchanges++;
+        return fetch(exchangeUrl + url.pathname, init);
+      }
+      return fetch(input, init);
+    },
+  });
+}
+
+async function publicKey(url: string): Promise<{ status: number; key?: string }> {
+  const response = await fetch(url + PUBLIC_KEY_PATH);
+  return { status: response.status, key: ((await response.json()) as { public_key?: string }).public_key };
+}
+
+/** Each test is skipped, with how to install redis-server, when it is missing. */
+const needsRedis = { skip: hasRedisServer ? false : REDIS_MISSING };
+
+describe("pmh serve --redis: two instances, one miner", { timeout: 90_000 }, () => {
+  let redis: RedisServer;
+  let a: ServeChild;
+  let b: ServeChild;
+  before(async () => {
+    if (!hasRedisServer) return;
+    redis = await RedisServer.start();
+    const args = ["--hotkey-seed", MINER_SEED, "--redis", redis.url, "--storage-key", STORAGE_KEY];
+    a = await startServe(args);
+    b = await startServe(args);
+  });
+  after(async () => {
+    if (!hasRedisServer) return;
+    await Promise.all([a, b].filter(Boolean).map((s) => stopChild(s.child)));
+    await redis.dispose();
+  });
+
+  it("share the RSA key: the first published it, the second adopted it", needsRedis, async () => {
+    assert.match(a.output(), /published a new shared RSA key/);
+    assert.match(b.output(), /adopted the shared RSA key/);
+    const [ka, kb] = await Promise.all([publicKey(a.url), publicKey(b.url)]);
+    assert.match(ka.key!, /BEGIN PUBLIC KEY/);
+    assert.equal(ka.key, kb.key);
+  });
+
+  it("a key exchanged on A serves requests on B, and a nonce used on A is refused on B", needsRedis, async () => {
+    const count = { exchanges: 0 };
+    const client = splitClient(a.url, count);
+    const answer = (await client.post(b.url, ids.miner.ss58Address, "/echo", { via: "B" })) as { via: string };
+    assert.equal(answer.via, "B");
+    assert.equal(count.exchanges, 1, "exchanged once, on A");
+
+    const session = await client.handshake(b.url, ids.miner.ss58Address);
+    const fernet = await Fernet.create(fromBase64Any(session.key));
+    const headers = { ...(await signedHeaders(ids.other, ids.miner.ss58Address, { uuid: session.uuid })), "content-type": "application/octet-stream" };
+    const body = await fernet.encrypt(JSON.stringify({ once: true }));
+    const first = await post(`${a.url}/echo`, headers, body);
+    assert.equal(first.status, 200);
+    assert.deepEqual(first.json, { once: true });
+    const replay = await post(`${b.url}/echo`, headers, body);
+    assert.equal(replay.status, 401);
+    assert.equal(replay.json.detail, DETAIL.invalidNonce);
+  });
+
+  it("answer 503 at once while Redis is down, keep serving the public key, and recover when it is back empty", needsRedis, async () => {
+    const count = { exchanges: 0 };
+    const client = splitClient(a.url, count);
+    const before = await publicKey(b.url);
+    await client.post(b.url, ids.miner.ss58Address, "/echo", { warm: 1 });
+    await redis.stop();
+
+    for (const url of [a.url, b.url]) {
+      const echo = async () => post(`${url}/echo`, await signedHeaders(ids.other, ids.miner.ss58Address), "x");
+      assert.ok(await eventually(async () => (await echo()).status === 503), `${url} noticed the outage`);
+      const refused = await echo();
+      assert.equal(refused.status, 503);
+      assert.equal(refused.json.detail, STORE_UNAVAILABLE_DETAIL);
+      const exchangeHeaders = { ...(await signedHeaders(ids.other, ids.miner.ss58Address)), "content-type": "application/json" };
+      const exchange = await post(url + EXCHANGE_PATH, exchangeHeaders, JSON.stringify({ encrypted_symmetric_key: "AAAA" }));
+      assert.equal(exchange.status, 503);
+      const key = await publicKey(url);
+      assert.equal(key.status, 200);
+      assert.equal(key.key, before.key);
+    }
+    await assert.rejects(client.post(b.url, ids.miner.ss58Address, "/echo", { during: "outage" }), (e: unknown) => (e as { status?: number }).status === 503);
+
+    await redis.restart();
+    // The keys are gone with Redis's data: the client re-handshakes (on A) by itself.
+    assert.ok(await eventually(async () => client.post(b.url, ids.miner.ss58Address, "/echo", { after: 1 }).then(() => true, () => false)), "recovered");
+    assert.ok(count.exchanges >= 2, "re-handshaked after the data loss");
+    assert.equal((await publicKey(b.url)).key, before.key, "same RSA key after recovery");
+    assert.match(a.output() + b.output(), /re-published the shared RSA key/);
+    assert.match(a.output(), /Redis lost its data/);
+  });
+});
+
+describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 }, () => {
+  it("keeps exchanged keys across a restart: the validator does not re-handshake", async () => {
+    const port = String(await freePort());
+    const file = join(dir, "keys.json");
+    const args = ["--hotkey-seed", MINER_SEED, "--port", port, "--store", file, "--storage-key", STORAGE_KEY, "--cors", "https://app.example"];
+    const count = { exchanges: 0 };
+    let server = await startServe(args);
+    const client = splitClient(server.url, count);
+    try {
+      await client.post(server.url, ids.miner.ss58Address, "/echo", { n: 1 });
+      const preflight = await fetch(`${server.url}/echo`, { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "POST" } });
+      assert.equal(preflight.headers.get("access-control-allow-origin"), "https://app.example");
+    } finally {
+      assert.equal(await stopChild(server.child), 0);
+    }
+    server = await startServe(args);
+    try {
+      assert.match(server.output(), /\(1 loaded\)/);
+      assert.deepEqual(await client.post(server.url, ids.miner.ss58Address, "/echo", { n: 2 }).then((r) => (r as { n: number }).n), 2);
+      assert.equal(count.exchanges, 1, "the key survived the restart");
+    } finally {
+      assert.equal(await stopChild(server.child), 0);
+    }
+  });
+  it("refuses contradictory or incomplete store options with exit code 2, an unreachable Redis with 1", async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(process.execPath, [PMH_BIN, "serve", "--port", "0", "--hotkey-seed", MINER_SEED, ...args], { timeout: 20_000 }, (error, _out, stderr) =>
+          resolve({ code: error === null ? 0 : Number(error.code), stderr }),
+        );
+      });
+    const cases: [string[], number, RegExp][] = [
+      [["--store", join(dir, "k.json")], 2, /--store needs --storage-key/],
+      [["--store", join(dir, "k.json"), "--redis", "redis://127.0.0.1:1", "--storage-key", STORAGE_KEY], 2, /exclude each other/],
+      [["--store", join(dir, "k.json"), "--storage-key", "abcd"], 2, /--storage-key: storage key must be 64 hex digits/],
+      [["--cors", "https://a.example/path"], 2, /--cors/],
+      [["--redis", "redis://127.0.0.1:1"], 1, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await run(args);
+      assert.equal(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+  });
+});

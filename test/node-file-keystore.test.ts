@@ -1,0 +1,110 @@
+/** FileKeyStore (keys across restarts, sealed at rest), storage keys, and CORS. */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import fc from "fast-check";
+import { randomBytes, toBase64, toHex } from "../src/bytes.js";
+import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../src/errors.js";
+import { withCors } from "../src/fiber/cors.js";
+import { FileKeyStore } from "../src/node/file-keystore.js";
+import { StorageKey, decodeAtRest, encodeAtRest } from "../src/node/storage-key.js";
+
+const dir = mkdtempSync(join(tmpdir(), "pmh-filestore-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("StorageKey and values at rest", () => {
+  it("round-trips any secret in its slot and refuses another slot, key or bit flip", async () => {
+    const [a, b] = await Promise.all([StorageKey.fromBytes(randomBytes(32)), StorageKey.fromHex(toHex(randomBytes(32)))]);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), fc.string({ maxLength: 40 }), fc.nat(), async (secret, slot, flip) => {
+        const text = await encodeAtRest(a, secret, slot);
+        assert.deepEqual(await decodeAtRest(a, text, slot), secret);
+        await assert.rejects(decodeAtRest(a, text, slot + "x"), DecryptionError);
+        await assert.rejects(decodeAtRest(b, text, slot), DecryptionError);
+        await assert.rejects(decodeAtRest(undefined, text, slot), DecryptionError);
+        const bytes = Buffer.from(text.slice("aes256gcm:".length), "base64");
+        bytes[flip % bytes.length]! ^= 1 << flip % 8;
+        await assert.rejects(decodeAtRest(a, "aes256gcm:" + bytes.toString("base64"), slot), DecryptionError);
+      }),
+      { numRuns: 25 },
+    );
+  });
+  it("keeps values in the clear only without a storage key, and refuses to mix", async () => {
+    const secret = randomBytes(32);
+    const clear = await encodeAtRest(undefined, secret, "s");
+    assert.equal(clear, "clear:" + toBase64(secret));
+    assert.deepEqual(await decodeAtRest(undefined, clear, "s"), secret);
+    await assert.rejects(decodeAtRest(await StorageKey.fromBytes(randomBytes(32)), clear, "s"), DecryptionError, "a planted clear value is refused");
+  });
+  it("takes exactly 32 bytes / 64 hex digits", async () => {
+    await assert.rejects(StorageKey.fromHex("ab"), InvalidArgumentError);
+    await assert.rejects(StorageKey.fromHex("zz".repeat(32)), InvalidArgumentError);
+    await assert.rejects(StorageKey.fromBytes(randomBytes(16)), InvalidArgumentError);
+  });
+});
+
+describe("FileKeyStore", () => {
+  it("keeps live keys across reopen, sealed, mode 0600, and drops expired ones", async () => {
+    const path = join(dir, "keys.json");
+    let now = 1_000_000;
+    const storageKey = await StorageKey.fromBytes(randomBytes(32));
+    const store = await FileKeyStore.open(path, { storageKey, clock: () => now, flushDelayMs: 0 });
+    const [k1, k2] = [randomBytes(32), randomBytes(32)];
+    await store.set("hotkey1", "uuid1", k1, 60_000);
+    await store.set("hotkey2", "uuid2", k2, 1_000);
+    await store.close();
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    const text = readFileSync(path, "utf8");
+    assert.ok(!text.includes(toBase64(k1)) && !text.includes(toHex(k1)), "no key material in the clear");
+
+    now += 2_000; // k2 expired meanwhile
+    const reopened = await FileKeyStore.open(path, { storageKey, clock: () => now });
+    assert.deepEqual(await reopened.get("hotkey1", "uuid1"), k1);
+    assert.equal(await reopened.get("hotkey2", "uuid2"), undefined);
+    assert.equal(reopened.size, 1);
+    now += 60_000;
+    assert.equal(await reopened.get("hotkey1", "uuid1"), undefined, "expired after its TTL");
+
+    const stranger = await FileKeyStore.open(path, { storageKey: await StorageKey.fromBytes(randomBytes(32)), clock: () => 1_000_000 });
+    assert.equal(stranger.size, 0);
+    assert.equal(stranger.unreadable, 2);
+  });
+  it("saves a burst of concurrent changes, and refuses a foreign file", async () => {
+    const path = join(dir, "burst.json");
+    const store = await FileKeyStore.open(path, { flushDelayMs: 50 });
+    await Promise.all([...Array(50)].map((_, i) => store.set("h", `u${i}`, randomBytes(32), 60_000)));
+    await store.close();
+    const saved = JSON.parse(readFileSync(path, "utf8")) as { keys: unknown[]; sealed: boolean };
+    assert.equal(saved.keys.length, 50);
+    assert.equal(saved.sealed, false);
+    writeFileSync(join(dir, "foreign.json"), '{"hello":1}');
+    await assert.rejects(FileKeyStore.open(join(dir, "foreign.json")), KeyFormatError);
+  });
+});
+
+describe("withCors", () => {
+  const handler = withCors(async () => Response.json({ ok: true }), ["https://app.example"]);
+  it("answers preflights for listed origins with the Fiber headers, nothing for others", async () => {
+    const preflight = (origin: string) =>
+      handler(new Request("http://m/echo", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "nonce, signature" } }));
+    const ok = await preflight("https://app.example");
+    assert.equal(ok.status, 204);
+    assert.equal(ok.headers.get("access-control-allow-origin"), "https://app.example");
+    for (const h of ["validator-hotkey", "miner-hotkey", "symmetric-key-uuid", "nonce", "signature", "content-type"]) assert.match(ok.headers.get("access-control-allow-headers")!, new RegExp(h));
+    const no = await preflight("https://evil.example");
+    assert.equal(no.headers.get("access-control-allow-origin"), null);
+  });
+  it("labels answers to listed origins only, and accepts '*'", async () => {
+    const listed = await handler(new Request("http://m/x", { headers: { origin: "https://app.example" } }));
+    assert.equal(listed.headers.get("access-control-allow-origin"), "https://app.example");
+    assert.deepEqual(await listed.json(), { ok: true });
+    const other = await handler(new Request("http://m/x", { headers: { origin: "https://evil.example" } }));
+    assert.equal(other.headers.get("access-control-allow-origin"), null);
+    const any = withCors(async () => new Response("x"), ["*"]);
+    assert.equal((await any(new Request("http://m/x", { headers: { origin: "https://a.b" } }))).headers.get("access-control-allow-origin"), "*");
+    assert.throws(() => withCors(handler, ["https://app.example/path"]), InvalidArgumentError);
+    assert.throws(() => withCors(handler, []), InvalidArgumentError);
+  });
+});

@@ -1,0 +1,127 @@
+/** Redis-backed Fiber stores against a real redis-server (skipped, with the reason, without one). */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createClient } from "@redis/client";
+import { toBase64, toHex, randomBytes } from "../src/bytes.js";
+import { KeyFormatError, StoreUnavailableError } from "../src/errors.js";
+import { generateNonce } from "../src/fiber/nonce.js";
+import { RedisFiberStores } from "../src/node/redis.js";
+import { StorageKey } from "../src/node/storage-key.js";
+import { createRSAKey } from "../src/node/keyfile.js";
+import { eventually, hasRedisServer, REDIS_MISSING, RedisServer } from "./helpers/redis.js";
+
+/** Each test is skipped, with how to install redis-server, when it is missing. */
+const needsRedis = { skip: hasRedisServer ? false : REDIS_MISSING };
+
+describe("RedisFiberStores", { timeout: 60_000 }, () => {
+  let redis: RedisServer;
+  let raw: ReturnType<typeof createClient>;
+  const opened: RedisFiberStores[] = [];
+  const connect = async (prefix: string, options: Parameters<typeof RedisFiberStores.connect>[1] = {}) => {
+    const stores = await RedisFiberStores.connect(redis.url, { prefix, ...options });
+    opened.push(stores);
+    return stores;
+  };
+  before(async () => {
+    if (!hasRedisServer) return;
+    redis = await RedisServer.start();
+    raw = createClient({ url: redis.url });
+    raw.on("error", () => {});
+    await raw.connect();
+  });
+  after(async () => {
+    if (!hasRedisServer) return;
+    await Promise.all(opened.map((s) => s.close()));
+    if (raw.isOpen) raw.destroy();
+    await redis.dispose();
+  });
+
+  it("remembers each nonce once across instances, atomically, with the given expiry", needsRedis, async () => {
+    const [a, b] = await Promise.all([connect("t1:"), connect("t1:")]);
+    const nonce = generateNonce();
+    const results = await Promise.all([...Array(20)].map((_, i) => (i % 2 ? a : b).nonceStore.add(nonce, 60_000)));
+    assert.equal(results.filter(Boolean).length, 1, "exactly one add of the same nonce wins");
+    assert.equal(await a.nonceStore.has(nonce), true);
+    assert.equal(await b.nonceStore.has(nonce), true);
+    const ttl = await raw.pTTL(`t1:nonce:${nonce}`);
+    assert.ok(ttl > 0 && ttl <= 60_000, `PX set: ${ttl}`);
+    const short = generateNonce();
+    assert.equal(await a.nonceStore.add(short, 30), true);
+    assert.ok(await eventually(async () => !(await b.nonceStore.has(short))), "expired nonce forgotten");
+  });
+
+  it("shares symmetric keys, sealed at rest and bound to their slot", needsRedis, async () => {
+    const storageKey = await StorageKey.fromBytes(randomBytes(32));
+    const [a, b] = await Promise.all([connect("t2:", { storageKey }), connect("t2:", { storageKey })]);
+    const key = randomBytes(32);
+    await a.keyStore.set("hotkeyA", "uuid1", key, 60_000);
+    assert.deepEqual(await b.keyStore.get("hotkeyA", "uuid1"), key);
+    assert.equal(await b.keyStore.get("hotkeyA", "uuid2"), undefined);
+    const stored = (await raw.get("t2:key:hotkeyA:uuid1"))!;
+    assert.match(stored, /^aes256gcm:/);
+    assert.ok(!stored.includes(toBase64(key)) && !stored.includes(toHex(key)), "no key material in the clear");
+    // A sealed value moved to another slot does not open: the key is simply not there.
+    await raw.set("t2:key:hotkeyB:uuid1", stored);
+    assert.equal(await b.keyStore.get("hotkeyB", "uuid1"), undefined);
+    // Another storage key cannot open it either (the validator re-handshakes).
+    const other = await connect("t2:", { storageKey: await StorageKey.fromBytes(randomBytes(32)) });
+    assert.equal(await other.keyStore.get("hotkeyA", "uuid1"), undefined);
+    const ttl = await raw.pTTL("t2:key:hotkeyA:uuid1");
+    assert.ok(ttl > 0 && ttl <= 60_000);
+  });
+
+  it("shares one RSA key: the first publishes, the others adopt; sealed when a storage key is set", needsRedis, async () => {
+    const storageKey = await StorageKey.fromBytes(randomBytes(32));
+    const generate = async () => (await createRSAKey(1024)).privateKey;
+    const instances = await Promise.all([connect("t3:", { storageKey }), connect("t3:", { storageKey }), connect("t3:", { storageKey })]);
+    const pems = await Promise.all(instances.map((s) => s.sharedRSAKey(generate)));
+    assert.equal(new Set(pems).size, 1, "all three serve the same key");
+    assert.match(pems[0]!, /^-----BEGIN RSA PRIVATE KEY-----/);
+    assert.match((await raw.get("t3:rsa"))!, /^aes256gcm:/);
+    const stranger = await connect("t3:", { storageKey: await StorageKey.fromBytes(randomBytes(32)) });
+    await assert.rejects(stranger.sharedRSAKey(generate), (e: unknown) => e instanceof KeyFormatError && /does not open with this storage key/.test(e.message));
+    const keyless = await connect("t3:");
+    await assert.rejects(keyless.sharedRSAKey(generate), (e: unknown) => e instanceof KeyFormatError && /is sealed/.test(e.message));
+  });
+
+  it("fails fast while Redis is down, refuses nonces older than its data loss, re-publishes the RSA key", needsRedis, async () => {
+    const stores = await connect("t4:", { commandTimeoutMs: 500 });
+    const pem = await stores.sharedRSAKey(async () => (await createRSAKey(1024)).privateKey);
+    const before = generateNonce(Date.now() + 1); // minted after this instance connected
+    assert.equal(await stores.nonceStore.add(before, 60_000), true);
+    await redis.stop();
+    assert.ok(await eventually(() => !stores.available), "noticed the loss");
+    // "unreachable": refused at once, not queued until a timeout.
+    const offline = (e: unknown) => e instanceof StoreUnavailableError && /unreachable/.test(e.message);
+    await assert.rejects(stores.nonceStore.add(generateNonce(), 60_000), offline);
+    await assert.rejects(stores.nonceStore.has(generateNonce()), offline);
+    await assert.rejects(stores.keyStore.get("h", "u"), offline);
+    await assert.rejects(stores.keyStore.set("h", "u", randomBytes(32), 1000), offline);
+
+    await redis.restart();
+    assert.ok(await eventually(() => stores.available), "reconnected by itself");
+    await raw.connect().catch(() => {});
+    assert.ok(await eventually(async () => (await raw.get("t4:rsa").catch(() => null)) !== null), "RSA key re-published");
+    // The restarted Redis forgot `before`; the store refuses it rather than accept a replay.
+    assert.equal(await stores.nonceStore.has(before), true);
+    assert.equal(await stores.nonceStore.add(before, 60_000), false);
+    assert.equal(await stores.nonceStore.add(generateNonce(Date.now() + 5), 60_000), true, "fresh nonces are accepted");
+    assert.equal(await stores.sharedRSAKey(async () => "unused"), pem);
+  });
+
+  it("notices a flush without a reconnection: refuses the forgotten nonces, re-publishes the RSA key", needsRedis, async () => {
+    const stores = await connect("t5:");
+    await stores.sharedRSAKey(async () => (await createRSAKey(1024)).privateKey);
+    const used = generateNonce(Date.now() + 1);
+    assert.equal(await stores.nonceStore.add(used, 60_000), true);
+    await raw.flushAll();
+    assert.ok(await eventually(async () => (await raw.get("t5:rsa")) !== null), "RSA key re-published after the flush");
+    assert.equal(await stores.nonceStore.has(used), true, "the flushed nonce still counts as used");
+    assert.equal(await stores.nonceStore.add(used, 60_000), false);
+    assert.equal(await stores.nonceStore.add(generateNonce(Date.now() + 5), 60_000), true);
+  });
+
+  it("refuses to start when Redis cannot be reached in time", async () => {
+    await assert.rejects(RedisFiberStores.connect("redis://127.0.0.1:1", { connectTimeoutMs: 500 }), (e: unknown) => e instanceof StoreUnavailableError && /cannot reach Redis at redis:\/\/127\.0\.0\.1:1 within 500 ms/.test(e.message));
+  });
+});
