@@ -9,7 +9,9 @@
  *
  * `node --import tsx scripts/bundle-check.ts` prints the report and exits non-zero on a
  * violation or a blown budget; `--write-docs` also rewrites the "Bundle size" section
- * of docs/performance.md. `test/bundle.test.ts` runs it as part of `npm test`.
+ * of docs/performance.md; `--quiet` prints only violations. `npm run build` ends with it
+ * (so a core that pulls in Node code fails the build), and `test/bundle.test.ts` runs it
+ * as part of `npm test`.
  *
  * @module
  */
@@ -201,7 +203,8 @@ export function writeDocs(report: BundleReport, root = repoRoot): void {
 
 async function main(): Promise<void> {
   const report = await checkBundles();
-  console.log(markdownTable(report));
+  // --quiet (used by `npm run build`): only violations are printed.
+  if (!process.argv.includes("--quiet")) console.log(markdownTable(report));
   const found = problems(report);
   for (const p of found) console.error(`bundle-check: ${p}`);
   if (process.argv.includes("--write-docs")) writeDocs(report);
