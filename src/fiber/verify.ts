@@ -24,10 +24,15 @@ import { nonceRetentionMs, type NonceStore } from "./nonce.js";
 
 /** The five Fiber headers of a request. */
 export interface FiberHeaders {
+  /** `validator-hotkey`: SS58 address of the caller; it must have signed the request. */
   validatorHotkey: string;
+  /** `miner-hotkey`: SS58 address of the miner the request is meant for (ours, or 401). */
   minerHotkey: string;
+  /** `symmetric-key-uuid`: with the validator hotkey, names the symmetric key the request uses. */
   symmetricKeyUuid: string;
+  /** `nonce`: timestamped, single use within the window, so a captured request cannot be replayed. */
   nonce: string;
+  /** `signature`: the validator's signature over {@link signingMessage} of these headers. */
   signature: string;
 }
 

@@ -110,6 +110,7 @@ export class FileKeyStore implements SymmetricKeyStore {
     return this.#entries.size;
   }
 
+  /** @inheritDoc */
   async set(hotkey: string, uuid: string, key: Uint8Array, ttlMs: number): Promise<void> {
     const id = slot(hotkey, uuid);
     const value = await encodeAtRest(this.#storageKey, key, id);
@@ -120,6 +121,7 @@ export class FileKeyStore implements SymmetricKeyStore {
     this.#schedule();
   }
 
+  /** @inheritDoc */
   async get(hotkey: string, uuid: string): Promise<Uint8Array | undefined> {
     const id = slot(hotkey, uuid);
     const entry = this.#entries.get(id);

@@ -110,7 +110,9 @@ export class CipherState {
 
 /** The chaining key, the handshake hash and the current cipher state of a handshake. */
 export class SymmetricState {
+  /** The cipher function of the protocol name (`ChaChaPoly`, `AESGCM`), used by its cipher state. */
   readonly cipher: CipherFunction;
+  /** The hash function of the protocol name: MixHash and the HKDF of MixKey use it. */
   readonly hash: HashFunction;
   readonly #cipherState: CipherState;
   #ck: Uint8Array;
