@@ -94,6 +94,25 @@ describe("pmh serve --redis: two instances, one miner", { timeout: 90_000 }, () 
     assert.equal(replay.json.detail, DETAIL.invalidNonce);
   });
 
+  it("answer 503 promptly while Redis is frozen (connected but silent), keep serving the public key", needsRedis, async () => {
+    const before = await publicKey(a.url);
+    redis.freeze();
+    try {
+      const exchangeHeaders = { ...(await signedHeaders(ids.other, ids.miner.ss58Address)), "content-type": "application/json" };
+      // Bounded: a hang (the bug) fails here instead of at the suite's timeout.
+      const response = await fetch(a.url + EXCHANGE_PATH, { method: "POST", headers: exchangeHeaders, body: JSON.stringify({ encrypted_symmetric_key: "AAAA" }), signal: AbortSignal.timeout(5000) });
+      assert.equal(response.status, 503);
+      assert.equal(((await response.json()) as { detail: string }).detail, STORE_UNAVAILABLE_DETAIL);
+      const key = await publicKey(a.url);
+      assert.equal(key.status, 200);
+      assert.equal(key.key, before.key);
+    } finally {
+      redis.thaw();
+    }
+    const client = splitClient(a.url, { exchanges: 0 });
+    assert.ok(await eventually(async () => client.post(b.url, ids.miner.ss58Address, "/echo", { thawed: 1 }).then(() => true, () => false)), "recovered after the thaw");
+  });
+
   it("answer 503 at once while Redis is down, keep serving the public key, and recover when it is back empty", needsRedis, async () => {
     const count = { exchanges: 0 };
     const client = splitClient(a.url, count);

@@ -121,6 +121,37 @@ describe("RedisFiberStores", { timeout: 60_000 }, () => {
     assert.equal(await stores.nonceStore.add(generateNonce(Date.now() + 5), 60_000), true);
   });
 
+  it("fails a command with StoreUnavailableError when Redis stops answering (frozen)", needsRedis, async () => {
+    const stores = await connect("t6:", { commandTimeoutMs: 300 });
+    assert.equal(await stores.nonceStore.add(generateNonce(), 60_000), true);
+    redis.freeze();
+    try {
+      await assert.rejects(stores.nonceStore.add(generateNonce(), 60_000), (e: unknown) => e instanceof StoreUnavailableError && /within 300 ms/.test(e.message));
+      await assert.rejects(stores.keyStore.get("h", "u"), StoreUnavailableError);
+    } finally {
+      redis.thaw();
+    }
+    assert.ok(await eventually(async () => stores.nonceStore.add(generateNonce(Date.now() + 1), 60_000).then(() => true, () => false)), "works again after the thaw");
+  });
+
+  it("refuses nonces recorded after the snapshot Redis restarted from", needsRedis, async () => {
+    const stores = await connect("t7:");
+    await raw.sendCommand(["SAVE"]);
+    const afterSnapshot = generateNonce(Date.now() + 1);
+    assert.equal(await stores.nonceStore.add(afterSnapshot, 60_000), true);
+    await redis.stop(); // SIGKILL: nothing saved after the SAVE above
+    await redis.restart(); // loads the snapshot: same epoch marker, `afterSnapshot` forgotten
+    assert.ok(await eventually(async () => stores.nonceStore.has(generateNonce()).then(() => true, () => false)), "reconnected");
+    await raw.connect().catch(() => {});
+    assert.ok(await eventually(() => raw.isReady), "test client reconnected");
+    assert.equal(await raw.exists("t7:nonce:" + afterSnapshot), 0, "the snapshot lost the nonce");
+    assert.equal(await stores.nonceStore.has(afterSnapshot), true, "still counts as used");
+    assert.equal(await stores.nonceStore.add(afterSnapshot, 60_000), false, "replay refused");
+    assert.equal(await stores.nonceStore.add(generateNonce(Date.now() + 5), 60_000), true, "fresh nonces are accepted");
+    await raw.flushAll();
+    await raw.sendCommand(["SAVE"]); // later restarts start empty again
+  });
+
   it("refuses to start when Redis cannot be reached in time", async () => {
     await assert.rejects(RedisFiberStores.connect("redis://127.0.0.1:1", { connectTimeoutMs: 500 }), (e: unknown) => e instanceof StoreUnavailableError && /cannot reach Redis at redis:\/\/127\.0\.0\.1:1 within 500 ms/.test(e.message));
   });

@@ -4,12 +4,14 @@
  * refused by all, and all share one RSA key pair.
  *
  * Offline behaviour: commands are never queued while Redis is unreachable (node-redis's
- * offline queue is disabled) and each is bounded by a timeout, so the stores fail fast
- * with {@link StoreUnavailableError} (servers answer 503) and nothing is accepted that
- * could not be recorded. The client reconnects by itself; on every (re)connection (and
- * every 2 s while connected) the stores check an epoch marker, and when Redis lost its
- * data (restarted empty, flushed) they refuse every nonce minted before that moment
- * (its record may be gone) and re-publish the shared RSA key.
+ * offline queue is disabled) and each is raced against our own timer (a Redis that is
+ * connected but silent, e.g. frozen, would otherwise hang requests forever), so the stores
+ * fail fast with {@link StoreUnavailableError} (servers answer 503) and nothing is
+ * accepted that could not be recorded. The client reconnects by itself; on every
+ * reconnection the stores refuse every nonce minted before that moment (Redis may have
+ * restarted from a snapshot that lacks the later nonce records), and on every connection
+ * (and every 2 s while connected) they check an epoch marker: when Redis lost its data
+ * (restarted empty, flushed) they do the same and re-publish the shared RSA key.
  *
  * @module
  */
@@ -51,6 +53,8 @@ function makeClient(url: string, options: RedisStoresOptions) {
     url,
     disableOfflineQueue: true,
     commandOptions: { timeout: options.commandTimeoutMs ?? 1000 },
+    // A PING every second lets the client notice a connection that stopped answering.
+    pingInterval: 1000,
     socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelay) },
   });
 }
@@ -95,10 +99,13 @@ export class RedisFiberStores {
   #rsaValue: string | undefined;
   #online = false;
   #syncing = false;
+  #everReady = false;
   readonly #watch: ReturnType<typeof setInterval>;
+  readonly #timeoutMs: number;
 
   private constructor(client: Client, options: RedisStoresOptions) {
     this.#client = client;
+    this.#timeoutMs = options.commandTimeoutMs ?? 1000;
     this.#prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.#storageKey = options.storageKey;
     this.#clock = options.clock ?? Date.now;
@@ -106,7 +113,8 @@ export class RedisFiberStores {
     this.nonceStore = { has: (nonce) => this.#hasNonce(nonce), add: (nonce, ttlMs) => this.#addNonce(nonce, ttlMs) };
     this.keyStore = { set: (hotkey, uuid, key, ttlMs) => this.#setKey(hotkey, uuid, key, ttlMs), get: (hotkey, uuid) => this.#getKey(hotkey, uuid) };
     client.on("ready", () => {
-      const reconnected = this.#epoch !== undefined;
+      const reconnected = this.#everReady;
+      this.#everReady = true;
       this.#online = true;
       // Every command waits for this check, so none runs against a Redis that lost its data unnoticed.
       this.#sync = this.#synchronise(reconnected);
@@ -209,11 +217,29 @@ export class RedisFiberStores {
   /** Runs one command once Redis is reachable and synchronised, or fails fast. */
   async #run<T>(what: string, command: (client: Client) => Promise<T>): Promise<T> {
     if (!this.#client.isReady) throw new StoreUnavailableError(`Redis is unreachable (could not ${what})`);
-    if (this.#sync !== undefined) await this.#sync;
     try {
-      return await command(this.#client);
+      if (this.#sync !== undefined) await this.#bounded("synchronise with Redis", this.#sync);
+      return await this.#bounded(what, command(this.#client));
     } catch (cause) {
+      if (cause instanceof StoreUnavailableError) throw cause;
       throw new StoreUnavailableError(`Redis did not ${what}: ${(cause as Error).message || (cause as Error).name}`, { cause });
+    }
+  }
+
+  /**
+   * Races a command against our own timer: node-redis's command timeout only covers the
+   * wait before a command is written, so a Redis that stops answering (frozen, network
+   * black hole) would otherwise leave the request hanging forever.
+   */
+  async #bounded<T>(what: string, pending: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError(`Redis did not ${what} within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    });
+    try {
+      return await Promise.race([pending, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -230,10 +256,12 @@ export class RedisFiberStores {
     try {
       const c = this.#client;
       const fresh = toHex(randomBytes(16));
-      const created = (await c.set(this.#key("epoch"), fresh, { condition: "NX" })) === "OK";
-      const epoch = created ? fresh : ((await c.get(this.#key("epoch"))) ?? fresh);
+      const created = (await this.#bounded("check the epoch marker", c.set(this.#key("epoch"), fresh, { condition: "NX" }))) === "OK";
+      const epoch = created ? fresh : ((await this.#bounded("read the epoch marker", c.get(this.#key("epoch")))) ?? fresh);
+      // After a reconnection Redis may have restarted from a snapshot: same epoch, but the
+      // nonces recorded after the snapshot are gone. Refuse every nonce minted before now.
+      if (created || epoch !== this.#epoch || reconnected) this.#nonceFloorMs = this.#clock();
       if (created || epoch !== this.#epoch) {
-        this.#nonceFloorMs = this.#clock();
         if (this.#epoch !== undefined) this.#event("Redis lost its data (restarted empty?): refusing nonces minted before now; validators re-handshake");
       } else if (reconnected) {
         this.#event("Redis is back");
@@ -253,11 +281,11 @@ export class RedisFiberStores {
     if (this.#rsaValue === undefined) return;
     const c = this.#client;
     const slot = this.#key("rsa");
-    if ((await c.set(slot, this.#rsaValue, { condition: "NX" })) === "OK") {
+    if ((await this.#bounded("re-publish the RSA key", c.set(slot, this.#rsaValue, { condition: "NX" }))) === "OK") {
       this.#event("re-published the shared RSA key");
       return;
     }
-    const stored = await c.get(slot);
+    const stored = await this.#bounded("read the shared RSA key", c.get(slot));
     if (stored !== null && stored !== this.#rsaValue && (await this.#openRSA(stored, slot).catch(() => "")) !== (await this.#openRSA(this.#rsaValue, slot))) {
       this.#event("WARNING: Redis holds another RSA key than this instance serves; restart the instances to converge");
     }

@@ -56,7 +56,10 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** (Re)starts the server, empty (no persistence); resolves once it accepts connections. */
+  /**
+   * (Re)starts the server; resolves once it accepts connections. No automatic snapshots:
+   * it starts empty unless a test ran `SAVE`, whose snapshot it then loads.
+   */
   async restart(): Promise<void> {
     if (this.#child !== undefined) return;
     const child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.#dir], { stdio: "ignore" });
@@ -75,11 +78,22 @@ export class RedisServer {
   async stop(): Promise<void> {
     const child = this.#child;
     if (child === undefined) return;
+    this.thaw();
     this.#child = undefined;
     await new Promise<void>((resolve) => {
       child.once("exit", () => resolve());
       child.kill("SIGKILL");
     });
+  }
+
+  /** Freezes the server (SIGSTOP): connections stay open but nothing is answered. */
+  freeze(): void {
+    this.#child?.kill("SIGSTOP");
+  }
+
+  /** Lets a frozen server run again (SIGCONT). */
+  thaw(): void {
+    this.#child?.kill("SIGCONT");
   }
 
   /** Stops the server and removes its folder. */
