@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
 import { randomBytes, toBase64, toHex } from "../src/bytes.js";
-import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../src/errors.js";
+import { DecryptionError, InvalidArgumentError, KeyFormatError, StoreUnavailableError } from "../src/errors.js";
 import { withCors } from "../src/fiber/cors.js";
 import { FileKeyStore } from "../src/node/file-keystore.js";
 import { StorageKey, decodeAtRest, encodeAtRest } from "../src/node/storage-key.js";
@@ -67,9 +67,39 @@ describe("FileKeyStore", () => {
     now += 60_000;
     assert.equal(await reopened.get("hotkey1", "uuid1"), undefined, "expired after its TTL");
 
-    const stranger = await FileKeyStore.open(path, { storageKey: await StorageKey.fromBytes(randomBytes(32)), clock: () => 1_000_000 });
-    assert.equal(stranger.size, 0);
-    assert.equal(stranger.unreadable, 2);
+  });
+  it("refuses to open with another storage key and leaves the file untouched", async () => {
+    const path = join(dir, "wrong-key.json");
+    const storageKey = await StorageKey.fromBytes(randomBytes(32));
+    const store = await FileKeyStore.open(path, { storageKey });
+    const keys = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    await Promise.all(keys.map((k, i) => store.set("hotkey", `uuid${i}`, k, 60_000)));
+    await store.close();
+    const bytes = readFileSync(path);
+    for (const other of [{ storageKey: await StorageKey.fromBytes(randomBytes(32)) }, {}]) {
+      await assert.rejects(FileKeyStore.open(path, other), (e: unknown) => e instanceof KeyFormatError && e.message.includes(path) && /3 of the keys .* do not open: (the storage key is probably wrong|no storage key was given)/.test(e.message));
+    }
+    assert.deepEqual(readFileSync(path), bytes, "file unchanged");
+    const reopened = await FileKeyStore.open(path, { storageKey });
+    assert.equal(reopened.size, 3);
+    for (const [i, k] of keys.entries()) assert.deepEqual(await reopened.get("hotkey", `uuid${i}`), k);
+  });
+  it("acknowledges a key only once it is on disk, sharing writes between concurrent changes", async () => {
+    const path = join(dir, "durable.json");
+    const storageKey = await StorageKey.fromBytes(randomBytes(32));
+    const store = await FileKeyStore.open(path, { storageKey });
+    const key = randomBytes(32);
+    await store.set("hotkey", "uuid", key, 60_000);
+    assert.deepEqual(await (await FileKeyStore.open(path, { storageKey })).get("hotkey", "uuid"), key, "a fresh store sees the key");
+    const burst = [...Array(20)].map((_, i) => [`u${i}`, randomBytes(32)] as const);
+    await Promise.all(burst.map(([uuid, k]) => store.set("hotkey", uuid, k, 60_000)));
+    const fresh = await FileKeyStore.open(path, { storageKey });
+    for (const [uuid, k] of burst) assert.deepEqual(await fresh.get("hotkey", uuid), k);
+  });
+  it("rejects a change it could not save with StoreUnavailableError", async () => {
+    const store = await FileKeyStore.open(join(dir, "a-file", "keys.json"));
+    writeFileSync(join(dir, "a-file"), ""); // its folder cannot be created any more
+    await assert.rejects(store.set("hotkey", "uuid", randomBytes(32), 60_000), (e: unknown) => e instanceof StoreUnavailableError && /could not save .*a-file/.test(e.message));
   });
   it("saves a burst of concurrent changes, and refuses a foreign file", async () => {
     const path = join(dir, "burst.json");

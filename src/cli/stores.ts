@@ -62,8 +62,7 @@ export async function openStores(flags: StoreFlags, log: (line: string) => void)
   const rsaPrivateKey = flags.rsaKey === undefined ? undefined : await makeRSAKey();
   const base = rsaPrivateKey === undefined ? {} : { rsaPrivateKey };
   if (flags.store !== undefined) {
-    const keyStore = await FileKeyStore.open(flags.store, { storageKey: storageKey!, onError: (error) => log(`could not save ${flags.store}: ${messageOf(error)}`) });
-    if (keyStore.unreadable > 0) log(`${keyStore.unreadable} keys in ${flags.store} do not open with this storage key; their validators will re-handshake`);
+    const keyStore = await FileKeyStore.open(flags.store, { storageKey: storageKey! });
     return { ...base, keyStore, description: `keys in ${flags.store} (${keyStore.size} loaded), ${sealed}`, close: () => keyStore.close() };
   }
   return { ...base, description: "in-memory stores", close: async () => {} };

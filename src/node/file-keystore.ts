@@ -2,13 +2,15 @@
  * A symmetric-key store kept in memory and saved to a JSON file, so that a single miner
  * keeps its validators' keys across restarts (validators that never re-handshake keep
  * working). Keys are sealed at rest under a storage key; the file is written
- * atomically (mode 0600), a short while after each change, and on {@link FileKeyStore.close}.
+ * atomically (mode 0600). {@link FileKeyStore.set} resolves only once the key is on disk:
+ * changes arriving within a few milliseconds of each other (or while a write is in
+ * progress) share one write (group commit).
  *
  * @module
  */
 import { readFile } from "node:fs/promises";
 import { aint } from "../bytes.js";
-import { KeyFormatError } from "../errors.js";
+import { KeyFormatError, StoreUnavailableError } from "../errors.js";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
 import { writeFileAtomic } from "./files.js";
 import { decodeAtRest, encodeAtRest, type StorageKey } from "./storage-key.js";
@@ -22,12 +24,10 @@ export interface FileKeyStoreOptions {
   /** Most keys held; the oldest is dropped beyond it. 100,000 by default. */
   maxEntries?: number;
   /**
-   * Delay between a change and the write that saves it (changes in between share the
-   * write); 200 ms by default, longer when writing the file is slow (at most ~10% of the time).
+   * How long a change waits for others to share its write (group commit); 5 ms by
+   * default. Changes arriving while a write is in progress share the next one anyway.
    */
   flushDelayMs?: number;
-  /** Receives errors of background writes (the store keeps serving from memory). */
-  onError?: (error: unknown) => void;
   /** Current time in milliseconds; `Date.now` by default. */
   clock?: () => number;
 }
@@ -52,20 +52,17 @@ export class FileKeyStore implements SymmetricKeyStore {
   readonly #storageKey: StorageKey | undefined;
   readonly #maxEntries: number;
   readonly #delay: number;
-  readonly #onError: (error: unknown) => void;
   readonly #clock: () => number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The last write started or queued; each write follows the previous one. */
   #writing: Promise<void> = Promise.resolve();
-  #lastWriteMs = 0;
-  /** Entries in the file that did not open (another storage key); reported once. */
-  unreadable = 0;
+  /** The queued write that changes made now will join, until it starts. */
+  #batch: Promise<void> | undefined;
 
   private constructor(path: string, options: FileKeyStoreOptions) {
     this.#path = path;
     this.#storageKey = options.storageKey;
     this.#maxEntries = aint(options.maxEntries ?? 100_000, "options.maxEntries", 1);
-    this.#delay = aint(options.flushDelayMs ?? 200, "options.flushDelayMs", 0);
-    this.#onError = options.onError ?? (() => {});
+    this.#delay = aint(options.flushDelayMs ?? 5, "options.flushDelayMs", 0);
     this.#clock = options.clock ?? Date.now;
   }
 
@@ -73,7 +70,9 @@ export class FileKeyStore implements SymmetricKeyStore {
    * Opens the store, loading the live keys of `path` when it exists.
    * @param path - the JSON file (created at the first change)
    * @param options - see {@link FileKeyStoreOptions}
-   * @throws KeyFormatError when the file exists but is not such a file
+   * @throws KeyFormatError when the file exists but is not such a file, or holds a live
+   *   key that does not open (most likely another storage key); the file is left untouched
+   *   rather than rewritten without those keys
    */
   static async open(path: string, options: FileKeyStoreOptions = {}): Promise<FileKeyStore> {
     const store = new FileKeyStore(path, options);
@@ -93,14 +92,20 @@ export class FileKeyStore implements SymmetricKeyStore {
       throw new KeyFormatError(`${path} is not a ${FORMAT} file`, { cause });
     }
     const now = store.#clock();
+    let unreadable = 0;
     for (const e of entries) {
       if (typeof e?.hotkey !== "string" || typeof e.uuid !== "string" || typeof e.value !== "string" || !(e.expiresAt > now)) continue;
       try {
         const key = await decodeAtRest(store.#storageKey, e.value, slot(e.hotkey, e.uuid));
         store.#entries.set(slot(e.hotkey, e.uuid), { hotkey: e.hotkey, uuid: e.uuid, key, value: e.value, expiresAt: e.expiresAt });
       } catch {
-        store.unreadable++;
+        unreadable++;
       }
+    }
+    if (unreadable > 0) {
+      for (const entry of store.#entries.values()) entry.key.fill(0);
+      const what = store.#storageKey === undefined ? "no storage key was given" : "the storage key is probably wrong";
+      throw new KeyFormatError(`${unreadable} of the keys in ${path} do not open: ${what} (the file was left untouched)`);
     }
     return store;
   }
@@ -118,7 +123,12 @@ export class FileKeyStore implements SymmetricKeyStore {
     if (this.#entries.size >= this.#maxEntries) this.#sweep();
     if (this.#entries.size >= this.#maxEntries) this.#drop(this.#entries.keys().next().value as string);
     this.#entries.set(id, { hotkey, uuid, key: key.slice(), value, expiresAt: this.#clock() + ttlMs });
-    this.#schedule();
+    try {
+      await this.#commit();
+    } catch (cause) {
+      // Not on disk: the server answers 503 and the validator retries its handshake.
+      throw new StoreUnavailableError(`could not save ${this.#path}: ${(cause as Error).message}`, { cause });
+    }
   }
 
   /** @inheritDoc */
@@ -135,31 +145,38 @@ export class FileKeyStore implements SymmetricKeyStore {
 
   /** Writes the file now (after any write in progress); resolves when it is on disk. */
   flush(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
     this.#writing = this.#writing.catch(() => {}).then(() => this.#write());
     return this.#writing;
   }
 
-  /** Saves pending changes; the store may still be used afterwards. */
+  /** Waits for every change so far to be on disk; the store may still be used afterwards. */
   async close(): Promise<void> {
-    if (this.#timer !== undefined) await this.flush();
-    else await this.#writing;
+    await this.#writing;
   }
 
-  #schedule(): void {
-    if (this.#timer !== undefined) return;
-    // A large file is written less often: writes take at most about a tenth of the time.
-    this.#timer = setTimeout(() => void this.flush().catch(this.#onError), Math.max(this.#delay, this.#lastWriteMs * 10));
-    this.#timer.unref?.();
+  /**
+   * Joins the queued write, or queues one after the write in progress (waiting
+   * `flushDelayMs` for more changes); resolves once that write is on disk.
+   */
+  #commit(): Promise<void> {
+    if (this.#batch === undefined) {
+      const batch = this.#writing
+        .catch(() => {})
+        .then(() => new Promise((resolve) => setTimeout(resolve, this.#delay)))
+        .then(() => {
+          this.#batch = undefined; // changes from now on need the next write
+          return this.#write();
+        });
+      this.#batch = batch;
+      this.#writing = batch;
+    }
+    return this.#batch;
   }
 
   async #write(): Promise<void> {
-    const started = performance.now();
     this.#sweep();
     const keys: FileEntry[] = [...this.#entries.values()].map(({ hotkey, uuid, expiresAt, value }) => ({ hotkey, uuid, expiresAt, value }));
     await writeFileAtomic(this.#path, JSON.stringify({ format: FORMAT, version: 1, sealed: this.#storageKey !== undefined, keys }));
-    this.#lastWriteMs = performance.now() - started;
   }
 
   #sweep(): void {
