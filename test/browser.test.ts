@@ -15,6 +15,7 @@ import { after, before, describe, it, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { startDemoServer, type DemoServer } from "../scripts/demo-browser.js";
+import { stopChild } from "./helpers/cli.js";
 import { runPortable } from "./portable/cli.js";
 
 const CHROMIUM = process.env.PMH_CHROMIUM ?? "/usr/bin/chromium";
@@ -148,10 +149,7 @@ describe("demo page in headless Chromium", { timeout: 120_000 }, () => {
       assert.match(nonce, /^\d+_\w+$/, "the client's payload nonce comes back too");
       assert.match((await page.textContent("#fiber-uuid")) ?? "", /^[0-9a-f]{64}$/);
     } finally {
-      await new Promise((resolve) => {
-        miner.child.once("exit", resolve);
-        miner.child.kill("SIGTERM");
-      });
+      await stopChild(miner.child); // resolves at once if it already exited
     }
   });
 

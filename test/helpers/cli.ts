@@ -36,9 +36,9 @@ export function startServe(args: string[]): Promise<ServeChild> {
   });
 }
 
-/** Sends `signal` and resolves with the exit code. */
+/** Sends `signal` and resolves with the exit code (at once when the child already exited). */
 export function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => {
     child.once("exit", (code) => resolve(code));
     child.kill(signal);
