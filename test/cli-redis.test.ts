@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -169,6 +169,34 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
       assert.equal(await stopChild(server.child), 0);
     }
   });
+  it("refuses a --store file whose keys do not open (file untouched); a failed final save exits 1 with one line", async () => {
+    const folder = join(dir, "final");
+    const file = join(folder, "keys.json");
+    const args = ["--hotkey-seed", MINER_SEED, "--port", String(await freePort()), "--store", file, "--storage-key", STORAGE_KEY];
+    let server = await startServe(args);
+    const client = splitClient(server.url, { exchanges: 0 });
+    try {
+      await client.post(server.url, ids.miner.ss58Address, "/echo", { n: 1 });
+    } finally {
+      assert.equal(await stopChild(server.child), 0);
+    }
+    const bytes = readFileSync(file);
+    const wrong = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [PMH_BIN, "serve", ...args.slice(0, -1), toHex(randomBytes(32))], { timeout: 20_000 }, (error, _out, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stderr }));
+    });
+    assert.equal(wrong.code, 2, wrong.stderr);
+    assert.match(wrong.stderr, /keys\.json do not open: the storage key is probably wrong/);
+    assert.equal(wrong.stderr.trim().split("\n").length, 1, "one line, no stack");
+    assert.deepEqual(readFileSync(file), bytes, "file untouched");
+
+    server = await startServe(args);
+    rmSync(folder, { recursive: true });
+    writeFileSync(folder, ""); // the store's folder cannot be created any more
+    await assert.rejects(splitClient(server.url, { exchanges: 0 }).post(server.url, ids.miner.ss58Address, "/echo", { n: 2 }), (e: unknown) => (e as { status?: number }).status === 503);
+    assert.equal(await stopChild(server.child), 1);
+    assert.match(server.output(), /pmh serve: could not close cleanly: .*final/);
+    assert.doesNotMatch(server.output(), /\n\s+at /, "no stack trace");
+  });
   it("refuses contradictory or incomplete store options with exit code 2, an unreachable Redis with 1", async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; stderr: string }>((resolve) => {
@@ -182,6 +210,8 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
       [["--store", join(dir, "k.json"), "--storage-key", "abcd"], 2, /--storage-key: storage key must be 64 hex digits/],
       [["--cors", "https://a.example/path"], 2, /--cors/],
       [["--redis", "redis://127.0.0.1:1"], 1, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/],
+      [["--redis", "notaurl"], 2, /--redis must be a URL/],
+      [["--store", dir, "--storage-key", STORAGE_KEY], 2, new RegExp(`${dir}: is a folder, not a file`)],
     ];
     for (const [args, code, message] of cases) {
       const r = await run(args);

@@ -76,18 +76,34 @@ describe("pmh keygen, pubkey, fingerprint", { timeout: 120_000 }, () => {
     assert.notEqual(readFileSync(path, "utf8"), pem);
     assert.equal(statSync(path).mode & 0o777, 0o600);
   });
-  it("keygen without --out prints only the private key on stdout", async () => {
-    const run = await pmh(["keygen", "--bits", "1024"]);
-    assert.equal(run.code, 0);
-    assert.match(run.stdout, /^-----BEGIN RSA PRIVATE KEY-----\n[\s\S]+-----END RSA PRIVATE KEY-----\n$/);
-    const fp = /fingerprint ([0-9a-f:]+)/.exec(run.stderr)![1];
-    assert.equal(fp, await publicKeyFingerprint(run.stdout.trim()));
+  it("keygen prints the private key only when asked: --out - or --show-key", async () => {
+    const refused = await pmh(["keygen", "--bits", "1024"]);
+    assertOneLineError(refused, 2, /--out FILE, or --out -/);
+    assert.doesNotMatch(refused.stdout + refused.stderr, /PRIVATE KEY/);
+    for (const args of [["--out", "-"], ["--show-key"]]) {
+      const run = await pmh(["keygen", "--bits", "1024", ...args]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^-----BEGIN RSA PRIVATE KEY-----\n[\s\S]+-----END RSA PRIVATE KEY-----\n$/);
+      assert.doesNotMatch(run.stderr, /PRIVATE KEY/);
+      const fp = /fingerprint ([0-9a-f:]+)/.exec(run.stderr)![1];
+      assert.equal(fp, await publicKeyFingerprint(run.stdout.trim()));
+    }
+    const json = await pmh(["keygen", "--bits", "1024", "--out", "-", "--json"]);
+    const out = JSON.parse(json.stdout) as { privateKey: string; fingerprint: string };
+    assert.equal(out.fingerprint, await publicKeyFingerprint(out.privateKey));
+    const path = join(dir, "quiet.pem");
+    const quiet = await pmh(["keygen", "--bits", "1024", "--out", path, "--json"]);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stdout + quiet.stderr, /PRIVATE KEY|privateKey/, "no private key printed with --out FILE");
+    const shown = await pmh(["keygen", "--bits", "1024", "--out", join(dir, "shown.pem"), "--show-key", "--json"]);
+    assert.equal((JSON.parse(shown.stdout) as { privateKey: string }).privateKey, readFileSync(join(dir, "shown.pem"), "utf8"));
   });
   it("refuses bad input with exit code 2 and one line", async () => {
     writeFileSync(join(dir, "junk.pem"), "not a key");
     const cases: [string[], RegExp][] = [
       [["fingerprint", join(dir, "missing.pem")], /missing\.pem: no such file/],
       [["pubkey", join(dir, "junk.pem")], /junk\.pem does not hold an RSA key/],
+      [["pubkey", dir], new RegExp(`${dir}: is a folder, not a file`)],
       [["keygen", "--bits", "1000"], /--bits/],
       [["keygen", "--bits", "2044"], /multiple of 8/],
       [["nonsense"], /unknown command/],

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { readFile, open } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import type { Command } from "commander";
 import { DEFAULT_KEY_BITS, MAX_KEY_BITS, MIN_KEY_BITS } from "../rsa/constants.js";
 import { exportPublicKeyPem, publicKeyFingerprint } from "../rsa/keys.js";
 import { parseKeyMaterial } from "../rsa/pem.js";
-import { PRIVATE_FILE_MODE, writeFileAtomic } from "../node/files.js";
+import { PRIVATE_FILE_MODE, readTextFile, writeFileAtomic } from "../node/files.js";
 import { createRSAKey } from "../node/keyfile.js";
 import { KeyFormatError } from "../errors.js";
 import { action, jsonOption, messageOf, parseInteger, printJson, readStdin, UsageError } from "./common.js";
@@ -18,6 +18,7 @@ interface KeygenFlags {
   out?: string;
   bits: number;
   force?: boolean;
+  showKey?: boolean;
   json?: boolean;
 }
 
@@ -45,7 +46,7 @@ async function readKeyArgument(arg: string): Promise<{ pem: string; source: stri
   if (arg === "-") {
     return { pem: await readStdin(), source: "stdin" };
   }
-  return { pem: await readFile(arg, "utf8"), source: arg };
+  return { pem: await readTextFile(arg), source: arg };
 }
 
 /** Reads and checks a key argument; the error names where it came from. */
@@ -62,20 +63,26 @@ async function keyArgument(arg: string): Promise<{ pem: string; source: string; 
 
 async function keygen(flags: KeygenFlags): Promise<void> {
   if (flags.bits % 8 !== 0) throw new UsageError(`--bits must be a multiple of 8, got ${flags.bits}`);
+  const toStdout = flags.out === "-";
+  const file = toStdout ? undefined : flags.out;
+  // Private key material is printed only when asked for: `--out -` or `--show-key`.
+  const show = toStdout || flags.showKey === true;
+  if (file === undefined && !show) throw new UsageError("give --out FILE, or --out - (or --show-key) to print the private key on stdout");
   const { publicKey, privateKey } = await createRSAKey(flags.bits);
   const fp = await publicKeyFingerprint(publicKey);
-  if (flags.out !== undefined) {
-    if (flags.force) await writeFileAtomic(flags.out, privateKey);
-    else await writeNewPrivateFile(flags.out, privateKey);
+  if (file !== undefined) {
+    if (flags.force) await writeFileAtomic(file, privateKey);
+    else await writeNewPrivateFile(file, privateKey);
   }
+  const wrote = file === undefined ? "" : `wrote RSA-${flags.bits} private key to ${file} (mode 0600)\n`;
   if (flags.json) {
-    printJson({ bits: flags.bits, ...(flags.out === undefined ? { privateKey } : { path: flags.out }), publicKey, fingerprint: fp });
-  } else if (flags.out === undefined) {
-    // The private key alone on stdout, so `pmh keygen > key.pem` works; the rest on stderr.
+    printJson({ bits: flags.bits, ...(file === undefined ? {} : { path: file }), ...(show ? { privateKey } : {}), publicKey, fingerprint: fp });
+  } else if (show) {
+    // The private key alone on stdout, so `pmh keygen --out - > key.pem` works; the rest on stderr.
     console.log(privateKey);
-    console.error(`${publicKey}\nfingerprint ${fp}`);
+    console.error(`${wrote}${publicKey}\nfingerprint ${fp}`);
   } else {
-    console.log(`wrote RSA-${flags.bits} private key to ${flags.out} (mode 0600)\n${publicKey}\nfingerprint ${fp}`);
+    console.log(`${wrote}${publicKey}\nfingerprint ${fp}`);
   }
 }
 
@@ -84,8 +91,9 @@ export function keyCommands(program: Command): void {
   jsonOption(
     program
       .command("keygen")
-      .description("generate an RSA private key (PKCS#1 PEM, mode 0600) and print its public key and fingerprint")
-      .option("--out <file>", "write the private key here (default: print it on stdout, the rest on stderr)")
+      .description("generate an RSA private key (PKCS#1 PEM, mode 0600) and print its public key and fingerprint (never the private key unless --out - or --show-key)")
+      .option("--out <file>", "write the private key here; - prints it on stdout (the rest on stderr)")
+      .option("--show-key", "also print the private key (stdout; in --json as privateKey)")
       .option("--bits <n>", `modulus size, a multiple of 8`, parseInteger(MIN_KEY_BITS, MAX_KEY_BITS), DEFAULT_KEY_BITS)
       .option("--force", "replace --out if it exists"),
   ).action(action("keygen", keygen));

@@ -12,7 +12,7 @@ import { isSs58Address } from "../fiber/ss58.js";
 import { serve } from "../node/serve.js";
 import { withCors } from "../fiber/cors.js";
 import { loadMetagraphFile } from "../node/wallet.js";
-import { action, hotkeyOptions, loadHotkey, parseInteger, type HotkeyFlags } from "./common.js";
+import { action, EXIT, hotkeyOptions, loadHotkey, messageOf, parseInteger, type HotkeyFlags } from "./common.js";
 import { openStores, storeOptions, type StoreFlags } from "./stores.js";
 
 /** Options of `pmh serve`, as commander parses them. */
@@ -89,7 +89,13 @@ async function run(flags: ServeFlags): Promise<void> {
     void running
       .close()
       .then(() => stores.close())
-      .then(() => log("closed"));
+      .then(
+        () => log("closed"),
+        (error: unknown) => {
+          console.error(`pmh serve: could not close cleanly: ${messageOf(error)}`);
+          process.exitCode = EXIT.failed;
+        },
+      );
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));

@@ -50,6 +50,13 @@ export async function openStores(flags: StoreFlags, log: (line: string) => void)
   const makeRSAKey = async () => (flags.rsaKey === undefined ? (await createRSAKey()).privateKey : loadOrCreateRSAKey(flags.rsaKey));
   const sealed = storageKey === undefined ? "in the clear (--storage-key seals them)" : "sealed under the storage key";
   if (flags.redis !== undefined) {
+    let protocol: string;
+    try {
+      protocol = new URL(flags.redis).protocol;
+    } catch {
+      throw new UsageError("--redis must be a URL such as redis://127.0.0.1:6379");
+    }
+    if (protocol !== "redis:" && protocol !== "rediss:") throw new UsageError(`--redis must be a redis:// or rediss:// URL, got ${protocol}`);
     const redis = await RedisFiberStores.connect(flags.redis, { prefix: flags.redisPrefix, ...(storageKey ? { storageKey } : {}), onEvent: (line) => log(line) });
     try {
       const rsaPrivateKey = await redis.sharedRSAKey(makeRSAKey);

@@ -8,11 +8,10 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { aint } from "../bytes.js";
 import { KeyFormatError, StoreUnavailableError } from "../errors.js";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
-import { writeFileAtomic } from "./files.js";
+import { readTextFile, writeFileAtomic } from "./files.js";
 import { decodeAtRest, encodeAtRest, type StorageKey } from "./storage-key.js";
 
 const FORMAT = "poorman-handshake/fiber-keys";
@@ -78,7 +77,7 @@ export class FileKeyStore implements SymmetricKeyStore {
     const store = new FileKeyStore(path, options);
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = await readTextFile(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return store;
       throw error;
@@ -149,9 +148,13 @@ export class FileKeyStore implements SymmetricKeyStore {
     return this.#writing;
   }
 
-  /** Waits for every change so far to be on disk; the store may still be used afterwards. */
+  /**
+   * Waits for every change so far to be on disk (writing once more when the last write
+   * failed); the store may still be used afterwards.
+   * @throws Error when the file cannot be written
+   */
   async close(): Promise<void> {
-    await this.#writing;
+    await this.#writing.catch(() => this.flush());
   }
 
   /**

@@ -6,11 +6,29 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** Mode of every secret file we write: read and write for the owner only. */
 export const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Reads a UTF-8 text file; every error names the path (Node's EISDIR, raised while
+ * reading rather than opening, does not).
+ * @param path - the file
+ */
+export async function readTextFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e.path === undefined && e.code !== undefined) {
+      e.path = path;
+      e.message = `${e.message} '${path}'`;
+    }
+    throw e;
+  }
+}
 
 /**
  * Writes `data` to `path` atomically with mode 0600, creating parent folders.

@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { chmod, copyFile, readFile } from "node:fs/promises";
+import { chmod, copyFile } from "node:fs/promises";
 import { KeyFormatError } from "../errors.js";
 import { DEFAULT_KEY_BITS } from "../rsa/constants.js";
 import type { HandShakeKeyFiles } from "../rsa/handshake.js";
 import { exportPrivateKeyPem, exportPublicKeyPem, generateRSAKeyPair, keyMaterial, type RSAKeyInput } from "../rsa/keys.js";
 import { parseKeyMaterial } from "../rsa/pem.js";
-import { PRIVATE_FILE_MODE, writeFileAtomic } from "./files.js";
+import { PRIVATE_FILE_MODE, readTextFile, writeFileAtomic } from "./files.js";
 
 /** `process.emitWarning` code when an unreadable key file was replaced. */
 export const KEY_FILE_REPLACED_WARNING = "POORMAN_KEY_FILE_REPLACED";
@@ -46,7 +46,7 @@ export async function exportRSAKey(key: RSAKeyInput, path: string): Promise<void
  * @throws KeyFormatError when the file does not hold one
  */
 export async function loadRSAKey(path: string): Promise<string> {
-  const pem = await readFile(path, "utf8");
+  const pem = await readTextFile(path);
   try {
     parseKeyMaterial(pem, path);
   } catch (cause) {
@@ -83,7 +83,7 @@ async function generateAndSave(path: string, bits: number): Promise<string> {
 export async function loadOrCreateRSAKey(path: string, bits: number = DEFAULT_KEY_BITS): Promise<string> {
   let pem: string;
   try {
-    pem = await readFile(path, "utf8");
+    pem = await readTextFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     return generateAndSave(path, bits);

@@ -3,13 +3,13 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { astring } from "../bytes.js";
 import { InvalidArgumentError, KeyFormatError } from "../errors.js";
 import { parseMetagraph, type Metagraph } from "../fiber/authorize.js";
 import { Keypair } from "../fiber/keypair.js";
+import { readTextFile } from "./files.js";
 
 const NAME = /^[A-Za-z0-9._-]+$/;
 
@@ -43,7 +43,7 @@ export function walletHotkeyPath(wallet: string, hotkey: string, options: Wallet
  */
 export async function loadWalletHotkey(wallet: string, hotkey: string, options: WalletOptions = {}): Promise<Keypair> {
   const path = walletHotkeyPath(wallet, hotkey, options);
-  const text = await readFile(path, "utf8");
+  const text = await readTextFile(path);
   let seed: unknown;
   try {
     seed = (JSON.parse(text) as { secretSeed?: unknown }).secretSeed;
@@ -61,7 +61,7 @@ export async function loadWalletHotkey(wallet: string, hotkey: string, options: 
  */
 export async function loadMetagraphFile(path: string): Promise<Metagraph> {
   astring(path, "path");
-  const text = await readFile(path, "utf8");
+  const text = await readTextFile(path);
   let json: unknown;
   try {
     json = JSON.parse(text);
