@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { utf8 } from "../src/bytes.js";
-import { HiveMindClient, HiveMindHub } from "../src/node/hivemind.js";
+import { HiveMindClient, HiveMindHub } from "../src/node/hivemind/index.js";
 import { noiseBackend } from "../src/noise/index.js";
 import { NODE_BACKEND } from "../src/node/index.js";
 import { HandshakeRejectedError } from "../src/errors.js";

@@ -13,7 +13,7 @@ import { Keypair } from "../fiber/keypair.js";
 import { MemoryKeyStore } from "../fiber/keystore.js";
 import { FiberServer } from "../fiber/server.js";
 import { fingerprint } from "../fingerprint.js";
-import { HiveMindClient, HiveMindHub } from "../node/hivemind.js";
+import { HiveMindClient, HiveMindHub } from "../node/hivemind/index.js";
 import { serve } from "../node/serve.js";
 import { PasswordHandShake } from "../password/handshake.js";
 import { HalfHandShake, HandShake } from "../rsa/handshake.js";

@@ -74,3 +74,31 @@ export const LEGACY_TAG_BYTES = 16;
 export const LEGACY_ENCODINGS = ["JSON-B91", "JSON-Z85B", "JSON-Z85P", "JSON-B64", "JSON-URLSAFE-B64", "JSON-B32", "JSON-HEX"] as const;
 /** A legacy JSON-frame encoding. */
 export type LegacyEncoding = (typeof LEGACY_ENCODINGS)[number];
+
+/** HiveMessage types (`msg_type`), as hivemind_bus_client spells them. */
+export const MESSAGE_TYPES = [
+  "shake", "bus", "shared_bus", "intercom", "broadcast", "propagate", "escalate", "hello",
+  "query", "cascade", "ping", "rendezvous", "3rdparty", "bin",
+] as const;
+/** A HiveMessage type. */
+export type HiveMessageType = (typeof MESSAGE_TYPES)[number];
+/** Query argument of the authorization: base64 of UTF-8 `useragent:access_key`. */
+export const AUTHORIZATION_PARAM = "authorization";
+/** Our default useragent. */
+export const DEFAULT_USERAGENT = "poorman-handshake";
+/** The session id a non-admin client may never use (hivemind-core disconnects it). */
+export const DEFAULT_SESSION_ID = "default";
+/** Bus type of hivemind-core's answer to a message its policy refused. */
+export const POLICY_DENIED_TYPE = "hive.policy.denied";
+/** Default time a node waits for the connection, the handshake and its HELLO. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** WebSocket close codes used by our hub and node. */
+export const CLOSE = {
+  normal: 1000,
+  /** Policy violation: refused authorization, handshake, frame or HELLO (ours says why). */
+  policy: 1008,
+  /** Try again later: too many failed handshakes from this key or address. */
+  tryAgainLater: 1013,
+} as const;
+/** Longest close reason a WebSocket allows (123 bytes of UTF-8). */
+export const MAX_CLOSE_REASON_BYTES = 123;

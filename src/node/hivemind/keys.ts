@@ -7,11 +7,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { x25519 } from "@noble/curves/ed25519.js";
-import { astring, isHex, toHex } from "../bytes.js";
-import { KeyFormatError } from "../errors.js";
-import { parseX25519Key } from "../hivemind/index.js";
-import { writeFileAtomic } from "./files.js";
-import { JsonMapFile } from "./json-map-file.js";
+import { astring, isHex, toHex } from "../../bytes.js";
+import { KeyFormatError } from "../../errors.js";
+import { parseX25519Key } from "../../hivemind/index.js";
+import { writeFileAtomic } from "../files.js";
+import { JsonMapFile } from "../json-map-file.js";
 
 async function readOptional(path: string): Promise<string | undefined> {
   try {

@@ -1,0 +1,184 @@
+/**
+ * One hub-side HiveMind connection after its authorization was accepted: HELLO and
+ * HANDSHAKE out, the v3 handshake by {@link HiveMindHub}, the client's encrypted HELLO,
+ * then HiveMessages with the `allowedTypes` policy. Sans-I/O: frames come in through
+ * `receive`, go out through the `send`/`close` callbacks the transport supplies.
+ *
+ * @module
+ */
+import { HandshakeRejectedError, PoormanError, ProtocolError } from "../errors.js";
+import { CLOSE, DEFAULT_SESSION_ID, type HiveMindSuite, JSON_MAX_CHARS } from "./constants.js";
+import { HiveMindHub } from "./hub.js";
+import { asJsonObject } from "./session.js";
+import { busMessage, busPayload, type HiveMessage, parseHiveMessage, policyDeniedMessage, serializeHiveMessage } from "./message.js";
+
+/** The code of the `hive.policy.denied` answer to a type outside `allowedTypes`. */
+export const TYPE_NOT_ALLOWED = "message_type_not_allowed";
+/** Close code for a frame this hub does not read (a HIVEMIND-WIRE-1 bitstring). */
+const UNSUPPORTED_DATA = 1003;
+
+/** What the transport and the hub's configuration give one connection. */
+export interface HubConnectionOptions {
+  /** The hub's password for this client. */
+  password: string;
+  /** The hub's node id (HELLO `node_id`, PSK salt). */
+  nodeId: string | null;
+  /** The hub's X25519 static private key. */
+  staticKey: Uint8Array;
+  /** The client's pinned static key: KKpsk0 is offered only then. */
+  pinnedKey?: Uint8Array;
+  /** Suites to offer. */
+  suites?: readonly HiveMindSuite[];
+  /** Bus types the client may send; all when absent. */
+  allowedTypes?: readonly string[];
+  /** HELLO `peer`: how the hub names the client. */
+  peer: string;
+  /** Sends a frame (text during the handshake, binary after). */
+  send(frame: string | Uint8Array): void;
+  /** Closes the connection with a code and reason. */
+  close(code: number, reason: string): void;
+  /** Called once the handshake is complete; throw a PoormanError to refuse the client's key. */
+  onHandshake?(remoteStaticKey: Uint8Array): Promise<void> | void;
+  /** Called once the client's HELLO was accepted. */
+  onReady?(): void;
+  /** Called for every HiveMessage the policy lets through. */
+  onMessage?(message: Required<HiveMessage>): void;
+}
+
+type Phase = "handshake" | "hello" | "ready" | "closed";
+
+/** A hub-side connection. */
+export class HubConnection {
+  /** The client's static key, once the handshake is complete. */
+  remoteStaticKey: Uint8Array | undefined;
+  /** The client's session id, from its HELLO. */
+  sessionId: string | undefined;
+  /** The client's site id, from its HELLO. */
+  siteId: string | undefined;
+  readonly #hub: HiveMindHub;
+  readonly #options: HubConnectionOptions;
+  #phase: Phase = "handshake";
+  #queue: Promise<void> = Promise.resolve();
+
+  private constructor(hub: HiveMindHub, options: HubConnectionOptions) {
+    this.#hub = hub;
+    this.#options = options;
+  }
+
+  /** Creates the connection and sends the HELLO and HANDSHAKE frames. */
+  static async open(options: HubConnectionOptions): Promise<HubConnection> {
+    const hub = await HiveMindHub.create({
+      password: options.password, nodeId: options.nodeId, staticKey: options.staticKey, peer: options.peer,
+      pinnedClients: options.pinnedKey === undefined ? [] : [options.pinnedKey], suites: options.suites,
+    });
+    const connection = new HubConnection(hub, options);
+    options.send(serializeHiveMessage({ msg_type: "hello", payload: hub.hello }));
+    options.send(serializeHiveMessage({ msg_type: "shake", payload: hub.handshake }));
+    return connection;
+  }
+
+  /** True once the client's HELLO was accepted. */
+  get ready(): boolean {
+    return this.#phase === "ready";
+  }
+
+  /** The Noise pattern the client chose, once known. */
+  get pattern(): string | undefined {
+    return this.#hub.pattern;
+  }
+
+  /**
+   * Feeds one received frame. Frames are processed in order; a violation closes the
+   * connection (1008 with the reason; 1003 for a bitstring) and rejects.
+   */
+  receive(frame: string | Uint8Array): Promise<void> {
+    const run = this.#queue.then(() => (this.#phase === "closed" ? undefined : this.#receive(frame)));
+    this.#queue = run.catch(() => undefined);
+    return run.catch((error: unknown) => {
+      const wrapped = error instanceof PoormanError ? error : new ProtocolError("connection failure", { cause: error });
+      this.close(error instanceof UnsupportedFrame ? UNSUPPORTED_DATA : CLOSE.policy, wrapped.message);
+      throw wrapped;
+    });
+  }
+
+  async #receive(frame: string | Uint8Array): Promise<void> {
+    if (this.#phase === "handshake") {
+      if (typeof frame !== "string") throw new ProtocolError("a binary frame arrived before the handshake was complete");
+      if (frame.length > JSON_MAX_CHARS) throw new ProtocolError(`a handshake frame must be at most ${JSON_MAX_CHARS} characters`);
+      const message = asJsonObject(frame, "handshake frame");
+      if (message.msg_type !== "shake") throw new ProtocolError(`expected a shake message during the handshake, got ${JSON.stringify(message.msg_type)}`);
+      const reply = await this.#hub.receive(message.payload);
+      if (reply !== null) this.#options.send(serializeHiveMessage({ msg_type: "shake", payload: reply }));
+      if (this.#hub.done) {
+        this.remoteStaticKey = this.#hub.remoteStaticKey;
+        await this.#options.onHandshake?.(this.remoteStaticKey!);
+        this.#phase = "hello";
+      }
+      return;
+    }
+    if (typeof frame === "string") throw new ProtocolError("a text frame arrived on an encrypted v3 session");
+    const decoded = await this.#hub.decrypt(frame);
+    if (decoded === undefined) return;
+    if (decoded.marker !== 0) throw new UnsupportedFrame("this hub reads JSON HiveMessages only (binarize was declined)");
+    const message = parseHiveMessage(decoded.body);
+    if (this.#phase === "hello") return this.#hello(message);
+    this.#dispatch(message);
+  }
+
+  #hello(message: Required<HiveMessage>): void {
+    if (message.msg_type !== "hello") throw new ProtocolError(`the first encrypted message must be the client's HELLO, got ${JSON.stringify(message.msg_type)}`);
+    const payload = (message.payload ?? {}) as Record<string, unknown>;
+    const session = (payload.session ?? {}) as Record<string, unknown>;
+    const sessionId = session.session_id;
+    // hivemind-core disconnects a non-admin client on the "default" session; an absent id is the same thing.
+    if (typeof sessionId !== "string" || sessionId.length === 0 || sessionId === DEFAULT_SESSION_ID) {
+      throw new HandshakeRejectedError(`HELLO must carry a session_id other than "${DEFAULT_SESSION_ID}"`);
+    }
+    this.sessionId = sessionId;
+    const siteId = payload.site_id ?? session.site_id;
+    this.siteId = typeof siteId === "string" ? siteId : "unknown";
+    this.#phase = "ready";
+    this.#options.onReady?.();
+  }
+
+  #dispatch(message: Required<HiveMessage>): void {
+    const bus = busPayload(message);
+    if (bus !== undefined && message.msg_type === "bus") {
+      const allowed = this.#options.allowedTypes;
+      if (allowed !== undefined && !allowed.includes(bus.type)) {
+        void this.send(policyDeniedMessage(bus.type, TYPE_NOT_ALLOWED, `message type ${JSON.stringify(bus.type)} is not allowed for this client`, this.#options.peer)).catch(() => undefined);
+        return;
+      }
+      const session = bus.context.session as Record<string, unknown> | undefined;
+      if (session?.session_id === DEFAULT_SESSION_ID) throw new HandshakeRejectedError(`a bus message must not use the "${DEFAULT_SESSION_ID}" session`);
+      message.payload = { ...bus, context: { ...bus.context, peer: this.#options.peer, source: this.#options.peer } };
+    }
+    this.#options.onMessage?.(message);
+  }
+
+  /** Sends a HiveMessage to the client (chunked above 65000 bytes). */
+  async send(message: HiveMessage): Promise<void> {
+    const text = serializeHiveMessage(message);
+    if (this.#phase === "closed" || !this.#hub.done) throw new ProtocolError("the connection is not open");
+    for (const frame of await this.#hub.encrypt(0, text)) this.#options.send(frame);
+  }
+
+  /** Sends an OVOS bus message to the client. */
+  sendBus(type: string, data?: Record<string, unknown>, context?: Record<string, unknown>): Promise<void> {
+    return this.send(busMessage(type, data, context));
+  }
+
+  /** Closes the connection once. */
+  close(code: number, reason: string): void {
+    if (this.#phase === "closed") return;
+    this.#phase = "closed";
+    this.#options.close(code, reason);
+  }
+
+  /** Marks the connection closed by the peer. */
+  closed(): void {
+    this.#phase = "closed";
+  }
+}
+
+class UnsupportedFrame extends ProtocolError {}

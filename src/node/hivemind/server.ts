@@ -1,0 +1,238 @@
+/**
+ * `serveHiveMind`: a HiveMind v3 hub on a WebSocket server (the `ws` package). The
+ * per-connection protocol is the sans-I/O {@link HubConnection}; this module adds the
+ * authorization, the client records, pins, rate limiting and the socket.
+ *
+ * @module
+ */
+import type { IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { x25519 } from "@noble/curves/ed25519.js";
+import { WebSocketServer, type WebSocket } from "ws";
+import { equalBytes } from "../../bytes.js";
+import { HandshakeRejectedError, InvalidArgumentError, KeyMismatchError, PoormanError } from "../../errors.js";
+import { HIVEMIND_WIRE, type HiveMessage, type HiveMindSuite, parseAuthorization, parseX25519Key } from "./index.js";
+import { closeReason, frameData } from "../../hivemind/connection.js";
+import { HubConnection } from "../../hivemind/hub-connection.js";
+import { staticPrivateKey } from "../../hivemind/session.js";
+import { type HiveMindClientRecord, type HiveMindClientStore, clientStore } from "./clients.js";
+import type { X25519PinStore } from "./keys.js";
+import { FailureLimiter } from "./limiter.js";
+
+const { CLOSE } = HIVEMIND_WIRE;
+
+/** Limits on failed handshakes (unknown key, bad authorization, failed or abandoned handshake). */
+export interface HiveMindRateLimit {
+  /** Failures per access key and window before that key is refused (default 10). */
+  perKey?: number;
+  /** Failures per remote address and window before that address is refused (default 50). */
+  perAddress?: number;
+  /** The window in milliseconds (default 60 000). */
+  windowMs?: number;
+  /** Most keys and addresses remembered (default 10 000 each). */
+  maxTracked?: number;
+}
+
+/** Options of {@link serveHiveMind}. */
+export interface ServeHiveMindOptions {
+  /** Address to bind (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 0: any free port). */
+  port?: number;
+  /** The hub's node id: HELLO `node_id`, the PSK salt (default `poorman-handshake-hub`). */
+  nodeId?: string;
+  /** The hub's X25519 static private key (32 bytes or hex); random when absent. */
+  staticKey?: Uint8Array | string;
+  /** Client records, or a store to look them up. */
+  clients: readonly HiveMindClientRecord[] | HiveMindClientStore;
+  /** Pins learned on first contact are kept here (by client name) and read back. */
+  pinStore?: X25519PinStore;
+  /** Suites to offer (default both). */
+  suites?: readonly HiveMindSuite[];
+  /** Every HiveMessage a client sends that the policy lets through. */
+  onMessage?(client: HiveMindConnectedClient, message: Required<HiveMessage>): void;
+  /** A client finished its handshake and HELLO. */
+  onConnect?(client: HiveMindConnectedClient): void;
+  /** A connected client went away. */
+  onDisconnect?(client: HiveMindConnectedClient, event: { code: number; reason: string }): void;
+  /** Failed-handshake limits. */
+  rateLimit?: HiveMindRateLimit;
+  /** Time a client has from connecting to its HELLO (default 10 000 ms). */
+  handshakeTimeoutMs?: number;
+}
+
+/** A connected client, as `onMessage` and friends see it. */
+export interface HiveMindConnectedClient {
+  /** Its record's name. */
+  readonly name: string;
+  /** The useragent of its authorization. */
+  readonly useragent: string;
+  /** `useragent::session_id`: how messages name it (`context.peer`). */
+  readonly peer: string;
+  /** Its session id (from its HELLO). */
+  readonly sessionId: string;
+  /** Its site id (from its HELLO). */
+  readonly siteId: string;
+  /** Its X25519 static key. */
+  readonly remoteStaticKey: Uint8Array;
+  /** The remote address. */
+  readonly address: string;
+  /** Sends it a HiveMessage. */
+  send(message: HiveMessage): Promise<void>;
+  /** Sends it an OVOS bus message. */
+  sendBus(type: string, data?: Record<string, unknown>, context?: Record<string, unknown>): Promise<void>;
+  /** Disconnects it. */
+  close(code?: number, reason?: string): void;
+}
+
+/** A running hub. */
+export interface HiveMindHubServer {
+  /** `ws://host:port`. */
+  readonly url: string;
+  /** The bound port. */
+  readonly port: number;
+  /** The hub's X25519 static public key (what nodes pin). */
+  readonly publicKey: Uint8Array;
+  /** The connected clients. */
+  readonly clients: ReadonlySet<HiveMindConnectedClient>;
+  /** Sends `message` to every connected client. */
+  broadcast(message: HiveMessage): Promise<void>;
+  /** Disconnects everyone (1001) and stops listening. */
+  close(): Promise<void>;
+}
+
+const remoteAddress = (request: IncomingMessage) => request.socket.remoteAddress ?? "unknown";
+
+/**
+ * Starts a hub.
+ * @throws InvalidArgumentError for bad options (bad records, repeated keys or names)
+ */
+export async function serveHiveMind(options: ServeHiveMindOptions): Promise<HiveMindHubServer> {
+  if (options === null || typeof options !== "object") throw new InvalidArgumentError("options must be an object");
+  const store = clientStore(options.clients);
+  const staticKey = staticPrivateKey(options.staticKey);
+  const nodeId = options.nodeId ?? "poorman-handshake-hub";
+  const limits = options.rateLimit ?? {};
+  const windowMs = limits.windowMs ?? 60_000;
+  const maxTracked = limits.maxTracked ?? 10_000;
+  const byKey = new FailureLimiter({ maxFailures: limits.perKey ?? 10, windowMs, maxTracked });
+  const byAddress = new FailureLimiter({ maxFailures: limits.perAddress ?? 50, windowMs, maxTracked });
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const connected = new Set<HiveMindConnectedClient>();
+
+  const server = new WebSocketServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, maxPayload: 256 * 1024 });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+
+  const pinOf = async (record: HiveMindClientRecord) =>
+    record.pinnedKey !== undefined ? parseX25519Key(record.pinnedKey, `pinnedKey of ${record.name}`) : await options.pinStore?.get(record.name);
+
+  async function accept(socket: WebSocket, request: IncomingMessage): Promise<void> {
+    const address = remoteAddress(request);
+    const refuse = (code: number, reason: string) => socket.close(code, closeReason(reason));
+    if (byAddress.blocked(address)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes from this address; try again later");
+    let useragent: string, accessKey: string;
+    try {
+      ({ useragent, accessKey } = parseAuthorization(request.url ?? "/"));
+    } catch (error) {
+      byAddress.fail(address);
+      return refuse(CLOSE.policy, (error as PoormanError).message);
+    }
+    if (byKey.blocked(accessKey)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes for this access key; try again later");
+    // Frames (and the close) may arrive while the record and pin are read: keep them in order.
+    const early: (string | Uint8Array)[] = [];
+    let onFrame = (frame: string | Uint8Array) => void early.push(frame);
+    let onClose = (_code: number, _reason: string) => undefined as void;
+    let closedEarly = false;
+    socket.on("message", (data, isBinary) => onFrame(isBinary ? frameData(data) : data.toString()));
+    socket.on("close", (code, reason) => {
+      closedEarly = true;
+      onClose(code, reason.toString());
+    });
+    const record = await store.get(accessKey);
+    if (record === undefined) {
+      byAddress.fail(address);
+      return refuse(CLOSE.policy, "unknown access key");
+    }
+    let client: HiveMindConnectedClient | undefined;
+    let counted = false;
+    const failure = () => {
+      if (counted || client !== undefined) return;
+      counted = true;
+      byAddress.fail(address);
+      byKey.fail(accessKey);
+    };
+    if (closedEarly) return failure();
+    const pinnedKey = await pinOf(record);
+    const connection = await HubConnection.open({
+      password: record.password, nodeId, staticKey, pinnedKey, suites: options.suites, allowedTypes: record.allowedTypes,
+      peer: `${useragent}::${record.name}`,
+      send: (frame) => socket.send(frame),
+      close: (code, reason) => socket.close(code, closeReason(reason)),
+      onHandshake: async (key) => {
+        if (pinnedKey !== undefined) {
+          if (!equalBytes(pinnedKey, key)) throw new KeyMismatchError(`the client key does not match the pin of ${record.name}`);
+          return;
+        }
+        const existing = await options.pinStore?.pinIfAbsent(record.name, key);
+        if (existing !== undefined && !equalBytes(existing, key)) throw new KeyMismatchError(`the client key does not match the pin of ${record.name}`);
+      },
+      onReady: () => {
+        clearTimeout(timer);
+        const sessionId = connection.sessionId!;
+        client = {
+          name: record.name, useragent, peer: `${useragent}::${sessionId}`, sessionId, siteId: connection.siteId!,
+          remoteStaticKey: connection.remoteStaticKey!, address,
+          send: (message) => connection.send(message),
+          sendBus: (type, data, context) => connection.sendBus(type, data, context),
+          close: (code = CLOSE.normal, reason = "") => connection.close(code, reason),
+        };
+        connected.add(client);
+        options.onConnect?.(client);
+      },
+      onMessage: (message) => options.onMessage?.(client!, message),
+    });
+    const timer = setTimeout(() => {
+      failure();
+      connection.close(CLOSE.policy, "handshake timeout");
+    }, handshakeTimeoutMs);
+    onClose = (code, reason) => {
+      clearTimeout(timer);
+      connection.closed();
+      failure();
+      if (client !== undefined && connected.delete(client)) options.onDisconnect?.(client, { code, reason });
+    };
+    onFrame = (frame) => void connection.receive(frame).catch(() => failure());
+    for (const frame of early.splice(0)) onFrame(frame);
+    if (closedEarly) onClose(1006, "");
+  }
+
+  server.on("connection", (socket, request) => {
+    socket.on("error", () => undefined); // a reset peer: the close event follows
+    accept(socket, request).catch((error: unknown) => {
+      const reason = error instanceof PoormanError ? error.message : "internal error";
+      socket.close(error instanceof HandshakeRejectedError ? CLOSE.policy : 1011, closeReason(reason));
+    });
+  });
+
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? "127.0.0.1";
+  return {
+    url: `ws://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    publicKey: x25519.getPublicKey(staticKey),
+    clients: connected,
+    async broadcast(message) {
+      await Promise.all([...connected].map((c) => c.send(message).catch(() => undefined)));
+    },
+    close() {
+      for (const socket of server.clients) socket.close(1001, "hub shutting down");
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of server.clients) socket.terminate();
+      });
+    },
+  };
+}
