@@ -13,7 +13,7 @@ export { PRIVATE_FILE_MODE, writeFileAtomic } from "./files.js";
 export { serve, type FetchHandler, type RunningServer, type ServeOptions } from "./serve.js";
 export { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath, type WalletOptions } from "./wallet.js";
 export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "./hivemind/keys.js";
-export { serveHiveMind, type ServeHiveMindOptions, type HiveMindHubServer, type HiveMindConnectedClient, type HiveMindRateLimit } from "./hivemind/server.js";
+export { serveHiveMind, type ServeHiveMindOptions, type HiveMindHubServer, type HiveMindConnectedClient, type HiveMindRateLimit, type HiveMindRefusal } from "./hivemind/server.js";
 export { type HiveMindClientRecord, type HiveMindClientStore } from "./hivemind/clients.js";
 export { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
 export { DEFAULT_REDIS_PREFIX, RedisFiberStores, redactRedisUrl, type RedisStoresOptions } from "./redis.js";

@@ -55,10 +55,26 @@ export interface ServeHiveMindOptions {
   onConnect?(client: HiveMindConnectedClient): void;
   /** A connected client went away. */
   onDisconnect?(client: HiveMindConnectedClient, event: { code: number; reason: string }): void;
+  /**
+   * A connection ended before its HELLO was accepted: refused by the hub (bad or unknown
+   * authorization, rate limit, failed handshake, refused key) or abandoned by the client
+   * (a wrong password shows up this way with XXpsk2). For logs and metrics.
+   */
+  onRefused?(event: HiveMindRefusal): void;
   /** Failed-handshake limits. */
   rateLimit?: HiveMindRateLimit;
   /** Time a client has from connecting to its HELLO (default 10 000 ms). */
   handshakeTimeoutMs?: number;
+}
+
+/** A connection that ended before its HELLO was accepted. */
+export interface HiveMindRefusal {
+  /** The remote address. */
+  readonly address: string;
+  /** The access key, once the authorization was read. */
+  readonly accessKey?: string;
+  /** Why. */
+  readonly reason: string;
 }
 
 /** A connected client, as `onMessage` and friends see it. */
@@ -131,7 +147,10 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
 
   async function accept(socket: WebSocket, request: IncomingMessage): Promise<void> {
     const address = remoteAddress(request);
-    const refuse = (code: number, reason: string) => socket.close(code, closeReason(reason));
+    const refuse = (code: number, reason: string, accessKey?: string) => {
+      socket.close(code, closeReason(reason));
+      options.onRefused?.({ address, accessKey, reason });
+    };
     if (byAddress.blocked(address)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes from this address; try again later");
     let useragent: string, accessKey: string;
     try {
@@ -140,7 +159,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       byAddress.fail(address);
       return refuse(CLOSE.policy, (error as PoormanError).message);
     }
-    if (byKey.blocked(accessKey)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes for this access key; try again later");
+    if (byKey.blocked(accessKey)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes for this access key; try again later", accessKey);
     // Frames (and the close) may arrive while the record and pin are read: keep them in order.
     const early: (string | Uint8Array)[] = [];
     let onFrame = (frame: string | Uint8Array) => void early.push(frame);
@@ -154,17 +173,18 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     const record = await store.get(accessKey);
     if (record === undefined) {
       byAddress.fail(address);
-      return refuse(CLOSE.policy, "unknown access key");
+      return refuse(CLOSE.policy, "unknown access key", accessKey);
     }
     let client: HiveMindConnectedClient | undefined;
     let counted = false;
-    const failure = () => {
+    const failure = (reason: string) => {
       if (counted || client !== undefined) return;
       counted = true;
       byAddress.fail(address);
       byKey.fail(accessKey);
+      options.onRefused?.({ address, accessKey, reason });
     };
-    if (closedEarly) return failure();
+    if (closedEarly) return failure("the client left during the handshake");
     const pinnedKey = await pinOf(record);
     const connection = await HubConnection.open({
       password: record.password, nodeId, staticKey, pinnedKey, suites: options.suites, allowedTypes: record.allowedTypes,
@@ -195,16 +215,16 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       onMessage: (message) => options.onMessage?.(client!, message),
     });
     const timer = setTimeout(() => {
-      failure();
+      failure("handshake timeout");
       connection.close(CLOSE.policy, "handshake timeout");
     }, handshakeTimeoutMs);
     onClose = (code, reason) => {
       clearTimeout(timer);
       connection.closed();
-      failure();
+      failure("the client left during the handshake");
       if (client !== undefined && connected.delete(client)) options.onDisconnect?.(client, { code, reason });
     };
-    onFrame = (frame) => void connection.receive(frame).catch(() => failure());
+    onFrame = (frame) => void connection.receive(frame).catch((error: Error) => failure(error.message));
     for (const frame of early.splice(0)) onFrame(frame);
     if (closedEarly) onClose(1006, "");
   }
