@@ -1,0 +1,126 @@
+/**
+ * The pieces of a HiveMind connection without sockets: the authorization, the
+ * HiveMessage envelope, the hub-side connection state machine and the failure limiter.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { HiveMindClient } from "../src/hivemind/client.js";
+import { HubConnection } from "../src/hivemind/hub-connection.js";
+import {
+  authorizationUrl, busMessage, encodeAuthorization, parseAuthorization, parseHiveMessage, serializeHiveMessage,
+} from "../src/hivemind/index.js";
+import { FailureLimiter } from "../src/node/hivemind/limiter.js";
+
+describe("HiveMind authorization", () => {
+  it("is base64 of useragent:access_key, URL-encoded in the URL", () => {
+    assert.equal(encodeAuthorization("ua", "key"), "dWE6a2V5");
+    const url = authorizationUrl("ws://127.0.0.1:5678", "ua", "k>?");
+    assert.equal(url, "ws://127.0.0.1:5678/?authorization=dWE6az4%2F");
+    assert.deepEqual(parseAuthorization(new URL(url).pathname + new URL(url).search), { useragent: "ua", accessKey: "k>?" });
+  });
+
+  it("round-trips URL-encoded and unencoded (+ as space) values", () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }).filter((s) => !s.includes(":")), fc.string({ minLength: 1 }), (useragent, accessKey) => {
+        const value = encodeAuthorization(useragent, accessKey);
+        const expected = { useragent, accessKey };
+        assert.deepEqual(parseAuthorization(`/?authorization=${encodeURIComponent(value)}`), expected);
+        // The Python client's form: its + reaches the query decoder raw and comes out a space.
+        assert.deepEqual(parseAuthorization(`/?authorization=${value}`), expected);
+      }),
+    );
+  });
+
+  it("refuses what hivemind-core refuses", () => {
+    const b64 = (text: string) => encodeURIComponent(Buffer.from(text).toString("base64"));
+    for (const url of ["/", "/?authorization=", "/?authorization=***", `/?authorization=${b64("nocolon")}`, `/?authorization=${b64(":key")}`, `/?authorization=${b64("ua:")}`, "/?authorization=/w==" /* not UTF-8 */]) {
+      assert.throws(() => parseAuthorization(url), { code: "ERR_HANDSHAKE_REJECTED" }, url);
+    }
+    assert.throws(() => encodeAuthorization("a:b", "k"), { code: "ERR_INVALID_ARGUMENT" });
+    assert.throws(() => authorizationUrl("http://x", "a", "k"), { code: "ERR_INVALID_ARGUMENT" });
+  });
+});
+
+describe("HiveMessage", () => {
+  it("writes every wire field, with hivemind_bus_client's defaults", () => {
+    assert.deepEqual(JSON.parse(serializeHiveMessage(busMessage("speak", { utterance: "hi" }))), {
+      msg_type: "bus", payload: { type: "speak", data: { utterance: "hi" }, context: {} },
+      metadata: {}, route: [], node: null, target_site_id: null, target_pubkey: null, source_peer: null,
+    });
+  });
+
+  it("parses JSON text or UTF-8 bytes, refusing anything else with ERR_PROTOCOL", () => {
+    assert.equal(parseHiveMessage(new TextEncoder().encode('{"msg_type":"ping","payload":{}}')).msg_type, "ping");
+    for (const bad of ["[]", "{}", '{"msg_type":1}', "not json", '{"msg_type":"bus","route":{}}']) {
+      assert.throws(() => parseHiveMessage(bad), { code: "ERR_PROTOCOL" }, bad);
+    }
+    assert.throws(() => parseHiveMessage(Uint8Array.of(0xff)), { code: "ERR_PROTOCOL" });
+    assert.throws(() => serializeHiveMessage({ msg_type: "" , payload: {} }), { code: "ERR_INVALID_ARGUMENT" });
+    assert.throws(() => busMessage("x", [] as unknown as Record<string, unknown>), { code: "ERR_INVALID_ARGUMENT" });
+  });
+});
+
+/** A hub connection and a client wired in memory; returns what the hub closed with. */
+async function inMemory(hello: Record<string, unknown>) {
+  const toClient: (string | Uint8Array)[] = [];
+  let closedWith: [number, string] | undefined;
+  const password = "pw";
+  const hub = await HubConnection.open({
+    password, nodeId: "hub", staticKey: new Uint8Array(32).fill(3), peer: "ua::x",
+    send: (frame) => void toClient.push(frame),
+    close: (code, reason) => void (closedWith = [code, reason]),
+  });
+  const client = await HiveMindClient.create({ password });
+  const [helloFrame, shake] = toClient.splice(0).map((f) => JSON.parse(f as string));
+  const m1 = await client.start(helloFrame.payload, shake.payload);
+  await hub.receive(JSON.stringify({ msg_type: "shake", payload: m1 }));
+  const m3 = await client.receive(JSON.parse(toClient.shift() as string).payload);
+  await hub.receive(JSON.stringify({ msg_type: "shake", payload: m3 }));
+  const [frame] = await client.encrypt(0, JSON.stringify({ msg_type: "hello", payload: hello }));
+  const result = await hub.receive(frame!).then(() => "accepted", (e: Error & { code: string }) => e.code);
+  return { result, closedWith, hub };
+}
+
+describe("HubConnection (sans-I/O)", () => {
+  it("accepts a HELLO with a session id", async () => {
+    const { result, hub } = await inMemory({ session: { session_id: "abc", site_id: "s" }, site_id: "s" });
+    assert.equal(result, "accepted");
+    assert.equal(hub.ready, true);
+    assert.equal(hub.sessionId, "abc");
+  });
+
+  for (const [name, hello] of [["the default session", { session: { session_id: "default" } }], ["no session", {}]] as const) {
+    it(`closes a HELLO with ${name} with 1008`, async () => {
+      const { result, closedWith, hub } = await inMemory(hello);
+      assert.equal(result, "ERR_HANDSHAKE_REJECTED");
+      assert.equal(closedWith?.[0], 1008);
+      assert.match(closedWith![1], /session_id other than "default"/);
+      assert.equal(hub.ready, false);
+    });
+  }
+});
+
+describe("FailureLimiter", () => {
+  it("blocks a key after maxFailures in a window, and forgets it after the window", () => {
+    let now = 0;
+    const limiter = new FailureLimiter({ maxFailures: 3, windowMs: 1000, maxTracked: 10 }, () => now);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(limiter.blocked("a"), false);
+      limiter.fail("a");
+    }
+    assert.equal(limiter.blocked("a"), true);
+    assert.equal(limiter.blocked("b"), false);
+    now = 1000;
+    assert.equal(limiter.blocked("a"), false);
+  });
+
+  it("keeps at most maxTracked keys, whatever the flood", () => {
+    const limiter = new FailureLimiter({ maxFailures: 2, windowMs: 60_000, maxTracked: 100 });
+    for (let i = 0; i < 10_000; i++) limiter.fail(`key-${i}`);
+    assert.equal(limiter.size, 100);
+    limiter.fail("key-9999");
+    assert.equal(limiter.blocked("key-9999"), true, "the most recent keys are kept");
+    assert.equal(limiter.blocked("key-0"), false, "the oldest were forgotten");
+  });
+});
