@@ -8,8 +8,10 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { clientCommands } from "./client.js";
+import { connectCommand } from "./connect.js";
 import { EXIT, EXIT_CODES_HELP, pemArgumentsLast } from "./common.js";
 import { demoCommand } from "./demo.js";
+import { hubCommand } from "./hub.js";
 import { keyCommands } from "./keys.js";
 import { serveCommand } from "./serve.js";
 
@@ -26,6 +28,8 @@ demoCommand(program);
 keyCommands(program);
 serveCommand(program);
 clientCommands(program);
+hubCommand(program);
+connectCommand(program);
 // Usage errors exit 2 (commander prints them); every subcommand inherits exitOverride.
 for (const command of program.commands) command.exitOverride();
 

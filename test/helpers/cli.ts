@@ -1,5 +1,5 @@
 /** Runs the built `pmh` binary: `pmh serve` children that print their URL, and signals. */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** The built CLI. */
@@ -15,13 +15,18 @@ export interface ServeChild {
 
 /** Starts `pmh serve` on 127.0.0.1 (port 0 unless `args` say otherwise); resolves once it prints "listening". */
 export function startServe(args: string[]): Promise<ServeChild> {
-  const child = spawn(process.execPath, [PMH_BIN, "serve", "--host", "127.0.0.1", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  return startListening(["serve", "--host", "127.0.0.1", "--port", "0", ...args], /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+}
+
+/** Starts `pmh ARGS`; resolves once its output matches `listening` (group 1: the URL). */
+export function startListening(args: string[], listening: RegExp): Promise<ServeChild> {
+  const child = spawn(process.execPath, [PMH_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "listening" line within 15 s: ${output}`)), 15_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      const match = listening.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({ child, url: match[1]!, output: () => output });
@@ -42,5 +47,22 @@ export function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM
   return new Promise((resolve) => {
     child.once("exit", (code) => resolve(code));
     child.kill(signal);
+  });
+}
+
+/** What a finished `pmh` run printed and returned. */
+export interface PmhRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `pmh args…` to its end without blocking this process (a server in it may have to answer). */
+export function runPmh(args: string[], env: Record<string, string> = {}): Promise<PmhRun> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [PMH_BIN, ...args], { encoding: "utf8", timeout: 30_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
+    });
+    child.stdin!.end();
   });
 }

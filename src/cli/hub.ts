@@ -1,0 +1,85 @@
+/**
+ * `pmh hub`: a HiveMind v3 hub on a WebSocket that answers every
+ * `recognizer_loop:utterance` with a `speak` echoing it.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { toHex } from "../bytes.js";
+import { type HiveMindClientRecord, loadOrCreateX25519KeyFile, serveHiveMind, X25519PinStore } from "../node/index.js";
+import { EXIT, UsageError, action, messageOf, parseInteger } from "./common.js";
+
+interface HubFlags {
+  host: string;
+  port: number;
+  clients: string;
+  nodeId?: string;
+  key?: string;
+  pins?: string;
+}
+
+async function readClients(path: string): Promise<HiveMindClientRecord[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new UsageError(`${path}: not JSON (${error.message})`);
+    throw error;
+  }
+  if (!Array.isArray(parsed)) throw new UsageError(`${path}: must be a JSON array of {accessKey, password, name, allowedTypes?, pinnedKey?}`);
+  return parsed as HiveMindClientRecord[];
+}
+
+/** The hub's demo behaviour: `speak` back every utterance. */
+function utteranceOf(payload: unknown): string | undefined {
+  const { type, data } = (payload ?? {}) as { type?: unknown; data?: { utterances?: unknown } };
+  const utterances = data?.utterances;
+  return type === "recognizer_loop:utterance" && Array.isArray(utterances) && typeof utterances[0] === "string" ? utterances[0] : undefined;
+}
+
+async function run(flags: HubFlags): Promise<void> {
+  const log = (line: string) => console.log(`pmh: ${line}`);
+  const clients = await readClients(flags.clients);
+  const key = flags.key === undefined ? undefined : await loadOrCreateX25519KeyFile(flags.key);
+  if (key?.created) log(`created the hub key ${flags.key}`);
+  const hub = await serveHiveMind({
+    host: flags.host, port: flags.port, nodeId: flags.nodeId, staticKey: key?.privateKey, clients,
+    pinStore: flags.pins === undefined ? undefined : new X25519PinStore(flags.pins),
+    onConnect: (c) => log(`${c.name} connected as ${c.peer} from ${c.address}`),
+    onDisconnect: (c, e) => log(`${c.name} (${c.peer}) left (${e.code}${e.reason ? ` ${e.reason}` : ""})`),
+    onRefused: (r) => log(`refused ${r.address}${r.accessKey === undefined ? "" : ` (${r.accessKey.length}-character access key)`}: ${r.reason}`),
+    onMessage: (client, message) => {
+      const utterance = utteranceOf(message.payload);
+      if (utterance === undefined) return;
+      client.sendBus("speak", { utterance }, { destination: [client.peer], source: "pmh-hub" }).catch((error: unknown) => log(`could not answer ${client.peer}: ${messageOf(error)}`));
+    },
+  });
+  log(`HiveMind hub ${toHex(hub.publicKey)} listening on ${hub.url} (${clients.length} client${clients.length === 1 ? "" : "s"}; answers recognizer_loop:utterance with speak)`);
+  const stop = (signal: string) => {
+    log(`${signal}, closing`);
+    hub.close().then(
+      () => log("closed"),
+      (error: unknown) => {
+        console.error(`pmh hub: could not close cleanly: ${messageOf(error)}`);
+        process.exitCode = EXIT.failed;
+      },
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+/** Adds the `hub` subcommand to `program`. */
+export function hubCommand(program: Command): void {
+  program
+    .command("hub")
+    .description("run a HiveMind v3 hub (WebSocket) that answers each recognizer_loop:utterance with a speak")
+    .requiredOption("--clients <file>", "JSON array of client records {accessKey, password, name, allowedTypes?, pinnedKey?}")
+    .option("--host <host>", "interface to bind", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0 = any free port)", parseInteger(0, 65535), 5678)
+    .option("--node-id <id>", "the hub's node id (salts the PSK)")
+    .option("--key <file>", "the hub's X25519 key file (hex; created when missing)")
+    .option("--pins <file>", "keep client key pins here (KKpsk0 on later connections)")
+    .action(action("hub", run));
+}
