@@ -175,7 +175,7 @@ describe("pmh demo and --help", { timeout: 120_000 }, () => {
     assert.equal(run.code, 0, run.stderr);
     const out = JSON.parse(run.stdout) as { agreed: boolean; results: { protocol: string; agreed: boolean; fingerprints: [string, string]; steps: { ms: number }[] }[] };
     assert.equal(out.agreed, true);
-    assert.deepEqual(out.results.map((r) => r.protocol), ["password", "rsa-mutual", "rsa-half", "hivemind-v3", "fiber"]);
+    assert.deepEqual(out.results.map((r) => r.protocol), ["password", "rsa-mutual", "rsa-half", "hivemind-v3", "hivemind-ws", "fiber"]);
     for (const r of out.results) {
       assert.equal(r.agreed, true, r.protocol);
       assert.match(r.fingerprints[0], /^[0-9a-f]{4}(:[0-9a-f]{4}){7}$/);

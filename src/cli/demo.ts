@@ -1,7 +1,8 @@
 /**
  * `pmh demo` (and `npm run demo`): in one process, two parties run every handshake
- * (password, mutual and half RSA, HiveMind v3 Noise, and a full Fiber exchange over
- * HTTP on an ephemeral 127.0.0.1 port with in-memory stores), printing each step, its time and a
+ * (password, mutual and half RSA, HiveMind v3 Noise in memory and over a 127.0.0.1
+ * WebSocket, and a full Fiber exchange over HTTP on an ephemeral 127.0.0.1 port with
+ * in-memory stores), printing each step, its time and a
  * fingerprint of the secret each side derived. Exits non-zero on any disagreement.
  *
  * @module
@@ -13,7 +14,8 @@ import { Keypair } from "../fiber/keypair.js";
 import { MemoryKeyStore } from "../fiber/keystore.js";
 import { FiberServer } from "../fiber/server.js";
 import { fingerprint } from "../fingerprint.js";
-import { HiveMindClient, HiveMindHub } from "../node/hivemind/index.js";
+import { HiveMindClient, HiveMindHub, HiveMindNode } from "../node/hivemind/index.js";
+import { serveHiveMind } from "../node/hivemind/server.js";
 import { serve } from "../node/serve.js";
 import { PasswordHandShake } from "../password/handshake.js";
 import { HalfHandShake, HandShake } from "../rsa/handshake.js";
@@ -136,6 +138,37 @@ export async function hivemindDemo(quiet = false, password = "correct horse batt
   return s.finish(["client", "hub"], client.handshakeHash, hub.handshakeHash, echoed && client.done && hub.done, "handshake hash");
 }
 
+/** HiveMind over a real WebSocket: `serveHiveMind` on 127.0.0.1, a node, an utterance and its answer. */
+export async function hivemindWebSocketDemo(quiet = false, password = "correct horse battery staple"): Promise<DemoResult> {
+  const s = new Steps("hivemind-ws", "a node connects to a hub over a 127.0.0.1 WebSocket (XXpsk2), sends an utterance, gets a speak back", quiet);
+  const hub = await serveHiveMind({
+    nodeId: "demo-hub",
+    clients: [{ accessKey: "demo-node", password, name: "demo" }],
+    onMessage(client, message) {
+      const { type, data } = message.payload as { type?: string; data?: { utterances?: string[] } };
+      if (type === "recognizer_loop:utterance") void client.sendBus("speak", { utterance: `you said: ${data?.utterances?.[0] ?? ""}` });
+    },
+  });
+  try {
+    s.step("hub", `listening on ${hub.url}`);
+    const node = await HiveMindNode.connect(hub.url, { accessKey: "demo-node", password, siteId: "demo" });
+    s.step("node", `handshake ${node.protocol.pattern} ${node.protocol.suite} done, encrypted HELLO sent (session ${node.sessionId.slice(0, 8)}...)`);
+    const answer = new Promise<string>((resolve) => node.on("message", (m) => resolve(String((m.payload as { data?: { utterance?: string } }).data?.utterance))));
+    await node.sendBus("recognizer_loop:utterance", { utterances: ["hello hive"] });
+    const utterance = await answer;
+    const echoed = utterance === "you said: hello hive";
+    s.step("node", echoed ? `got speak "${utterance}"` : `WRONG ANSWER ${JSON.stringify(utterance)}`);
+    // Each side authenticated the other's static key: the hub's client record holds ours.
+    const [client] = [...hub.clients];
+    const hubSawNode = client !== undefined && equalBytes(client.remoteStaticKey, node.staticPublicKey);
+    s.step("hub", hubSawNode ? `${client.name} connected as ${client.peer}` : "has NO connected client with the node's key");
+    node.close();
+    return s.finish(["node", "hub"], node.remoteStaticKey, hub.publicKey, echoed && hubSawNode, "hub static key");
+  } finally {
+    await hub.close();
+  }
+}
+
 /** A full Fiber exchange over HTTP on an ephemeral 127.0.0.1 port, in-memory stores. */
 export async function fiberDemo(quiet = false): Promise<DemoResult> {
   const s = new Steps("fiber", "sr25519-signed requests, RSA-OAEP-SHA256 key exchange, Fernet-encrypted JSON over HTTP", quiet);
@@ -165,7 +198,7 @@ export async function fiberDemo(quiet = false): Promise<DemoResult> {
 }
 
 /** Every demo, in order. */
-export const DEMOS = { password: passwordDemo, "rsa-mutual": rsaDemo, "rsa-half": halfRsaDemo, "hivemind-v3": hivemindDemo, fiber: fiberDemo } as const;
+export const DEMOS = { password: passwordDemo, "rsa-mutual": rsaDemo, "rsa-half": halfRsaDemo, "hivemind-v3": hivemindDemo, "hivemind-ws": hivemindWebSocketDemo, fiber: fiberDemo } as const;
 
 /** Runs the demos; resolves with their results (sequentially, so the timings are honest). */
 export async function runDemos(quiet = false, only: (keyof typeof DEMOS)[] = Object.keys(DEMOS) as (keyof typeof DEMOS)[]): Promise<DemoResult[]> {
