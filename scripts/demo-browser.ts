@@ -66,9 +66,9 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
     "content-type": type,
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
-    // The page may only talk to local servers (its own origin, and a local `pmh serve`);
+    // The page may only talk to local servers (its own origin, a local `pmh serve`, a local `pmh hub`);
     // sr25519 (Fiber's hotkeys) is WebAssembly compiled from bytes in the bundle.
-    "content-security-policy": "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' http://127.0.0.1:* http://localhost:*",
+    "content-security-policy": "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' http://127.0.0.1:* http://localhost:* ws://127.0.0.1:* ws://localhost:*",
   });
   res.end(body);
 }

@@ -8,14 +8,14 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { startDemoServer, type DemoServer } from "../scripts/demo-browser.js";
-import { stopChild } from "./helpers/cli.js";
+import { startListening, stopChild } from "./helpers/cli.js";
 import { runPortable } from "./portable/cli.js";
 
 const CHROMIUM = process.env.PMH_CHROMIUM ?? "/usr/bin/chromium";
@@ -150,6 +150,32 @@ describe("demo page in headless Chromium", { timeout: 120_000 }, () => {
       assert.match((await page.textContent("#fiber-uuid")) ?? "", /^[0-9a-f]{64}$/);
     } finally {
       await stopChild(miner.child); // resolves at once if it already exited
+    }
+  });
+
+  it("HiveMind: the page's node connects to pmh hub with the browser's WebSocket and gets its utterance spoken back", async (t) => {
+    if (!runs(t)) return;
+    if (!existsSync(pmh)) {
+      t.skip("dist/cli/pmh.js is missing: run npm run build");
+      return;
+    }
+    const folder = mkdtempSync(join(tmpdir(), "pmh-browser-hub-"));
+    writeFileSync(join(folder, "clients.json"), JSON.stringify([{ accessKey: "browser", password: "page password", name: "page" }]));
+    const hub = await startListening(["hub", "--port", "0", "--clients", join(folder, "clients.json")], /listening on (ws:\/\/127\.0\.0\.1:\d+)/);
+    try {
+      const hubKey = /hub ([0-9a-f]{64}) listening/.exec(hub.output())![1];
+      await page.fill("#hivemind-url", hub.url);
+      await page.fill("#hivemind-password", "page password");
+      await page.fill("#hivemind-utterance", "hello hive 🐝");
+      await page.click("#hivemind-run");
+      await page.waitForSelector(settled("hivemind-result"), { timeout: 60_000 });
+      assert.equal(await page.getAttribute("#hivemind-result", "data-state"), "ok", (await page.textContent("#hivemind-result")) ?? "");
+      assert.equal(await page.textContent("#hivemind-answer"), "hello hive 🐝");
+      assert.equal(await page.textContent("#hivemind-hub-key"), hubKey);
+      assert.match(hub.output(), /page connected as poorman-handshake-browser::/);
+    } finally {
+      await stopChild(hub.child);
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 

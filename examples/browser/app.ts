@@ -7,6 +7,7 @@
  */
 import { HandShake, PasswordHandShake, fingerprint } from "poorman-handshake";
 import { FIBER_WIRE, FiberClient, Keypair } from "poorman-handshake/fiber";
+import { HiveMindNode } from "poorman-handshake/hivemind";
 import { publicKeyFingerprint } from "poorman-handshake/rsa";
 import { api, suites } from "portable:suites";
 import { failures, runSuites } from "../../test/portable/harness.js";
@@ -103,6 +104,32 @@ async function fiberFlow(): Promise<void> {
   setResult(result, ok ? "ok" : "fail", ok ? "The miner echoed our message (and the request's nonce)." : `Unexpected answer: ${answerJson}`);
 }
 
+/** A HiveMind node in the page connects to a local `pmh hub` and sends an utterance. */
+async function hivemindFlow(): Promise<void> {
+  const log = byId("hivemind-log"), result = byId("hivemind-result");
+  log.replaceChildren();
+  setResult(result, "running", "Connecting (argon2id takes a moment)…");
+  const url = byId<HTMLInputElement>("hivemind-url").value.trim();
+  const utterance = byId<HTMLInputElement>("hivemind-utterance").value;
+  const t = performance.now();
+  const node = await HiveMindNode.connect(url, {
+    accessKey: byId<HTMLInputElement>("hivemind-key").value.trim(),
+    password: byId<HTMLInputElement>("hivemind-password").value,
+    useragent: "poorman-handshake-browser",
+  });
+  try {
+    logLine(log, t, `${node.protocol.pattern} ${node.protocol.suite} done; hub key`, { id: "hivemind-hub-key", text: Array.from(node.remoteStaticKey, (b) => b.toString(16).padStart(2, "0")).join("") });
+    const answer = new Promise<string>((resolve) => node.on("message", (m) => resolve(String((m.payload as { data?: { utterance?: unknown } }).data?.utterance))));
+    await node.sendBus("recognizer_loop:utterance", { utterances: [utterance], lang: "en-US" });
+    logLine(log, t, "sent recognizer_loop:utterance (encrypted)");
+    const spoken = await answer;
+    logLine(log, t, "the hub answered speak", { id: "hivemind-answer", text: spoken });
+    setResult(result, spoken === utterance ? "ok" : "fail", spoken === utterance ? "The hub spoke our utterance back." : `Unexpected answer: ${spoken}`);
+  } finally {
+    node.close();
+  }
+}
+
 /** Runs every portable vector suite here, fetching the vector files from the demo server. */
 async function vectorsFlow(): Promise<void> {
   const result = byId("vectors-result"), body = byId("vectors-table").querySelector("tbody")!, list = byId("vectors-failures");
@@ -142,10 +169,11 @@ function wire(id: string, flow: () => Promise<void>, resultId: string): void {
 wire("password-form", passwordFlow, "password-result");
 wire("rsa-run", rsaFlow, "rsa-result");
 wire("fiber-form", fiberFlow, "fiber-result");
+wire("hivemind-form", hivemindFlow, "hivemind-result");
 wire("vectors-run", vectorsFlow, "vectors-result");
-// Prefill from the query string (?fiber=<miner url>&miner=<ss58>) and show this page's origin.
+// Prefill from the query string (?fiber=<miner url>&miner=<ss58>&hub=<ws url>) and show this page's origin.
 const query = new URLSearchParams(location.search);
-for (const [param, id] of [["fiber", "fiber-url"], ["miner", "fiber-miner"]] as const) {
+for (const [param, id] of [["fiber", "fiber-url"], ["miner", "fiber-miner"], ["hub", "hivemind-url"]] as const) {
   const value = query.get(param);
   if (value) byId<HTMLInputElement>(id).value = value;
 }
