@@ -124,3 +124,48 @@ describe("FailureLimiter", () => {
     assert.equal(limiter.blocked("key-0"), false, "the oldest were forgotten");
   });
 });
+
+describe("recorded interop with Python (test/vectors/hivemind/ws-interop.json)", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const { derivePsk, buildPrologue, parseJsonKeepingNumbers, pythonJsonDumps } = await import("../src/hivemind/index.js");
+  const { toHex } = await import("../src/bytes.js");
+  const vectors = JSON.parse(await readFile(new URL("./vectors/hivemind/ws-interop.json", import.meta.url), "utf8"));
+  const payloadOf = (frame: string) => (parseJsonKeepingNumbers(frame) as Record<string, unknown>).payload as Record<string, unknown>;
+  const hub = vectors.pythonHub;
+  const hello = payloadOf(hub.helloFrame), handshake = payloadOf(hub.handshakeFrame);
+
+  it("the Python client's unencoded authorization (base64 with +) reads back", () => {
+    assert.ok(vectors.pythonClient.authorization.includes("+"));
+    assert.deepEqual(parseAuthorization(`/?authorization=${vectors.pythonClient.authorization}`), { useragent: "hm-py-client", accessKey: "k>>>" });
+  });
+
+  it("the PSKs equal poorman_handshake.noise.derive_psk's", async () => {
+    assert.equal(toHex(await derivePsk(hub.password, hello.node_id as string)), hub.psk);
+    assert.equal(toHex(await derivePsk(vectors.pythonClient.password, vectors.pythonClient.ourHubHello.payload.node_id)), vectors.pythonClient.psk);
+  });
+
+  it("the prologue of the Python hub's HELLO (a PEM with newlines) and HANDSHAKE equals hivemind_bus_client's build_prologue", () => {
+    for (const [name, hex] of Object.entries(vectors.pythonHub.prologues)) assert.equal(toHex(buildPrologue(hello, handshake, name)), hex, name);
+  });
+
+  it("our node picks KKpsk0 with a pin and XXpsk2 without, from the Python hub's offer", async () => {
+    const pinned = await HiveMindClient.create({ password: hub.password, pinnedHubKey: hub.staticPublicKey });
+    assert.equal((await pinned.start(hello, handshake)).noise.pattern, "KKpsk0");
+    const fresh = await HiveMindClient.create({ password: hub.password });
+    assert.equal((await fresh.start(hello, handshake)).noise.pattern, "XXpsk2");
+  });
+
+  it("the recorded runs: every connection echoed its utterance, the wrong password failed at message 2", () => {
+    const ours = hub.runsOfOurNode as { label: string; echoed?: boolean; error?: string; pattern?: string; stalePin?: boolean }[];
+    assert.deepEqual(ours.map((r) => r.pattern ?? r.error), ["XXpsk2", "KKpsk0", "KKpsk0", "XXpsk2", "XXpsk2", "ERR_HANDSHAKE_REJECTED", "ERR_HANDSHAKE_REJECTED"]);
+    assert.ok(ours.filter((r) => r.pattern !== undefined).every((r) => r.echoed));
+    assert.equal(ours.find((r) => r.label === "stale pin")?.stalePin, true);
+    const theirs = vectors.pythonClient.runsAgainstPmhHub as { pattern?: string; m2_payload?: string; answer_ok?: boolean; error?: string }[];
+    assert.deepEqual(theirs.map((r) => r.pattern ?? "failed"), ["XXpsk2", "KKpsk0", "KKpsk0", "XXpsk2", "failed"]);
+    for (const r of theirs.filter((x) => x.pattern !== undefined)) {
+      assert.equal(r.answer_ok, true);
+      assert.equal(r.m2_payload, pythonJsonDumps({ encoding: "JSON-HEX" }));
+    }
+    assert.match(theirs.at(-1)!.error!, /^m2: InvalidTag/);
+  });
+});
