@@ -262,6 +262,26 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
     bob.close();
   });
 
+  it("handshakes in progress are capped per address (1013), and a slot frees when one ends", async (t) => {
+    const { hub, refusals } = await echoHub(t, { rateLimit: { maxPendingPerAddress: 2 } });
+    const auth = encodeURIComponent(Buffer.from(`ua:${ALICE.accessKey}`).toString("base64"));
+    const idle = async () => {
+      const raw = new WebSocket(`${hub.url}/?authorization=${auth}`);
+      await new Promise((resolve) => raw.once("message", resolve)); // the HELLO: the hub has it pending
+      return raw;
+    };
+    const [a, b] = [await idle(), await idle()];
+    const third = new WebSocket(`${hub.url}/?authorization=${auth}`);
+    const [code, reason] = await new Promise<[number, string]>((resolve) => third.on("close", (c, r) => resolve([c, r.toString()])));
+    assert.deepEqual([code, reason], [1013, "too many handshakes in progress from this address; try again later"]);
+    await refusals.reach(1); // the third, refused up front
+    a.close();
+    await refusals.reach(2); // the hub saw a leave (its slot is free by then)
+    const node = await HiveMindNode.connect(hub.url, ALICE);
+    node.close();
+    b.close();
+  });
+
   it("failed handshakes are limited per address: a flood from 127.0.0.2 is refused while honest clients on 127.0.0.1 all succeed", async (t) => {
     const { hub, refusals } = await echoHub(t, { rateLimit: { perKey: 1000, perAddress: 5 } });
     const attacker = fromAddress("127.0.0.2");

@@ -5,7 +5,7 @@
  * @module
  */
 import { astring, equalBytes } from "../bytes.js";
-import { InvalidArgumentError, PoormanError, RequestTimeoutError } from "../errors.js";
+import { HandshakeStateError, InvalidArgumentError, PoormanError, RequestTimeoutError } from "../errors.js";
 import { HiveMindClient } from "./client.js";
 import { closeReason, runAttempt, type AttemptFailure, type OpenAttempt } from "./connection.js";
 import { authorizationUrl } from "./authorization.js";
@@ -198,7 +198,7 @@ export class HiveMindNode {
    */
   async send(message: HiveMessage): Promise<void> {
     const text = serializeHiveMessage(message);
-    if (this.#closed !== undefined) throw new InvalidArgumentError("the connection is closed");
+    if (this.#closed !== undefined) throw new HandshakeStateError("the connection is closed");
     for (const frame of await this.#client.encrypt(0, text)) this.#socket.send(frame);
   }
 

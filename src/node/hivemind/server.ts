@@ -31,6 +31,8 @@ export interface HiveMindRateLimit {
   windowMs?: number;
   /** Most keys and addresses remembered (default 10 000 each). */
   maxTracked?: number;
+  /** Handshakes in progress at once from one address (default 32); more are refused with 1013. */
+  maxPendingPerAddress?: number;
 }
 
 /** Options of {@link serveHiveMind}. */
@@ -134,6 +136,14 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
   const byKey = new FailureLimiter({ maxFailures: limits.perKey ?? 10, windowMs, maxTracked });
   const byAddress = new FailureLimiter({ maxFailures: limits.perAddress ?? 50, windowMs, maxTracked });
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const maxPending = limits.maxPendingPerAddress ?? 32;
+  // Sockets that connected but have not sent their HELLO yet, per address (entries at 0 are removed).
+  const pending = new Map<string, number>();
+  const settle = (address: string) => {
+    const left = (pending.get(address) ?? 1) - 1;
+    if (left <= 0) pending.delete(address);
+    else pending.set(address, left);
+  };
   const connected = new Set<HiveMindConnectedClient>();
 
   const server = new WebSocketServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, maxPayload: 256 * 1024 });
@@ -152,6 +162,14 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       options.onRefused?.({ address, accessKey, reason });
     };
     if (byAddress.blocked(address)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes from this address; try again later");
+    if ((pending.get(address) ?? 0) >= maxPending) return refuse(CLOSE.tryAgainLater, "too many handshakes in progress from this address; try again later");
+    pending.set(address, (pending.get(address) ?? 0) + 1);
+    let settled = false;
+    const done = () => {
+      if (!settled) settle(address);
+      settled = true;
+    };
+    socket.once("close", done);
     let useragent: string, accessKey: string;
     try {
       ({ useragent, accessKey } = parseAuthorization(request.url ?? "/"));
@@ -201,6 +219,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       },
       onReady: () => {
         clearTimeout(timer);
+        done();
         const sessionId = connection.sessionId!;
         client = {
           name: record.name, useragent, peer: `${useragent}::${sessionId}`, sessionId, siteId: connection.siteId!,
