@@ -4,6 +4,20 @@
  * @module
  */
 
+/**
+ * Runs an application callback; what it throws is rethrown asynchronously (as an
+ * EventEmitter listener's would surface), never mistaken for the peer's fault.
+ */
+export function runCallback(run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
 /** Listeners per event name. A listener that throws does not stop the others; its error is rethrown asynchronously. */
 export class Listeners<Events extends { [K in keyof Events]: (...args: never[]) => void }> {
   readonly #byEvent = new Map<keyof Events, Set<Events[keyof Events]>>();
@@ -23,14 +37,6 @@ export class Listeners<Events extends { [K in keyof Events]: (...args: never[]) 
 
   /** Calls every listener of `event` with `args`. */
   emit<E extends keyof Events>(event: E, ...args: Parameters<Events[E]>): void {
-    for (const listener of [...(this.#byEvent.get(event) ?? [])]) {
-      try {
-        (listener as (...a: Parameters<Events[E]>) => void)(...args);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    for (const listener of [...(this.#byEvent.get(event) ?? [])]) runCallback(() => (listener as (...a: Parameters<Events[E]>) => void)(...args));
   }
 }

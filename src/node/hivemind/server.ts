@@ -14,6 +14,7 @@ import { HandshakeRejectedError, InvalidArgumentError, KeyMismatchError, Poorman
 import { HIVEMIND_WIRE, type HiveMessage, type HiveMindSuite, parseAuthorization, parseX25519Key } from "./index.js";
 import { closeReason, frameData } from "../../hivemind/connection.js";
 import { HubConnection } from "../../hivemind/hub-connection.js";
+import { runCallback } from "../../hivemind/listeners.js";
 import { staticPrivateKey } from "../../hivemind/session.js";
 import { type HiveMindClientRecord, type HiveMindClientStore, clientStore } from "./clients.js";
 import type { X25519PinStore } from "./keys.js";
@@ -159,7 +160,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     const address = remoteAddress(request);
     const refuse = (code: number, reason: string, accessKey?: string) => {
       socket.close(code, closeReason(reason));
-      options.onRefused?.({ address, accessKey, reason });
+      runCallback(() => options.onRefused?.({ address, accessKey, reason }));
     };
     if (byAddress.blocked(address)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes from this address; try again later");
     if ((pending.get(address) ?? 0) >= maxPending) return refuse(CLOSE.tryAgainLater, "too many handshakes in progress from this address; try again later");
@@ -200,7 +201,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       counted = true;
       byAddress.fail(address);
       byKey.fail(accessKey);
-      options.onRefused?.({ address, accessKey, reason });
+      runCallback(() => options.onRefused?.({ address, accessKey, reason }));
     };
     if (closedEarly) return failure("the client left during the handshake");
     const pinnedKey = await pinOf(record);
@@ -229,9 +230,9 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
           close: (code = CLOSE.normal, reason = "") => connection.close(code, reason),
         };
         connected.add(client);
-        options.onConnect?.(client);
+        runCallback(() => options.onConnect?.(client!));
       },
-      onMessage: (message) => options.onMessage?.(client!, message),
+      onMessage: (message) => runCallback(() => options.onMessage?.(client!, message)),
     });
     const timer = setTimeout(() => {
       failure("handshake timeout");
@@ -241,7 +242,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       clearTimeout(timer);
       connection.closed();
       failure("the client left during the handshake");
-      if (client !== undefined && connected.delete(client)) options.onDisconnect?.(client, { code, reason });
+      if (client !== undefined && connected.delete(client)) runCallback(() => options.onDisconnect?.(client!, { code, reason }));
     };
     onFrame = (frame) => void connection.receive(frame).catch((error: Error) => failure(error.message));
     for (const frame of early.splice(0)) onFrame(frame);
