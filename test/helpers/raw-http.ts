@@ -1,4 +1,5 @@
-/** A raw HTTP/1.1 client on node:net, to send headers and only part of a body (stalled uploads). */
+/** A raw HTTP/1.1 client on node:net, to send headers and only part of a body (stalled uploads), and hostile servers. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect, type Socket } from "node:net";
 
 /** An answer read off a raw socket. */
@@ -47,4 +48,31 @@ export function rawUpload(port: number, path: string, headers: Record<string, st
   });
   answer.catch(() => undefined);
   return { socket, answer, closed };
+}
+
+/** A hostile HTTP server on 127.0.0.1 answering every request with `answer`. */
+export async function hostileServer(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; server: Server; stop: () => Promise<void> }> {
+  const server = createServer(answer);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const stop = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, stop };
+}
+
+/** Most an endless answer writes, so that a client that never stops reading still ends the test. */
+export const FLOOD_CAP = 64 * 1024 * 1024;
+
+/** Writes spaces to `res` until the client goes away or {@link FLOOD_CAP}; `sent.bytes` counts them. */
+export function flood(res: ServerResponse, sent: { bytes: number } = { bytes: 0 }): void {
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  const pump = () => {
+    while (sent.bytes < FLOOD_CAP && !res.destroyed) {
+      sent.bytes += chunk.length;
+      if (!res.write(chunk)) return void res.once("drain", pump);
+    }
+    res.end();
+  };
+  pump();
 }
