@@ -37,13 +37,14 @@ async function untilBuffered(bytes: number): Promise<void> {
   assert.ok(server.bufferedBytes >= bytes, `the server holds ${server.bufferedBytes} bytes, expected ${bytes}`);
 }
 
-async function exchange(): Promise<{ uuid: string; fernet: Fernet }> {
+async function exchangeWith(target: FiberServer, at: RunningServer): Promise<{ uuid: string; fernet: Fernet }> {
   const key = randomBytes(32);
   const headers = await signedHeaders(ids.validator, ids.miner.ss58Address);
-  const body = JSON.stringify({ encrypted_symmetric_key: toBase64(await encryptRSA(server.publicKeyPem, key, { hash: "SHA-256" })) });
-  assert.equal((await post(`${running.url}/exchange-symmetric-key`, { ...headers, "content-type": "application/json" }, body)).status, 200);
+  const body = JSON.stringify({ encrypted_symmetric_key: toBase64(await encryptRSA(target.publicKeyPem, key, { hash: "SHA-256" })) });
+  assert.equal((await post(`${at.url}/exchange-symmetric-key`, { ...headers, "content-type": "application/json" }, body)).status, 200);
   return { uuid: headers["symmetric-key-uuid"]!, fernet: await Fernet.create(key) };
 }
+const exchange = () => exchangeWith(server, running);
 
 describe("Fiber server: headers are checked before the body is read", { timeout: 20_000 }, () => {
   it("answers a request without Fiber headers (422) while its declared 4 MiB body has not been sent", async () => {
@@ -95,6 +96,28 @@ describe("Fiber server: bodies in flight share maxBufferedBytes; slow bodies tim
     first.socket.destroy();
     for (let i = 0; i < 100 && server.bufferedBytes > 0; i++) await sleep(10);
     assert.equal(server.bufferedBytes, 0);
+  });
+  it("slow large uploads cannot take the last eighth of the budget: small requests still pass", async () => {
+    const big = await FiberServer.create({ keypair: ids.miner, maxBodyBytes: 256 * KIB, maxBufferedBytes: 512 * KIB, bodyTimeoutMs: 10_000 });
+    big.route("/echo", { handler: (payload) => payload });
+    const bigRunning = await serve(big.fetch);
+    const uploads: ReturnType<typeof rawUpload>[] = [];
+    try {
+      const upload = async (bytes: number) => rawUpload(bigRunning.port, "/echo", { ...(await signedHeaders(ids.validator, ids.miner.ss58Address)), "content-length": 256 * KIB }, "x".repeat(bytes));
+      for (const held of [200 * KIB, 400 * KIB]) {
+        uploads.push(await upload(200 * KIB));
+        for (let i = 0; i < 500 && big.bufferedBytes < held; i++) await sleep(10);
+      }
+      // 400 + 110 KiB would fit in the 512 KiB budget; large bodies stop at 448 KiB.
+      uploads.push(await upload(110 * KIB));
+      assert.equal((await uploads[2]!.answer).status, 503, "the third large upload stops at 7/8 of the budget");
+      const session = await exchangeWith(big, bigRunning);
+      const headers = await signedHeaders(ids.validator, ids.miner.ss58Address, { uuid: session.uuid });
+      assert.deepEqual(await post(`${bigRunning.url}/echo`, headers, await session.fernet.encrypt('{"small":1}')), { status: 200, json: { small: 1 } });
+    } finally {
+      for (const u of uploads) u.socket.destroy();
+      await bigRunning.close();
+    }
   });
   it("408 for a body that stalls past bodyTimeoutMs, and the bytes it held are given back", async () => {
     const headers = await signedHeaders(ids.validator, ids.miner.ss58Address);

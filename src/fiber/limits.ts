@@ -25,9 +25,12 @@ export class ByteBudget {
     return this.#used;
   }
 
-  /** Takes `n` bytes; false (nothing taken) when that would go over the limit. */
-  tryTake(n: number): boolean {
-    if (this.#used + n > this.limit) return false;
+  /**
+   * Takes `n` bytes; false (nothing taken) when that would go over `ceiling`.
+   * @param ceiling - a lower bound than the limit for some takers (large bodies), so the rest stays for others
+   */
+  tryTake(n: number, ceiling: number = this.limit): boolean {
+    if (this.#used + n > Math.min(ceiling, this.limit)) return false;
     this.#used += n;
     return true;
   }

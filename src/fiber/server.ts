@@ -41,6 +41,12 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /** Default deadline for a whole request body: 20 s. */
 export const DEFAULT_BODY_TIMEOUT_MS = 20_000;
+/**
+ * Bodies up to this size (64 KiB: Fiber requests are small) may use the whole
+ * `maxBufferedBytes`; larger ones stop an eighth short of it, so slow large uploads
+ * cannot starve small requests.
+ */
+export const SMALL_BODY_BYTES = 64 * 1024;
 /** 400 detail of an `encrypted_symmetric_key` that is not base64. */
 export const BAD_BASE64_DETAIL = `${ENCRYPTED_KEY_FIELD} must be padded standard base64`;
 /** 400 detail of an encrypted body that does not decrypt with the stored key. */
@@ -78,7 +84,8 @@ export interface FiberServerOptions {
   /**
    * Most bytes of request bodies held at once across all requests in flight (503 with
    * `retry-after` for the body that would go over); 64 MiB by default, at least
-   * `maxBodyBytes`. Bodies are read only after the headers pass their checks.
+   * `maxBodyBytes`. Bodies are read only after the headers pass their checks; bodies
+   * over {@link SMALL_BODY_BYTES} may hold only seven eighths of it.
    */
   maxBufferedBytes?: number;
   /** Deadline for receiving a whole request body, in milliseconds (408 beyond); 20 s by default. */
@@ -128,6 +135,8 @@ export class FiberServer {
   readonly #keys: SymmetricKeyStore;
   readonly #maxBody: number;
   readonly #buffered: ByteBudget;
+  /** How much of the budget bodies over {@link SMALL_BODY_BYTES} may hold. */
+  readonly #largeCeiling: number;
   readonly #bodyTimeout: number;
   readonly #bodyTtlSeconds: number;
   readonly #clock: () => number;
@@ -145,6 +154,7 @@ export class FiberServer {
     const maxBuffered = aint(options.maxBufferedBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BYTES, this.#maxBody), "options.maxBufferedBytes", 1);
     if (maxBuffered < this.#maxBody) throw new InvalidArgumentError(`options.maxBufferedBytes (${maxBuffered}) must be at least options.maxBodyBytes (${this.#maxBody})`);
     this.#buffered = new ByteBudget(maxBuffered);
+    this.#largeCeiling = Math.max(this.#maxBody, maxBuffered - Math.floor(maxBuffered / 8));
     this.#bodyTimeout = aint(options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, "options.bodyTimeoutMs", 1);
     this.#bodyTtlSeconds = aint(options.encryptedBodyTtlSeconds ?? DEFAULT_ENCRYPTED_BODY_TTL_S, "options.encryptedBodyTtlSeconds", 1);
     this.#signPublicKey = options.signPublicKey ?? true;
@@ -227,7 +237,7 @@ export class FiberServer {
     const retention = await checkHeaders(headers!, this.#auth);
     let held = 0;
     const reserve = (bytes: number) => {
-      if (!this.#buffered.tryTake(bytes)) return false;
+      if (!this.#buffered.tryTake(bytes, held + bytes > SMALL_BODY_BYTES ? this.#largeCeiling : undefined)) return false;
       held += bytes;
       return true;
     };
