@@ -1,8 +1,9 @@
 /**
  * The authentication pipeline shared by the key exchange and every encrypted route,
  * in Python's order with our hardening: headers (422), authorization (403), the
- * `miner-hotkey` is ours (401), nonce format, window and replay pre-check (401),
- * signature (401), then the nonce is remembered (401 on a race, 429 when full).
+ * `miner-hotkey` is ours (401), nonce format, window and replay pre-check (401) — these
+ * run before the body is read ({@link checkHeaders}) — then the signature (401) and the
+ * nonce is remembered (401 on a race, 429 when full).
  *
  * @module
  */
