@@ -20,7 +20,8 @@ export type PoormanErrorCode =
   | "ERR_NETWORK"
   | "ERR_NONCE_EXHAUSTED"
   | "ERR_PROTOCOL"
-  | "ERR_STORE_UNAVAILABLE";
+  | "ERR_STORE_UNAVAILABLE"
+  | "ERR_RESPONSE_TOO_LARGE";
 
 /** Base class of every error thrown by poorman-handshake. */
 export class PoormanError extends Error {
@@ -165,5 +166,23 @@ export class StoreUnavailableError extends PoormanError {
   /** @param message - names the store and why */
   constructor(message: string, options?: ErrorOptions) {
     super("ERR_STORE_UNAVAILABLE", message, options);
+  }
+}
+
+/**
+ * A peer's answer was larger than the limit the client set (`maxResponseBytes`, or the
+ * fixed limit of handshake answers); the download was aborted there.
+ */
+export class ResponseTooLargeError extends PoormanError {
+  /** The limit that was exceeded, in bytes. */
+  readonly limit: number;
+
+  /**
+   * @param message - names the request and the limit
+   * @param limit - the limit in bytes
+   */
+  constructor(message: string, limit: number, options?: ErrorOptions) {
+    super("ERR_RESPONSE_TOO_LARGE", message, options);
+    this.limit = limit;
   }
 }

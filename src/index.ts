@@ -20,5 +20,6 @@ export {
   HttpStatusError,
   RequestTimeoutError,
   NetworkError,
+  ResponseTooLargeError,
   type PoormanErrorCode,
 } from "./errors.js";

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runPmh, startListening, stopChild, type ServeChild } from "./helpers/cli.js";
+import { pmh, startListening, stopChild, type ServeChild } from "./helpers/cli.js";
 
 let dir = "";
 let hub: ServeChild;
@@ -27,11 +27,11 @@ describe("pmh hub / pmh connect", () => {
   it("the hub prints its key; connect sends an utterance and prints the speak echo (XXpsk2, then KKpsk0 with --pin and --key)", async () => {
     const hubKey = /HiveMind hub ([0-9a-f]{64}) listening/.exec(hub.output())![1]!;
     const key = join(dir, "node.key");
-    const first = await runPmh(["connect", hub.url, "--access-key", "node-1", "--password", "pw-1", "--utterance", "hello hub", "--count", "1", "--key", key]);
+    const first = await pmh(["connect", hub.url, "--access-key", "node-1", "--password", "pw-1", "--utterance", "hello hub", "--count", "1", "--key", key]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /connected to .* \(XXpsk2, /);
     assert.match(first.stdout, /bus speak: \{"utterance":"hello hub"\}/);
-    const second = await runPmh(["connect", hub.url, "--access-key", "node-1", "--utterance", "again", "--count", "1", "--key", key, "--pin", hubKey, "--json"], { PMH_HIVEMIND_PASSWORD: "pw-1" });
+    const second = await pmh(["connect", hub.url, "--access-key", "node-1", "--utterance", "again", "--count", "1", "--key", key, "--pin", hubKey, "--json"], undefined, { PMH_HIVEMIND_PASSWORD: "pw-1" });
     assert.equal(second.code, 0, second.stderr);
     const lines = second.stdout.trim().split("\n").map((l) => JSON.parse(l));
     assert.equal(lines[0].event, "connected");
@@ -44,14 +44,14 @@ describe("pmh hub / pmh connect", () => {
   });
 
   it("a refused utterance type comes back as hive.policy.denied", async () => {
-    const run = await runPmh(["connect", hub.url, "--access-key", "node-2", "--password", "pw-2", "--utterance", "x", "--count", "1"]);
+    const run = await pmh(["connect", hub.url, "--access-key", "node-2", "--password", "pw-2", "--utterance", "x", "--count", "1"]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /bus hive\.policy\.denied: \{"denied_type":"recognizer_loop:utterance"/);
   });
 
   it("a wrong password or an unknown access key exits 3 with one line", async () => {
     for (const args of [["--access-key", "node-1", "--password", "wrong"], ["--access-key", "nobody", "--password", "x"]]) {
-      const run = await runPmh(["connect", hub.url, ...args]);
+      const run = await pmh(["connect", hub.url, ...args]);
       assert.equal(run.code, 3, run.stderr);
       assert.equal(run.stderr.trim().split("\n").length, 1);
       assert.match(run.stderr, /^pmh connect: /);
@@ -59,11 +59,11 @@ describe("pmh hub / pmh connect", () => {
   });
 
   it("usage errors exit 2: no password, a bad clients file", async () => {
-    const noPassword = await runPmh(["connect", hub.url, "--access-key", "node-1"]);
+    const noPassword = await pmh(["connect", hub.url, "--access-key", "node-1"]);
     assert.equal(noPassword.code, 2, noPassword.stderr);
     assert.match(noPassword.stderr, /--password or \$PMH_HIVEMIND_PASSWORD is required/);
     await writeFile(join(dir, "bad.json"), JSON.stringify([{ accessKey: "a", name: "n" }]));
-    const bad = await runPmh(["hub", "--port", "0", "--clients", join(dir, "bad.json")]);
+    const bad = await pmh(["hub", "--port", "0", "--clients", join(dir, "bad.json")]);
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /clients\[0\]\.password must be a non-empty string/);
   });

@@ -1,45 +1,18 @@
 /** The `pmh` commands as users run them: the built binary in a child process. */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { fingerprint } from "../src/fingerprint.js";
 import { MemoryKeyStore } from "../src/fiber/keystore.js";
 import { FiberServer } from "../src/fiber/server.js";
 import { serve, type RunningServer } from "../src/node/serve.js";
 import { publicKeyFingerprint } from "../src/rsa/keys.js";
 import { identities, MINER_SEED, OTHER_SEED, type Identities } from "./helpers/fiber.js";
+import { assertOneLineError, pmh } from "./helpers/cli.js";
 
-const bin = fileURLToPath(new URL("../dist/cli/pmh.js", import.meta.url));
 let dir = "";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `pmh args…` without blocking this process (the test's own server must answer). */
-function pmh(args: string[], input?: string, env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 30_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin!.end(input ?? "");
-  });
-}
-
-/** One-line error on stderr, no stack trace. */
-function assertOneLineError(run: Run, code: number, pattern: RegExp): void {
-  assert.equal(run.code, code, run.stderr);
-  assert.match(run.stderr, pattern);
-  assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
-  assert.doesNotMatch(run.stderr, /\n\s+at /);
-}
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), "pmh-cli-cmds-"));

@@ -5,7 +5,7 @@
  * @module
  */
 import { Command, InvalidArgumentError as CommanderArgumentError } from "commander";
-import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, KeyFormatError, NetworkError, RequestTimeoutError } from "../errors.js";
+import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, KeyFormatError, NetworkError, RequestTimeoutError, ResponseTooLargeError } from "../errors.js";
 import { Keypair } from "../fiber/keypair.js";
 import { isSs58Address } from "../fiber/ss58.js";
 import { loadWalletHotkey } from "../node/wallet.js";
@@ -18,7 +18,7 @@ export const EXIT = {
   failed: 1,
   /** Bad usage or input: unknown option, bad value, unreadable or malformed file, file exists. */
   usage: 2,
-  /** The peer refused: an HTTP error status or a handshake it could not prove. */
+  /** The peer refused: an HTTP error status, a handshake it could not prove, an unusable or oversized answer. */
   refused: 3,
   /** The peer could not be reached in time: connection refused, reset, timeout. */
   unreachable: 4,
@@ -30,7 +30,7 @@ Exit codes:
   0  success
   1  the operation failed (a demo pair disagreed, the server could not start)
   2  bad usage or input (bad option, unreadable or malformed file, file exists)
-  3  the peer refused (HTTP error status, unproven handshake)
+  3  the peer refused (HTTP error status, unproven handshake, unusable answer)
   4  the peer could not be reached (connection refused, timeout)`;
 
 /** A usage or input error raised by a command itself (exit code 2). */
@@ -43,7 +43,7 @@ export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError || error instanceof InvalidArgumentError || error instanceof KeyFormatError) return EXIT.usage;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOENT" || code === "EEXIST" || code === "EACCES" || code === "EISDIR" || code === "ENOTDIR") return EXIT.usage;
-  if (error instanceof HttpStatusError || error instanceof HandshakeRejectedError) return EXIT.refused;
+  if (error instanceof HttpStatusError || error instanceof HandshakeRejectedError || error instanceof ResponseTooLargeError) return EXIT.refused;
   if (error instanceof NetworkError || error instanceof RequestTimeoutError) return EXIT.unreachable;
   return EXIT.failed;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { aint, astring, randomBytes, toBase64, toBase64Url, toHex } from "../bytes.js";
-import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, NetworkError, RequestTimeoutError } from "../errors.js";
+import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, NetworkError, PoormanError, RequestTimeoutError, ResponseTooLargeError } from "../errors.js";
 import { encryptRSA } from "../rsa/index.js";
 import {
   DETAIL,
@@ -25,6 +25,7 @@ import {
 } from "./constants.js";
 import { Fernet } from "./fernet.js";
 import { Keypair } from "./keypair.js";
+import { exceedsJsonDepth, MAX_JSON_DEPTH, readBounded } from "./limits.js";
 import { generateNonce } from "./nonce.js";
 import { verifyPublicKeyResponse, type PublicKeyResponse } from "./pubkey.js";
 import { isSs58Address } from "./ss58.js";
@@ -32,6 +33,10 @@ import { signingMessage } from "./verify.js";
 
 /** Default timeout of an encrypted request. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Default largest answer of an encrypted route: 16 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** Largest answer to a handshake request (public key, key exchange): 64 KiB (a Fiber public key answer is under 1 KiB). */
+export const MAX_HANDSHAKE_RESPONSE_BYTES = 64 * 1024;
 
 /** Options of {@link FiberClient}. */
 export interface FiberClientOptions {
@@ -43,6 +48,12 @@ export interface FiberClientOptions {
   handshakeTimeoutMs?: number;
   /** Timeout of each encrypted request; 10 s by default. */
   timeoutMs?: number;
+  /**
+   * Largest answer of an encrypted route in bytes, 16 MiB by default; beyond it the
+   * download is aborted with a {@link ResponseTooLargeError}. Handshake answers are
+   * limited to {@link MAX_HANDSHAKE_RESPONSE_BYTES}.
+   */
+  maxResponseBytes?: number;
   /**
    * Refuse miners whose public key response is not signed by their hotkey (our
    * extension; Python miners do not sign). False by default; a bad signature is always refused.
@@ -78,6 +89,7 @@ export class FiberClient {
   readonly #fetch: typeof globalThis.fetch;
   readonly #handshakeTimeout: number;
   readonly #timeout: number;
+  readonly #maxResponse: number;
   readonly #requireSignedKey: boolean;
   readonly #clock: () => number;
   readonly #sessions = new Map<string, Promise<CachedSession>>();
@@ -89,6 +101,7 @@ export class FiberClient {
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#handshakeTimeout = aint(options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS, "options.handshakeTimeoutMs", 1);
     this.#timeout = aint(options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, "options.timeoutMs", 1);
+    this.#maxResponse = aint(options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, "options.maxResponseBytes", 1);
     this.#requireSignedKey = options.requireSignedKey ?? false;
     this.#clock = options.clock ?? Date.now;
   }
@@ -113,7 +126,9 @@ export class FiberClient {
    * POSTs `payload` as a Fernet token to `route` and returns the parsed JSON answer.
    * When the miner has lost the key (400 `No symmetric key found…`), handshakes once
    * more and retries once.
-   * @throws HttpStatusError with the status and `detail` of any other error answer
+   * @throws HttpStatusError with the status and `detail` of any other error answer, or
+   *   for an answer that is not JSON (or nests deeper than 64 levels)
+   * @throws ResponseTooLargeError for an answer over `maxResponseBytes`
    */
   async post(baseUrl: string, minerHotkey: string, route: string, payload: unknown): Promise<unknown> {
     astring(route, "route");
@@ -135,7 +150,7 @@ export class FiberClient {
     const token = await session.fernet.encrypt(JSON.stringify(body));
     const headers = await this.#headers(nonce, minerHotkey, session.uuid);
     headers.set("content-type", "application/octet-stream");
-    return this.#request(joinUrl(baseUrl, route), { method: "POST", headers, body: token }, this.#timeout);
+    return this.#request(joinUrl(baseUrl, route), { method: "POST", headers, body: token }, this.#timeout, this.#maxResponse);
   }
 
   #session(baseUrl: string, minerHotkey: string): Promise<CachedSession> {
@@ -152,7 +167,8 @@ export class FiberClient {
   }
 
   async #exchange(baseUrl: string, minerHotkey: string): Promise<CachedSession> {
-    const keyResponse = (await this.#request(joinUrl(baseUrl, PUBLIC_KEY_PATH), { method: "GET" }, this.#handshakeTimeout)) as PublicKeyResponse;
+    const keyUrl = joinUrl(baseUrl, PUBLIC_KEY_PATH);
+    const keyResponse = (await this.#request(keyUrl, { method: "GET" }, this.#handshakeTimeout, MAX_HANDSHAKE_RESPONSE_BYTES)) as PublicKeyResponse;
     if (keyResponse === null || typeof keyResponse.public_key !== "string" || typeof keyResponse.timestamp !== "number") {
       throw new HandshakeRejectedError(`${baseUrl} sent no public_key and timestamp`);
     }
@@ -163,7 +179,14 @@ export class FiberClient {
     }
     const raw = randomBytes(SYMMETRIC_KEY_BYTES);
     const uuid = toHex(randomBytes(SYMMETRIC_KEY_UUID_BYTES));
-    const encrypted = await encryptRSA(keyResponse.public_key, raw, { hash: RSA_OAEP_HASH });
+    let encrypted: Uint8Array;
+    try {
+      encrypted = await encryptRSA(keyResponse.public_key, raw, { hash: RSA_OAEP_HASH });
+    } catch (cause) {
+      raw.fill(0);
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw new HandshakeRejectedError(`miner ${minerHotkey} at ${keyUrl} served a public key we cannot use: ${why}`, { cause });
+    }
     const key = toBase64Url(raw);
     const fernet = await Fernet.create(raw, { clock: this.#clock });
     raw.fill(0);
@@ -171,7 +194,7 @@ export class FiberClient {
     const headers = await this.#headers(nonce, minerHotkey, uuid);
     headers.set("content-type", "application/json");
     const body = JSON.stringify({ [ENCRYPTED_KEY_FIELD]: toBase64(encrypted) });
-    await this.#request(joinUrl(baseUrl, EXCHANGE_PATH), { method: "POST", headers, body }, this.#handshakeTimeout);
+    await this.#request(joinUrl(baseUrl, EXCHANGE_PATH), { method: "POST", headers, body }, this.#handshakeTimeout, MAX_HANDSHAKE_RESPONSE_BYTES);
     return { uuid, key, fernet };
   }
 
@@ -185,22 +208,24 @@ export class FiberClient {
     });
   }
 
-  /** One HTTP exchange with a timeout; JSON answer or a typed error. */
-  async #request(url: string, init: RequestInit, timeoutMs: number): Promise<unknown> {
+  /** One HTTP exchange with a timeout and a size limit; JSON answer or a typed error. */
+  async #request(url: string, init: RequestInit, timeoutMs: number, maxBytes: number): Promise<unknown> {
     let response: Response;
     let text: string;
     try {
       response = await this.#fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-      text = await response.text();
+      text = await readAnswer(response, maxBytes, `${init.method} ${url}`);
     } catch (cause) {
+      if (cause instanceof PoormanError) throw cause;
       if (cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError")) {
         throw new RequestTimeoutError(`${init.method} ${url} took longer than ${timeoutMs} ms`, { cause });
       }
       throw new NetworkError(`${init.method} ${url} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
     let json: unknown;
+    const tooDeep = exceedsJsonDepth(text);
     try {
-      json = JSON.parse(text);
+      json = tooDeep ? undefined : JSON.parse(text);
     } catch {
       json = undefined;
     }
@@ -208,9 +233,23 @@ export class FiberClient {
       const detail = (json as { detail?: unknown } | undefined)?.detail;
       throw new HttpStatusError(response.status, typeof detail === "string" ? detail : detail !== undefined ? JSON.stringify(detail) : text.slice(0, 500), url);
     }
+    if (tooDeep) throw new HttpStatusError(response.status, `the answer is JSON nested deeper than ${MAX_JSON_DEPTH} levels`, url);
     if (json === undefined) throw new HttpStatusError(response.status, "the answer is not JSON", url);
     return json;
   }
+}
+
+/** The answer's text, aborting the download beyond `maxBytes` (declared or streamed). */
+async function readAnswer(response: Response, maxBytes: number, what: string): Promise<string> {
+  const limit = maxBytes === MAX_HANDSHAKE_RESPONSE_BYTES ? "the handshake answer limit" : "maxResponseBytes";
+  const tooLarge = () => new ResponseTooLargeError(`${what}: the answer is larger than ${maxBytes} bytes (${limit})`, maxBytes);
+  const declared = response.headers.get("content-length");
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
+    void response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (response.body === null) return "";
+  return new TextDecoder().decode(await readBounded(response.body, { maxBytes, onTooLarge: tooLarge }));
 }
 
 function sessionId(baseUrl: string, minerHotkey: string): string {

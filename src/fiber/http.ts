@@ -4,19 +4,21 @@
  *
  * @module
  */
-import { concatBytes } from "../bytes.js";
+import { exceedsJsonDepth, MAX_JSON_DEPTH, readBounded } from "./limits.js";
 
 /** An answer that stops request processing: a status and FastAPI's `{"detail": …}`. */
 export class FiberHttpError extends Error {
   /**
    * @param status - the HTTP status
    * @param detail - FastAPI's `detail`: a string, or the list of a 422
+   * @param options - standard `ErrorOptions` (for `cause`)
    */
   constructor(
     readonly status: number,
     readonly detail: unknown,
+    options?: ErrorOptions,
   ) {
-    super(typeof detail === "string" ? detail : `HTTP ${status}`);
+    super(typeof detail === "string" ? detail : `HTTP ${status}`, options);
     this.name = "FiberHttpError";
   }
 }
@@ -28,9 +30,9 @@ export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit)
   return new Response(JSON.stringify(body), { status, headers: h });
 }
 
-/** The response of a {@link FiberHttpError}. */
+/** The response of a {@link FiberHttpError}; a 503 says `retry-after: 1`. */
 export function errorResponse(error: FiberHttpError): Response {
-  return jsonResponse({ detail: error.detail }, error.status);
+  return jsonResponse({ detail: error.detail }, error.status, error.status === 503 ? { "retry-after": "1" } : undefined);
 }
 
 /** One entry of a FastAPI 422 `detail` list. */
@@ -51,39 +53,61 @@ export function throwIfInvalid(issues: ValidationIssue[]): void {
   if (issues.length > 0) throw new FiberHttpError(422, issues);
 }
 
+/** Bounds of {@link readBody}. */
+export interface BodyLimits {
+  /** Largest body (413 beyond, whether or not a `content-length` was sent). */
+  maxBytes: number;
+  /** Takes bytes from the budget shared by every body in flight; false answers 503. */
+  reserve?: (bytes: number) => boolean;
+  /** Deadline for the whole body (408 beyond). */
+  timeoutMs?: number;
+}
+
+/** 503 detail when the bodies in flight hold the whole `maxBufferedBytes` budget. */
+export const BODIES_BUSY_DETAIL = "Service Unavailable: too many request bodies in flight; retry shortly";
+/** 408 detail of a body that did not arrive in time. */
+export const SLOW_BODY_DETAIL = "Request Timeout: the request body did not arrive in time";
+
 /**
- * Reads a request body, refusing (413) more than `limit` bytes whether or not a
- * `content-length` was sent, without buffering past the limit.
+ * Reads a request body within `limits`, without buffering past them: a declared
+ * `content-length` over the limit is refused before anything is read.
  */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
-  const tooLarge = () => new FiberHttpError(413, `Request body larger than ${limit} bytes`);
+export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+  const tooLarge = () => new FiberHttpError(413, `Request body larger than ${limits.maxBytes} bytes`);
   const declared = request.headers.get("content-length");
-  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) throw tooLarge();
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limits.maxBytes) throw tooLarge();
   if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
+  try {
+    return await readBounded(request.body, {
+      maxBytes: limits.maxBytes,
+      onTooLarge: tooLarge,
+      ...(limits.reserve === undefined ? {} : { reserve: limits.reserve, onOverBudget: () => new FiberHttpError(503, BODIES_BUSY_DETAIL) }),
+      ...(limits.timeoutMs === undefined ? {} : { timeoutMs: limits.timeoutMs, onTimeout: () => new FiberHttpError(408, SLOW_BODY_DETAIL) }),
+    });
+  } catch (error) {
+    if (error instanceof FiberHttpError) throw error;
+    throw new FiberHttpError(400, "the request body could not be read", { cause: error }); // the peer went away
   }
-  return concatBytes(...chunks);
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Parses UTF-8 JSON, or throws a 422 in FastAPI's `json_invalid` shape. */
+/**
+ * Parses UTF-8 JSON, or throws a 422: FastAPI's `json_invalid` shape, or `too_deep` for
+ * nesting beyond {@link MAX_JSON_DEPTH} levels (which would overflow the stack of
+ * `JSON.stringify` or of a route's validator).
+ */
 export function parseJson(bytes: Uint8Array, loc: (string | number)[] = ["body"]): unknown {
+  let text: string;
   try {
-    return JSON.parse(strictUtf8.decode(bytes));
-  } catch (cause) {
-    const msg = cause instanceof SyntaxError ? "JSON decode error" : "body is not UTF-8";
-    throw new FiberHttpError(422, [{ type: "json_invalid", loc, msg, input: {} }]);
+    text = strictUtf8.decode(bytes);
+  } catch {
+    throw new FiberHttpError(422, [{ type: "json_invalid", loc, msg: "body is not UTF-8", input: {} }]);
+  }
+  if (exceedsJsonDepth(text)) throw new FiberHttpError(422, [{ type: "too_deep", loc, msg: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, input: {} }]);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new FiberHttpError(422, [{ type: "json_invalid", loc, msg: "JSON decode error", input: {} }]);
   }
 }

@@ -19,8 +19,10 @@ export {
 export { MemoryKeyStore, type MemoryKeyStoreOptions, type SymmetricKeyStore } from "./keystore.js";
 export * as FIBER_WIRE from "./constants.js";
 export { allowAll, allowlist, minStake, parseMetagraph, pythonFloat, NOT_ALLOWED_DETAIL, type AuthDecision, type Authorizer, type Metagraph } from "./authorize.js";
-export { FiberServer, FiberHttpError, BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, DEFAULT_MAX_BODY_BYTES, STORE_UNAVAILABLE_DETAIL, type FiberRoute, type FiberRouteContext, type FiberServerOptions } from "./server.js";
+export { FiberServer, FiberHttpError, BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, STORE_UNAVAILABLE_DETAIL, type FiberRoute, type FiberRouteContext, type FiberServerOptions } from "./server.js";
 export { withCors } from "./cors.js";
-export { FiberClient, DEFAULT_REQUEST_TIMEOUT_MS, type FiberClientOptions, type FiberSession } from "./client.js";
+export { MAX_JSON_DEPTH } from "./limits.js";
+export { BODIES_BUSY_DETAIL, SLOW_BODY_DETAIL } from "./http.js";
+export { FiberClient, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, MAX_HANDSHAKE_RESPONSE_BYTES, type FiberClientOptions, type FiberSession } from "./client.js";
 export { signingMessage, WRONG_MINER_DETAIL, BAD_UUID_DETAIL, BUSY_DETAIL, type FiberHeaders } from "./verify.js";
 export { publicKeyMessage, verifyPublicKeyResponse, PUBLIC_KEY_SIGNATURE_CONTEXT, type PublicKeyResponse } from "./pubkey.js";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { aint } from "../bytes.js";
+import { FairKeyTable, type KeyTableEntry } from "./key-table.js";
 
 /**
  * Symmetric keys by (validator hotkey, uuid). Maps onto Redis as
@@ -18,7 +18,11 @@ export interface SymmetricKeyStore {
 
 /** Options of {@link MemoryKeyStore}. */
 export interface MemoryKeyStoreOptions {
-  /** Most keys held at once; the oldest is dropped beyond it (its validator re-handshakes). 100,000 by default. */
+  /**
+   * Most keys held at once; 100,000 by default. When full, an expired key goes first,
+   * else the oldest key of the hotkey holding the most keys (its validator
+   * re-handshakes), so one validator's flood cannot evict another validator's keys.
+   */
   maxEntries?: number;
   /** Current time in milliseconds; `Date.now` by default. */
   clock?: () => number;
@@ -26,57 +30,36 @@ export interface MemoryKeyStoreOptions {
 
 /**
  * The in-memory {@link SymmetricKeyStore}. Expiry is enforced at lookup, so an
- * expired key is refused at once, not at the next sweep.
+ * expired key is refused at once, not at the next sweep; inserts, lookups and
+ * evictions are O(1) (see {@link MemoryKeyStoreOptions.maxEntries} for the eviction order).
  */
 export class MemoryKeyStore implements SymmetricKeyStore {
-  readonly #entries = new Map<string, { key: Uint8Array; expiresAt: number }>();
-  readonly #maxEntries: number;
+  readonly #table: FairKeyTable<KeyTableEntry>;
   readonly #clock: () => number;
 
   /** @param options - see {@link MemoryKeyStoreOptions} */
   constructor(options: MemoryKeyStoreOptions = {}) {
-    this.#maxEntries = aint(options.maxEntries ?? 100_000, "options.maxEntries", 1);
     this.#clock = options.clock ?? Date.now;
+    this.#table = new FairKeyTable(options.maxEntries ?? 100_000, this.#clock);
   }
 
   /** Number of keys held (expired ones may linger until swept). */
   get size(): number {
-    return this.#entries.size;
+    return this.#table.size;
   }
 
   /** Stores a copy of `key`; see {@link SymmetricKeyStore.set}. */
   async set(hotkey: string, uuid: string, key: Uint8Array, ttlMs: number): Promise<void> {
-    const id = `${hotkey}\n${uuid}`;
-    this.#entries.delete(id); // re-insert: a replaced key becomes the newest
-    if (this.#entries.size >= this.#maxEntries) this.sweep();
-    if (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.get(oldest)?.key.fill(0);
-      this.#entries.delete(oldest);
-    }
-    this.#entries.set(id, { key: key.slice(), expiresAt: this.#clock() + ttlMs });
+    this.#table.set(hotkey, uuid, { key: key.slice(), expiresAt: this.#clock() + ttlMs });
   }
 
   /** A copy of the live key, or `undefined`; an expired key is deleted and zeroed here. */
   async get(hotkey: string, uuid: string): Promise<Uint8Array | undefined> {
-    const id = `${hotkey}\n${uuid}`;
-    const entry = this.#entries.get(id);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt <= this.#clock()) {
-      entry.key.fill(0);
-      this.#entries.delete(id);
-      return undefined;
-    }
-    return entry.key.slice();
+    return this.#table.get(hotkey, uuid)?.key.slice();
   }
 
   /** Deletes (and zeroes) expired keys. */
   sweep(now: number = this.#clock()): void {
-    for (const [id, entry] of this.#entries) {
-      if (entry.expiresAt <= now) {
-        entry.key.fill(0);
-        this.#entries.delete(id);
-      }
-    }
+    this.#table.sweep(now);
   }
 }

@@ -25,9 +25,10 @@ import { FiberHttpError, errorResponse, jsonResponse, missing, parseJson, readBo
 import { Keypair } from "./keypair.js";
 import { MemoryKeyStore, type SymmetricKeyStore } from "./keystore.js";
 import { MemoryNonceStore, type NonceStore } from "./nonce.js";
+import { ByteBudget } from "./limits.js";
 import { publicKeyMessage } from "./pubkey.js";
 import { SessionFernets } from "./session-fernets.js";
-import { authenticate, readFiberHeaders, type AuthContext, type FiberHeaders } from "./verify.js";
+import { checkHeaders, readFiberHeaders, verifyAndRecordNonce, type AuthContext, type FiberHeaders } from "./verify.js";
 
 /**
  * Default TTL of encrypted bodies in seconds (130): the nonce window plus a margin. A
@@ -36,6 +37,16 @@ import { authenticate, readFiberHeaders, type AuthContext, type FiberHeaders } f
 export const DEFAULT_ENCRYPTED_BODY_TTL_S = Math.ceil((NONCE_WINDOW_MS + ENCRYPTED_BODY_TTL_MARGIN_MS) / 1000);
 /** Default largest request body: 4 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Default most bytes of request bodies buffered at once, across all requests: 64 MiB. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** Default deadline for a whole request body: 20 s. */
+export const DEFAULT_BODY_TIMEOUT_MS = 20_000;
+/**
+ * Bodies up to this size (64 KiB: Fiber requests are small) may use the whole
+ * `maxBufferedBytes`; larger ones stop an eighth short of it, so slow large uploads
+ * cannot starve small requests.
+ */
+export const SMALL_BODY_BYTES = 64 * 1024;
 /** 400 detail of an `encrypted_symmetric_key` that is not base64. */
 export const BAD_BASE64_DETAIL = `${ENCRYPTED_KEY_FIELD} must be padded standard base64`;
 /** 400 detail of an encrypted body that does not decrypt with the stored key. */
@@ -70,6 +81,15 @@ export interface FiberServerOptions {
   encryptedBodyTtlSeconds?: number;
   /** Largest accepted request body in bytes (413 beyond); 4 MiB by default. */
   maxBodyBytes?: number;
+  /**
+   * Most bytes of request bodies held at once across all requests in flight (503 with
+   * `retry-after` for the body that would go over); 64 MiB by default, at least
+   * `maxBodyBytes`. Bodies are read only after the headers pass their checks; bodies
+   * over {@link SMALL_BODY_BYTES} may hold only seven eighths of it.
+   */
+  maxBufferedBytes?: number;
+  /** Deadline for receiving a whole request body, in milliseconds (408 beyond); 20 s by default. */
+  bodyTimeoutMs?: number;
   /** Current time in milliseconds; `Date.now` by default. */
   clock?: () => number;
   /** Sign the public key response with the hotkey (an extension old clients ignore); true by default. */
@@ -114,6 +134,10 @@ export class FiberServer {
   readonly #auth: AuthContext;
   readonly #keys: SymmetricKeyStore;
   readonly #maxBody: number;
+  readonly #buffered: ByteBudget;
+  /** How much of the budget bodies over {@link SMALL_BODY_BYTES} may hold. */
+  readonly #largeCeiling: number;
+  readonly #bodyTimeout: number;
   readonly #bodyTtlSeconds: number;
   readonly #clock: () => number;
   readonly #signPublicKey: boolean;
@@ -127,6 +151,11 @@ export class FiberServer {
     this.#clock = options.clock ?? Date.now;
     this.#keys = options.keyStore ?? new MemoryKeyStore({ clock: this.#clock });
     this.#maxBody = aint(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, "options.maxBodyBytes", 1);
+    const maxBuffered = aint(options.maxBufferedBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BYTES, this.#maxBody), "options.maxBufferedBytes", 1);
+    if (maxBuffered < this.#maxBody) throw new InvalidArgumentError(`options.maxBufferedBytes (${maxBuffered}) must be at least options.maxBodyBytes (${this.#maxBody})`);
+    this.#buffered = new ByteBudget(maxBuffered);
+    this.#largeCeiling = Math.max(this.#maxBody, maxBuffered - Math.floor(maxBuffered / 8));
+    this.#bodyTimeout = aint(options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, "options.bodyTimeoutMs", 1);
     this.#bodyTtlSeconds = aint(options.encryptedBodyTtlSeconds ?? DEFAULT_ENCRYPTED_BODY_TTL_S, "options.encryptedBodyTtlSeconds", 1);
     this.#signPublicKey = options.signPublicKey ?? true;
     this.#fernets = new SessionFernets({ maxEntries: FERNET_CACHE_SIZE, ttlMs: SYMMETRIC_KEY_TTL_MS, clock: this.#clock });
@@ -178,6 +207,11 @@ export class FiberServer {
     return this;
   }
 
+  /** Bytes of request bodies held right now (at most `maxBufferedBytes`). */
+  get bufferedBytes(): number {
+    return this.#buffered.used;
+  }
+
   /** Answers one request. Never throws; malformed input gets a 4xx. Bound, so it can be passed around. */
   readonly fetch = async (request: Request): Promise<Response> => {
     try {
@@ -196,16 +230,30 @@ export class FiberServer {
     if (method === undefined) throw new FiberHttpError(404, "Not Found");
     if (request.method !== method) throw new FiberHttpError(405, "Method Not Allowed");
     if (path === PUBLIC_KEY_PATH) return this.#publicKey();
-    const body = await readBody(request, this.#maxBody);
+    // Headers first: a request that fails them is answered before its body is read.
     const issues: ValidationIssue[] = [];
     const headers = readFiberHeaders(request.headers, issues);
-    if (path === EXCHANGE_PATH) {
-      const encryptedKey = exchangeBody(request, body, issues);
-      throwIfInvalid(issues);
-      return this.#exchange(headers!, encryptedKey!);
-    }
     throwIfInvalid(issues);
-    return this.#encrypted(request, headers!, body, route!);
+    const retention = await checkHeaders(headers!, this.#auth);
+    let held = 0;
+    const reserve = (bytes: number) => {
+      if (!this.#buffered.tryTake(bytes, held + bytes > SMALL_BODY_BYTES ? this.#largeCeiling : undefined)) return false;
+      held += bytes;
+      return true;
+    };
+    try {
+      const body = await readBody(request, { maxBytes: this.#maxBody, reserve, timeoutMs: this.#bodyTimeout });
+      if (path === EXCHANGE_PATH) {
+        const encryptedKey = exchangeBody(request, body, issues);
+        throwIfInvalid(issues);
+        await verifyAndRecordNonce(headers!, this.#auth, retention);
+        return await this.#exchange(headers!, encryptedKey!);
+      }
+      await verifyAndRecordNonce(headers!, this.#auth, retention);
+      return await this.#encrypted(request, headers!, body, route!);
+    } finally {
+      this.#buffered.give(held);
+    }
   }
 
   async #publicKey(): Promise<Response> {
@@ -219,7 +267,6 @@ export class FiberServer {
   }
 
   async #exchange(h: FiberHeaders, encryptedKey: string): Promise<Response> {
-    await authenticate(h, this.#auth);
     let ciphertext: Uint8Array;
     try {
       ciphertext = fromBase64Any(encryptedKey, ENCRYPTED_KEY_FIELD);
@@ -244,7 +291,6 @@ export class FiberServer {
   }
 
   async #encrypted(request: Request, h: FiberHeaders, body: Uint8Array, route: FiberRoute<unknown>): Promise<Response> {
-    await authenticate(h, this.#auth);
     const key = await this.#keys.get(h.validatorHotkey, h.symmetricKeyUuid);
     if (key === undefined) {
       this.#fernets.drop(h.validatorHotkey, h.symmetricKeyUuid); // expired or missing: forget its import too

@@ -1,8 +1,9 @@
 /**
  * The authentication pipeline shared by the key exchange and every encrypted route,
  * in Python's order with our hardening: headers (422), authorization (403), the
- * `miner-hotkey` is ours (401), nonce format, window and replay pre-check (401),
- * signature (401), then the nonce is remembered (401 on a race, 429 when full).
+ * `miner-hotkey` is ours (401), nonce format, window and replay pre-check (401) — these
+ * run before the body is read ({@link checkHeaders}) — then the signature (401) and the
+ * nonce is remembered (401 on a race, 429 when full).
  *
  * @module
  */
@@ -81,25 +82,43 @@ export interface AuthContext {
 }
 
 /**
- * Runs the checks in order and throws the first failure as a {@link FiberHttpError}.
- * The nonce is remembered only after the signature verifies, so nobody can fill the
- * store with nonces they did not sign.
+ * The checks that need no body and little work: authorization (403), `miner-hotkey` is
+ * ours (401), nonce format, window and not seen (401), `symmetric-key-uuid` format (400).
+ * The server runs them before reading a body, so a request that fails them costs no
+ * buffering.
+ * @returns how long the nonce must be remembered (for {@link verifyAndRecordNonce})
  */
-export async function authenticate(h: FiberHeaders, ctx: AuthContext): Promise<void> {
+export async function checkHeaders(h: FiberHeaders, ctx: AuthContext): Promise<number> {
   const decision = await ctx.authorize(h.validatorHotkey);
   if (!decision.allowed) throw new FiberHttpError(403, decision.detail);
   if (h.minerHotkey !== ctx.minerHotkey) throw new FiberHttpError(401, WRONG_MINER_DETAIL);
   const retention = nonceRetentionMs(h.nonce, ctx.clock(), ctx.nonceWindowMs ?? NONCE_WINDOW_MS);
   if (retention === undefined || (await ctx.nonces.has(h.nonce))) throw new FiberHttpError(401, DETAIL.invalidNonce);
   if (!UUID_FORMAT.test(h.symmetricKeyUuid)) throw new FiberHttpError(400, BAD_UUID_DETAIL);
+  return retention;
+}
+
+/**
+ * The rest, after {@link checkHeaders}: the signature (401), then the nonce is
+ * remembered (401 if a concurrent request won, 429 when the store is full). The nonce is
+ * remembered only after the signature verifies, so nobody can fill the store with
+ * nonces they did not sign.
+ * @param retentionMs - what {@link checkHeaders} returned
+ */
+export async function verifyAndRecordNonce(h: FiberHeaders, ctx: AuthContext, retentionMs: number): Promise<void> {
   const message = signingMessage(h.nonce, h.minerHotkey, h.symmetricKeyUuid);
   if (!(await Keypair.verify(message, h.signature, h.validatorHotkey))) throw new FiberHttpError(401, DETAIL.invalidSignature);
   let fresh: boolean;
   try {
-    fresh = await ctx.nonces.add(h.nonce, retention);
+    fresh = await ctx.nonces.add(h.nonce, retentionMs);
   } catch (error) {
     if (error instanceof StoreFullError) throw new FiberHttpError(429, BUSY_DETAIL);
     throw error;
   }
   if (!fresh) throw new FiberHttpError(401, DETAIL.invalidNonce);
+}
+
+/** Runs {@link checkHeaders} then {@link verifyAndRecordNonce}; throws the first failure as a {@link FiberHttpError}. */
+export async function authenticate(h: FiberHeaders, ctx: AuthContext): Promise<void> {
+  await verifyAndRecordNonce(h, ctx, await checkHeaders(h, ctx));
 }

@@ -10,6 +10,7 @@
  */
 import { aint } from "../bytes.js";
 import { KeyFormatError, StoreUnavailableError } from "../errors.js";
+import { FairKeyTable } from "../fiber/key-table.js";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
 import { readTextFile, writeFileAtomic } from "./files.js";
 import { decodeAtRest, encodeAtRest, type StorageKey } from "./storage-key.js";
@@ -20,7 +21,7 @@ const FORMAT = "poorman-handshake/fiber-keys";
 export interface FileKeyStoreOptions {
   /** Seals the keys in the file (AES-256-GCM); without one they are written in the clear. */
   storageKey?: StorageKey;
-  /** Most keys held; the oldest is dropped beyond it. 100,000 by default. */
+  /** Most keys held, 100,000 by default; evicted as `MemoryKeyStore` evicts (an expired key, else the oldest of the hotkey holding the most). */
   maxEntries?: number;
   /**
    * How long a change waits for others to share its write (group commit); 5 ms by
@@ -47,9 +48,8 @@ interface FileEntry {
 /** The file-backed {@link SymmetricKeyStore}. */
 export class FileKeyStore implements SymmetricKeyStore {
   readonly #path: string;
-  readonly #entries = new Map<string, Entry & { hotkey: string; uuid: string }>();
+  readonly #entries: FairKeyTable<Entry>;
   readonly #storageKey: StorageKey | undefined;
-  readonly #maxEntries: number;
   readonly #delay: number;
   readonly #clock: () => number;
   /** The last write started or queued; each write follows the previous one. */
@@ -60,9 +60,9 @@ export class FileKeyStore implements SymmetricKeyStore {
   private constructor(path: string, options: FileKeyStoreOptions) {
     this.#path = path;
     this.#storageKey = options.storageKey;
-    this.#maxEntries = aint(options.maxEntries ?? 100_000, "options.maxEntries", 1);
     this.#delay = aint(options.flushDelayMs ?? 5, "options.flushDelayMs", 0);
     this.#clock = options.clock ?? Date.now;
+    this.#entries = new FairKeyTable(options.maxEntries ?? 100_000, this.#clock);
   }
 
   /**
@@ -96,13 +96,13 @@ export class FileKeyStore implements SymmetricKeyStore {
       if (typeof e?.hotkey !== "string" || typeof e.uuid !== "string" || typeof e.value !== "string" || !(e.expiresAt > now)) continue;
       try {
         const key = await decodeAtRest(store.#storageKey, e.value, slot(e.hotkey, e.uuid));
-        store.#entries.set(slot(e.hotkey, e.uuid), { hotkey: e.hotkey, uuid: e.uuid, key, value: e.value, expiresAt: e.expiresAt });
+        store.#entries.set(e.hotkey, e.uuid, { key, value: e.value, expiresAt: e.expiresAt });
       } catch {
         unreadable++;
       }
     }
     if (unreadable > 0) {
-      for (const entry of store.#entries.values()) entry.key.fill(0);
+      store.#entries.clear();
       const what = store.#storageKey === undefined ? "no storage key was given" : "the storage key is probably wrong";
       throw new KeyFormatError(`${unreadable} of the keys in ${path} do not open: ${what} (the file was left untouched)`);
     }
@@ -116,12 +116,8 @@ export class FileKeyStore implements SymmetricKeyStore {
 
   /** @inheritDoc */
   async set(hotkey: string, uuid: string, key: Uint8Array, ttlMs: number): Promise<void> {
-    const id = slot(hotkey, uuid);
-    const value = await encodeAtRest(this.#storageKey, key, id);
-    this.#entries.delete(id);
-    if (this.#entries.size >= this.#maxEntries) this.#sweep();
-    if (this.#entries.size >= this.#maxEntries) this.#drop(this.#entries.keys().next().value as string);
-    this.#entries.set(id, { hotkey, uuid, key: key.slice(), value, expiresAt: this.#clock() + ttlMs });
+    const value = await encodeAtRest(this.#storageKey, key, slot(hotkey, uuid));
+    this.#entries.set(hotkey, uuid, { key: key.slice(), value, expiresAt: this.#clock() + ttlMs });
     try {
       await this.#commit();
     } catch (cause) {
@@ -132,14 +128,7 @@ export class FileKeyStore implements SymmetricKeyStore {
 
   /** @inheritDoc */
   async get(hotkey: string, uuid: string): Promise<Uint8Array | undefined> {
-    const id = slot(hotkey, uuid);
-    const entry = this.#entries.get(id);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt <= this.#clock()) {
-      this.#drop(id);
-      return undefined;
-    }
-    return entry.key.slice();
+    return this.#entries.get(hotkey, uuid)?.key.slice();
   }
 
   /** Writes the file now (after any write in progress); resolves when it is on disk. */
@@ -177,19 +166,9 @@ export class FileKeyStore implements SymmetricKeyStore {
   }
 
   async #write(): Promise<void> {
-    this.#sweep();
-    const keys: FileEntry[] = [...this.#entries.values()].map(({ hotkey, uuid, expiresAt, value }) => ({ hotkey, uuid, expiresAt, value }));
+    this.#entries.sweep();
+    const keys: FileEntry[] = [...this.#entries.entries()].map(([hotkey, uuid, { expiresAt, value }]) => ({ hotkey, uuid, expiresAt, value }));
     await writeFileAtomic(this.#path, JSON.stringify({ format: FORMAT, version: 1, sealed: this.#storageKey !== undefined, keys }));
-  }
-
-  #sweep(): void {
-    const now = this.#clock();
-    for (const [id, entry] of this.#entries) if (entry.expiresAt <= now) this.#drop(id);
-  }
-
-  #drop(id: string): void {
-    this.#entries.get(id)?.key.fill(0);
-    this.#entries.delete(id);
   }
 }
 

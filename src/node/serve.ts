@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { aint, astring } from "../bytes.js";
+import { nodeRequestBody, type NodeRequestBody } from "./request-body.js";
 
 /** A fetch-style handler. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -30,70 +31,43 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/**
- * The request body as a web stream with backpressure. Cancelling it (a handler that
- * refused an oversized body) pauses the socket instead of destroying it, so the 4xx
- * answer still goes out; the connection is then closed.
- */
-function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.on("data", (chunk: Buffer) => {
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      });
-      req.once("end", () => controller.close());
-      req.once("error", (error) => controller.error(error));
-      req.pause();
-    },
-    pull() {
-      req.resume();
-    },
-    cancel() {
-      req.pause();
-    },
-  });
-}
-
-/** Converts a Node request into a fetch `Request` (body streamed, not buffered). */
-function toRequest(req: IncomingMessage): Request {
+/** Converts a Node request into a fetch `Request` (body streamed on demand, not buffered). */
+function toRequest(req: IncomingMessage, body: NodeRequestBody | undefined): Request {
   const url = new URL(req.url ?? "/", "http://localhost");
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-  const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
   return new Request(url, {
-    method,
+    method: req.method ?? "GET",
     headers,
-    body: hasBody ? bodyStream(req) : undefined,
+    body: body?.stream,
     duplex: "half",
   } as RequestInit);
 }
 
-async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
-  const body = new Uint8Array(await response.arrayBuffer());
+async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response, body: NodeRequestBody | undefined): Promise<void> {
+  const bytes = new Uint8Array(await response.arrayBuffer());
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
-  headers["content-length"] = String(body.length);
-  // An unread request body (refused as too large) is not drained: answer and close.
-  if (!req.complete) headers.connection = "close";
-  res.writeHead(response.status, headers).end(body, () => {
-    if (!req.complete) req.socket.destroySoon();
-  });
+  headers["content-length"] = String(bytes.length);
+  res.writeHead(response.status, headers).end(bytes);
+  // A body left unread (refused on its headers, too large, too slow) is read and dropped
+  // for a short while, then the connection is closed; see NodeRequestBody.discardRest.
+  if (!req.complete) body?.discardRest();
 }
 
 async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = req.method === "GET" || req.method === "HEAD" ? undefined : nodeRequestBody(req);
   let request: Request;
   try {
-    request = toRequest(req);
+    request = toRequest(req, body);
   } catch {
-    await writeResponse(req, res, Response.json({ detail: "Bad Request" }, { status: 400 }));
+    await writeResponse(req, res, Response.json({ detail: "Bad Request" }, { status: 400 }), body);
     return;
   }
   try {
-    await writeResponse(req, res, await handler(request));
+    await writeResponse(req, res, await handler(request), body);
   } catch {
-    if (!res.headersSent) await writeResponse(req, res, Response.json({ detail: "Internal Server Error" }, { status: 500 }));
+    if (!res.headersSent) await writeResponse(req, res, Response.json({ detail: "Internal Server Error" }, { status: 500 }), body);
     else res.destroy();
   }
 }

@@ -1,9 +1,36 @@
 /** Runs the built `pmh` binary: `pmh serve` children that print their URL, and signals. */
+import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** The built CLI. */
 export const PMH_BIN = fileURLToPath(new URL("../../dist/cli/pmh.js", import.meta.url));
+
+/** What a `pmh` run printed, and its exit code. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `pmh args…` without blocking this process (the test's own server must answer). */
+export function pmh(args: string[], input?: string, env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [PMH_BIN, ...args], { encoding: "utf8", timeout: 30_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin!.end(input ?? "");
+  });
+}
+
+/** One-line error on stderr, no stack trace. */
+export function assertOneLineError(run: Run, code: number, pattern: RegExp): void {
+  assert.equal(run.code, code, run.stderr);
+  assert.match(run.stderr, pattern);
+  assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+  assert.doesNotMatch(run.stderr, /\n\s+at /);
+}
 
 /** A running `pmh serve`. */
 export interface ServeChild {
@@ -47,22 +74,5 @@ export function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM
   return new Promise((resolve) => {
     child.once("exit", (code) => resolve(code));
     child.kill(signal);
-  });
-}
-
-/** What a finished `pmh` run printed and returned. */
-export interface PmhRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `pmh args…` to its end without blocking this process (a server in it may have to answer). */
-export function runPmh(args: string[], env: Record<string, string> = {}): Promise<PmhRun> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [PMH_BIN, ...args], { encoding: "utf8", timeout: 30_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
-    });
-    child.stdin!.end();
   });
 }
