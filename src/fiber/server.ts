@@ -27,6 +27,7 @@ import { MemoryKeyStore, type SymmetricKeyStore } from "./keystore.js";
 import { MemoryNonceStore, type NonceStore } from "./nonce.js";
 import { publicKeyMessage } from "./pubkey.js";
 import { SessionFernets } from "./session-fernets.js";
+import { signedRouteResponse } from "./signed-route.js";
 import { authenticate, readFiberHeaders, type AuthContext, type FiberHeaders } from "./verify.js";
 
 /**
@@ -85,8 +86,10 @@ export interface FiberRouteContext {
 }
 
 /**
- * An encrypted route: the body is a Fernet token of JSON, decrypted with the key the
- * validator exchanged; `parse` validates it (throw to answer 422), `handler` answers.
+ * A route. Encrypted ({@link FiberServer.route}): the body is a Fernet token of JSON,
+ * decrypted with the key the validator exchanged. Signed ({@link FiberServer.signedRoute}):
+ * the body is plain JSON, signed over its hash. `parse` validates the JSON (throw to
+ * answer 422), `handler` answers.
  */
 export interface FiberRoute<T> {
   /** Validates and types the decrypted JSON, e.g. `schema.parse` of zod or valibot; throw to refuse (422). */
@@ -118,6 +121,7 @@ export class FiberServer {
   readonly #clock: () => number;
   readonly #signPublicKey: boolean;
   readonly #routes = new Map<string, FiberRoute<unknown>>();
+  readonly #signedRoutes = new Map<string, FiberRoute<unknown>>();
   readonly #fernets: SessionFernets;
 
   private constructor(options: FiberServerOptions, rsa: CryptoKey, publicKeyPem: string) {
@@ -170,11 +174,26 @@ export class FiberServer {
    * @param route - see {@link FiberRoute}
    */
   route<T>(path: string, route: FiberRoute<T>): this {
+    return this.#add(this.#routes, path, route);
+  }
+
+  /**
+   * Declares a signed POST route (Fiber 2's default protocol): a plain JSON body, the
+   * request signed over the body's hash; no key exchange. See `signed-route.ts`.
+   * @param path - e.g. `"/echo-signed"`; not a handshake path nor an encrypted route
+   * @param route - see {@link FiberRoute}; `parse` gets the body's JSON
+   */
+  signedRoute<T>(path: string, route: FiberRoute<T>): this {
+    return this.#add(this.#signedRoutes, path, route);
+  }
+
+  #add<T>(routes: Map<string, FiberRoute<unknown>>, path: string, route: FiberRoute<T>): this {
     if (typeof path !== "string" || !path.startsWith("/") || path === PUBLIC_KEY_PATH || path === EXCHANGE_PATH) {
       throw new InvalidArgumentError("path must start with '/' and not be a handshake path");
     }
+    if ((routes === this.#routes ? this.#signedRoutes : this.#routes).has(path)) throw new InvalidArgumentError(`path ${path} is already a route of the other protocol`);
     if (typeof route?.handler !== "function") throw new InvalidArgumentError("route.handler must be a function");
-    this.#routes.set(path, route as FiberRoute<unknown>);
+    routes.set(path, route as FiberRoute<unknown>);
     return this;
   }
 
@@ -191,6 +210,8 @@ export class FiberServer {
 
   async #dispatch(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
+    const signed = this.#signedRoutes.get(path);
+    if (signed !== undefined) return signedRouteResponse(request, signed, this.#auth, this.#maxBody);
     const route = this.#routes.get(path);
     const method = path === PUBLIC_KEY_PATH ? "GET" : path === EXCHANGE_PATH || route !== undefined ? "POST" : undefined;
     if (method === undefined) throw new FiberHttpError(404, "Not Found");

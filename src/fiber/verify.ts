@@ -1,6 +1,6 @@
 /**
- * The authentication pipeline shared by the key exchange and every encrypted route,
- * in Python's order with our hardening: headers (422), authorization (403), the
+ * The authentication pipeline shared by the key exchange, every encrypted route and (its
+ * second half) the signed routes, in Python's order with our hardening: headers (422), authorization (403), the
  * `miner-hotkey` is ours (401), nonce format, window and replay pre-check (401),
  * signature (401), then the nonce is remembered (401 on a race, 429 when full).
  *
@@ -80,20 +80,34 @@ export interface AuthContext {
   clock: () => number;
 }
 
-/**
- * Runs the checks in order and throws the first failure as a {@link FiberHttpError}.
- * The nonce is remembered only after the signature verifies, so nobody can fill the
- * store with nonces they did not sign.
- */
-export async function authenticate(h: FiberHeaders, ctx: AuthContext): Promise<void> {
-  const decision = await ctx.authorize(h.validatorHotkey);
+/** The headers every signed request carries, whatever the third part of its message is. */
+export type SignedHeaderFields = Pick<FiberHeaders, "validatorHotkey" | "minerHotkey" | "nonce" | "signature">;
+
+/** Runs the server's {@link Authorizer} on the claimed hotkey; a refusal is a 403. */
+export async function checkAuthorized(validatorHotkey: string, authorize: Authorizer): Promise<void> {
+  const decision = await authorize(validatorHotkey);
   if (!decision.allowed) throw new FiberHttpError(403, decision.detail);
+}
+
+/**
+ * Checks the part of a request every Fiber protocol shares: the `miner-hotkey` is ours
+ * (401), the nonce is well formed, in the window and unseen (401), the signature over
+ * `nonce:miner_hotkey:{signed}` verifies (401), then the nonce is remembered (401 on a
+ * race, 429 when full). Remembering it last means nobody can fill the store with nonces
+ * they did not sign.
+ * @param h - the request's headers
+ * @param signed - the third part of the signed message (a key uuid, or a body hash)
+ * @param ctx - the server's miner hotkey, nonce store and clock
+ * @param beforeSignature - a cheap check to run just before the signature (it may throw)
+ */
+export async function verifySignedHeaders(h: SignedHeaderFields, signed: string, ctx: AuthContext, beforeSignature?: () => void): Promise<void> {
   if (h.minerHotkey !== ctx.minerHotkey) throw new FiberHttpError(401, WRONG_MINER_DETAIL);
   const retention = nonceRetentionMs(h.nonce, ctx.clock(), ctx.nonceWindowMs ?? NONCE_WINDOW_MS);
   if (retention === undefined || (await ctx.nonces.has(h.nonce))) throw new FiberHttpError(401, DETAIL.invalidNonce);
-  if (!UUID_FORMAT.test(h.symmetricKeyUuid)) throw new FiberHttpError(400, BAD_UUID_DETAIL);
-  const message = signingMessage(h.nonce, h.minerHotkey, h.symmetricKeyUuid);
-  if (!(await Keypair.verify(message, h.signature, h.validatorHotkey))) throw new FiberHttpError(401, DETAIL.invalidSignature);
+  beforeSignature?.();
+  if (!(await Keypair.verify(signingMessage(h.nonce, h.minerHotkey, signed), h.signature, h.validatorHotkey))) {
+    throw new FiberHttpError(401, DETAIL.invalidSignature);
+  }
   let fresh: boolean;
   try {
     fresh = await ctx.nonces.add(h.nonce, retention);
@@ -102,4 +116,16 @@ export async function authenticate(h: FiberHeaders, ctx: AuthContext): Promise<v
     throw error;
   }
   if (!fresh) throw new FiberHttpError(401, DETAIL.invalidNonce);
+}
+
+/**
+ * Runs the checks of the key exchange and the encrypted routes in order and throws the
+ * first failure as a {@link FiberHttpError}: authorization, then
+ * {@link verifySignedHeaders} over the key uuid (checked for format first, 400).
+ */
+export async function authenticate(h: FiberHeaders, ctx: AuthContext): Promise<void> {
+  await checkAuthorized(h.validatorHotkey, ctx.authorize);
+  await verifySignedHeaders(h, h.symmetricKeyUuid, ctx, () => {
+    if (!UUID_FORMAT.test(h.symmetricKeyUuid)) throw new FiberHttpError(400, BAD_UUID_DETAIL);
+  });
 }
