@@ -14,6 +14,7 @@ import { bodyHash, readSignedHeaders } from "./signed.js";
 import { checkAuthorized, verifySignedHeaders, type AuthContext } from "./verify.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const lossyUtf8 = new TextDecoder("utf-8");
 /** Marks a body FastAPI would not decode (empty, or not a JSON content type). */
 const NOT_DECODED = Symbol("not decoded");
 
@@ -32,10 +33,10 @@ function decodeBody(type: string | null, body: Uint8Array): unknown {
   return parseJson(body);
 }
 
-/** FastAPI's 422 entry for a body it did not decode: missing when empty, else of the wrong type. */
+/** FastAPI's 422 entry for a body it did not decode: missing when empty, else not an object (the raw text). */
 function undecodedIssue(body: Uint8Array): ValidationIssue {
   if (body.length === 0) return missing("body");
-  return { type: "model_attributes_type", loc: ["body"], msg: "Input should be a JSON body sent as application/json", input: null };
+  return { type: "model_attributes_type", loc: ["body"], msg: "Input should be a valid dictionary or object to extract fields from", input: lossyUtf8.decode(body) };
 }
 
 /** Runs the route's `parse` (422 when it throws); a body that was not decoded is a 422 too. */
@@ -64,7 +65,8 @@ export async function signedRouteResponse(request: Request, route: FiberRoute<un
   // Python's stake gate runs on the claimed hotkey before the other headers are read.
   const claimed = request.headers.get(VALIDATOR_HOTKEY_HEADER);
   if (claimed !== null) await checkAuthorized(claimed, auth.authorize);
-  const issues: ValidationIssue[] = [];
+  // FastAPI lists a missing validator-hotkey twice: once for the gate, once for verify_request.
+  const issues: ValidationIssue[] = claimed === null ? [missing("header", VALIDATOR_HOTKEY_HEADER)] : [];
   const headers = readSignedHeaders(request.headers, issues);
   // As FastAPI, one 422 lists the missing headers and a missing or undecoded body.
   if (issues.length > 0 && json === NOT_DECODED) issues.push(undecodedIssue(body));
