@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { toHex } from "../src/bytes.js";
 import { HttpStatusError, InvalidArgumentError } from "../src/errors.js";
-import { minStake } from "../src/fiber/authorize.js";
+import { allowlist, minStake, NOT_ALLOWED_DETAIL } from "../src/fiber/authorize.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL } from "../src/fiber/constants.js";
 import { generateNonce, MemoryNonceStore } from "../src/fiber/nonce.js";
@@ -210,6 +210,16 @@ describe("signed requests: refusals (Python's statuses and texts, in its order)"
     assert.deepEqual(await call("/hi", await signed(BODY, stranger), BODY), { status: 403, json: { detail: DETAIL.hotkeyNotInMetagraph } });
     assert.deepEqual(await call("/hi", await signed(BODY, ids.other), BODY), { status: 403, json: { detail: "Insufficient stake of 999.0 " } });
     assert.deepEqual(await call("/hi", await signed(BODY, ids.miner), BODY), { status: 403, json: { detail: "Insufficient stake of 1e-05 " } });
+  });
+  it("a validator outside an allowlist gets the allowlist's 403, as on the encrypted routes", async () => {
+    const only = await FiberServer.create({ keypair: ids.miner, authorize: allowlist([ids.validator.ss58Address]) });
+    only.signedRoute("/e", { handler: (b) => b });
+    const send = async (signer: Keypair) => {
+      const r = await only.fetch(new Request("http://127.0.0.1/e", { method: "POST", headers: await signed(BODY, signer), body: BODY }));
+      return [r.status, ((await r.json()) as { detail?: string }).detail];
+    };
+    assert.deepEqual(await send(ids.other), [403, NOT_ALLOWED_DETAIL]);
+    assert.deepEqual(await send(ids.validator), [200, undefined]);
   });
   it("the gate runs before the other headers: a low stake without a nonce is 403; no validator-hotkey is 422", async () => {
     const { nonce: _n, ...noNonce } = await signed(BODY, ids.other);

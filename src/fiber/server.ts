@@ -100,7 +100,7 @@ export interface FiberRoute<T> {
 
 /**
  * A Fiber miner: `GET /public-encryption-key`, `POST /exchange-symmetric-key` and the
- * encrypted routes you declare, with Python's statuses, `detail` texts and check order,
+ * encrypted routes ({@link FiberServer.route}) and signed routes ({@link FiberServer.signedRoute}) you declare, with Python's statuses, `detail` texts and check order,
  * and the hardening described in docs/protocol.md.
  *
  * @example
