@@ -148,14 +148,14 @@ describe("pmh demo and --help", { timeout: 120_000 }, () => {
     assert.equal(run.code, 0, run.stderr);
     const out = JSON.parse(run.stdout) as { agreed: boolean; results: { protocol: string; agreed: boolean; fingerprints: [string, string]; steps: { ms: number }[] }[] };
     assert.equal(out.agreed, true);
-    assert.deepEqual(out.results.map((r) => r.protocol), ["password", "rsa-mutual", "rsa-half", "hivemind-v3", "hivemind-ws", "fiber"]);
+    assert.deepEqual(out.results.map((r) => r.protocol), ["password", "rsa-mutual", "rsa-half", "hivemind-v3", "hivemind-ws", "fiber", "fiber-signed"]);
     for (const r of out.results) {
       assert.equal(r.agreed, true, r.protocol);
       assert.match(r.fingerprints[0], /^[0-9a-f]{4}(:[0-9a-f]{4}){7}$/);
       assert.equal(r.fingerprints[0], r.fingerprints[1], r.protocol);
       assert.ok(r.steps.every((s) => typeof s.ms === "number" && s.ms >= 0));
     }
-    assert.equal(new Set(out.results.map((r) => r.fingerprints[0])).size, out.results.length, "each protocol derived its own secret");
+    assert.equal(new Set(out.results.map((r) => r.fingerprints[0])).size, out.results.length, "each protocol derived its own secret (or body hash)");
   });
   it("every command has --help (exit 0) and the top-level help lists the exit codes", async () => {
     const commands = ["demo", "keygen", "pubkey", "fingerprint", "serve", "handshake", "send", "hub", "connect"];

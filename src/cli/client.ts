@@ -16,6 +16,11 @@ interface ClientFlags extends HotkeyFlags {
   json?: boolean;
 }
 
+interface SendFlags extends ClientFlags {
+  signed?: boolean;
+  stream?: boolean;
+}
+
 interface HandshakeFlags extends ClientFlags {
   showKey?: boolean;
 }
@@ -80,17 +85,25 @@ export function clientCommands(program: Command): void {
   clientOptions(
     program
       .command("send")
-      .description("handshake with a miner, send one Fernet-encrypted JSON request to ROUTE, print the answer")
+      .description("send one JSON request to ROUTE and print the answer: Fernet-encrypted after a handshake, or signed plain JSON with --signed")
       .argument("<url>", "the miner's root URL, e.g. http://127.0.0.1:7999")
-      .argument("<route>", "the encrypted route, e.g. /echo")
+      .argument("<route>", "the route, e.g. /echo (encrypted) or /echo-signed (--signed)")
       .argument("<json>", "the JSON payload, or - for standard input"),
-  ).action(
-    action("send", async (url: string, route: string, json: string, flags: ClientFlags) => {
-      if (!route.startsWith("/")) throw new UsageError(`ROUTE must start with '/', got ${JSON.stringify(route)}`);
-      const payload = await payloadArgument(json);
-      const fiber = await client(flags);
-      const answer = await fiber.post(checkUrl(url), flags.minerHotkey, route, payload);
-      console.log(flags.json ? JSON.stringify(answer) : JSON.stringify(answer, null, 2));
-    }),
-  );
+  )
+    .option("--signed", "Fiber 2's default protocol: plain JSON, signed over its hash, no handshake")
+    .option("--stream", "with --signed: print the answer's text lines as they arrive")
+    .action(
+      action("send", async (url: string, route: string, json: string, flags: SendFlags) => {
+        if (!route.startsWith("/")) throw new UsageError(`ROUTE must start with '/', got ${JSON.stringify(route)}`);
+        if (flags.stream && !flags.signed) throw new UsageError("--stream goes with --signed");
+        const payload = await payloadArgument(json);
+        const fiber = await client(flags);
+        if (flags.stream) {
+          for await (const line of fiber.streamSigned(checkUrl(url), flags.minerHotkey, route, payload)) console.log(flags.json ? JSON.stringify(line) : line);
+          return;
+        }
+        const answer = flags.signed ? await fiber.postSigned(checkUrl(url), flags.minerHotkey, route, payload) : await fiber.post(checkUrl(url), flags.minerHotkey, route, payload);
+        console.log(flags.json ? JSON.stringify(answer) : JSON.stringify(answer, null, 2));
+      }),
+    );
 }

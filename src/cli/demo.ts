@@ -1,18 +1,19 @@
 /**
  * `pmh demo` (and `npm run demo`): in one process, two parties run every handshake
  * (password, mutual and half RSA, HiveMind v3 Noise in memory and over a 127.0.0.1
- * WebSocket, and a full Fiber exchange over HTTP on an ephemeral 127.0.0.1 port with
- * in-memory stores), printing each step, its time and a
+ * WebSocket, a full Fiber exchange over HTTP on an ephemeral 127.0.0.1 port with
+ * in-memory stores, and Fiber's signed requests), printing each step, its time and a
  * fingerprint of the secret each side derived. Exits non-zero on any disagreement.
  *
  * @module
  */
 import type { Command } from "commander";
-import { equalBytes, fromBase64Any } from "../bytes.js";
+import { equalBytes, fromBase64Any, fromHex } from "../bytes.js";
 import { FiberClient } from "../fiber/client.js";
 import { Keypair } from "../fiber/keypair.js";
 import { MemoryKeyStore } from "../fiber/keystore.js";
 import { FiberServer } from "../fiber/server.js";
+import { bodyHash, signedRequestHeaders } from "../fiber/signed.js";
 import { fingerprint } from "../fingerprint.js";
 import { HiveMindClient, HiveMindHub, HiveMindNode } from "../node/hivemind/index.js";
 import { serveHiveMind } from "../node/hivemind/server.js";
@@ -20,6 +21,7 @@ import { serve } from "../node/serve.js";
 import { PasswordHandShake } from "../password/handshake.js";
 import { HalfHandShake, HandShake } from "../rsa/handshake.js";
 import { action, EXIT, jsonOption, printJson } from "./common.js";
+import { streamSigned } from "./signed-routes.js";
 
 /** One printed step of a demo. */
 export interface DemoStep {
@@ -197,8 +199,51 @@ export async function fiberDemo(quiet = false): Promise<DemoResult> {
   }
 }
 
+/**
+ * Fiber's default protocol over HTTP on an ephemeral 127.0.0.1 port: signed plain JSON, a
+ * streamed answer, and a replay refused. No secret is shared; both sides must agree on
+ * the hash of the body the signature covers.
+ */
+export async function fiberSignedDemo(quiet = false): Promise<DemoResult> {
+  const s = new Steps("fiber-signed", "plain JSON signed over nonce:miner:sha256(body) with sr25519, no key exchange (Fiber 2 default)", quiet);
+  const [miner, validator] = await Promise.all([Keypair.generate(), Keypair.generate()]);
+  let received: Uint8Array | undefined;
+  const server = await FiberServer.create({ keypair: miner });
+  server.signedRoute("/echo-signed", {
+    handler: async (body) => {
+      received = fromHex(await bodyHash(JSON.stringify(body)));
+      return body;
+    },
+  });
+  server.signedRoute("/stream-signed", streamSigned);
+  const running = await serve(server.fetch, { host: "127.0.0.1", port: 0 });
+  try {
+    s.step("miner", `${miner.ss58Address} listening on ${running.url} (no RSA key needed)`);
+    const client = new FiberClient({ keypair: validator });
+    const payload = { hello: "miner", n: 1 };
+    const answer = (await client.postSigned(running.url, miner.ss58Address, "/echo-signed", payload)) as Record<string, unknown>;
+    const echoed = answer?.hello === payload.hello && answer?.n === payload.n;
+    const minerHash = received;
+    s.step("validator", `POST /echo-signed ${JSON.stringify(payload)} -> ${echoed ? "verified by the miner and echoed back" : `WRONG ANSWER ${JSON.stringify(answer)}`}`);
+    const lines: string[] = [];
+    for await (const line of client.streamSigned(running.url, miner.ss58Address, "/stream-signed", { lines: ["one", "", "three"] })) lines.push(line);
+    const streamed = JSON.stringify(lines) === JSON.stringify(["one", "", "three"]);
+    s.step("validator", `POST /stream-signed -> lines ${JSON.stringify(lines)}`);
+    const body = JSON.stringify({ hello: "once" });
+    const headers = await signedRequestHeaders(validator, miner.ss58Address, body);
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) statuses.push((await fetch(`${running.url}/echo-signed`, { method: "POST", headers, body })).status);
+    const replayRefused = statuses[0] === 200 && statuses[1] === 401;
+    s.step("attacker", `replayed a captured request: ${statuses.join(" then ")}${replayRefused ? " (the nonce is single use)" : " UNEXPECTED"}`);
+    const sent = fromHex(await bodyHash(JSON.stringify(payload)));
+    return s.finish(["validator", "miner"], sent, minerHash, echoed && streamed && replayRefused, "body hash");
+  } finally {
+    await running.close();
+  }
+}
+
 /** Every demo, in order. */
-export const DEMOS = { password: passwordDemo, "rsa-mutual": rsaDemo, "rsa-half": halfRsaDemo, "hivemind-v3": hivemindDemo, "hivemind-ws": hivemindWebSocketDemo, fiber: fiberDemo } as const;
+export const DEMOS = { password: passwordDemo, "rsa-mutual": rsaDemo, "rsa-half": halfRsaDemo, "hivemind-v3": hivemindDemo, "hivemind-ws": hivemindWebSocketDemo, fiber: fiberDemo, "fiber-signed": fiberSignedDemo } as const;
 
 /** Runs the demos; resolves with their results (sequentially, so the timings are honest). */
 export async function runDemos(quiet = false, only: (keyof typeof DEMOS)[] = Object.keys(DEMOS) as (keyof typeof DEMOS)[]): Promise<DemoResult[]> {

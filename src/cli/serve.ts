@@ -1,6 +1,8 @@
 /**
- * `pmh serve`: a Fiber-compatible miner with one demo encrypted route, `POST /echo`,
- * which answers the decrypted JSON object as plain JSON.
+ * `pmh serve`: a Fiber-compatible miner with demo routes of both protocols: encrypted
+ * `POST /echo` (answers the decrypted JSON object as plain JSON), and signed
+ * `POST /echo-signed` (answers the JSON body back) and `POST /stream-signed` (answers
+ * the body's `lines` as text, one line per chunk).
  *
  * @module
  */
@@ -12,7 +14,8 @@ import { isSs58Address } from "../fiber/ss58.js";
 import { serve } from "../node/serve.js";
 import { withCors } from "../fiber/cors.js";
 import { loadMetagraphFile } from "../node/wallet.js";
-import { action, EXIT, hotkeyOptions, loadHotkey, messageOf, parseInteger, type HotkeyFlags } from "./common.js";
+import { action, EXIT, hotkeyOptions, loadHotkey, messageOf, parseInteger, UsageError, type HotkeyFlags } from "./common.js";
+import { echoSigned, streamSigned } from "./signed-routes.js";
 import { openStores, storeOptions, type StoreFlags } from "./stores.js";
 
 /** Options of `pmh serve`, as commander parses them. */
@@ -21,7 +24,7 @@ interface ServeFlags extends HotkeyFlags, StoreFlags {
   port: number;
   allow?: string[];
   metagraph?: string;
-  minStake: number;
+  minStake?: number;
   cors?: string[];
 }
 
@@ -42,7 +45,8 @@ function parseAllow(value: string): string[] {
 async function loadAuthorizer(flags: ServeFlags): Promise<Authorizer> {
   const checks: Authorizer[] = [];
   if (flags.allow !== undefined) checks.push(allowlist(flags.allow));
-  if (flags.metagraph !== undefined) checks.push(minStake(await loadMetagraphFile(flags.metagraph), flags.minStake));
+  if (flags.minStake !== undefined && flags.metagraph === undefined) throw new UsageError("--min-stake needs --metagraph (the stakes it is checked against)");
+  if (flags.metagraph !== undefined) checks.push(minStake(await loadMetagraphFile(flags.metagraph), flags.minStake ?? DEFAULT_MIN_STAKE));
   if (checks.length === 0) return allowAll;
   return async (hotkey) => {
     for (const check of checks) {
@@ -75,6 +79,7 @@ async function run(flags: ServeFlags): Promise<void> {
       },
       handler: (payload) => payload,
     });
+    server.signedRoute("/echo-signed", echoSigned).signedRoute("/stream-signed", streamSigned);
     const handler = flags.cors === undefined ? server.fetch : withCors(server.fetch, flags.cors);
     running = await serve(handler, { host: flags.host, port: flags.port });
   } catch (error) {
@@ -83,7 +88,7 @@ async function run(flags: ServeFlags): Promise<void> {
   }
   const who = flags.allow === undefined && flags.metagraph === undefined ? "any validator with a valid signature" : "authorized validators only";
   const cors = flags.cors === undefined ? "" : `; CORS for ${flags.cors.join(", ")}`;
-  log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; POST /echo; ${stores.description}${cors})`);
+  log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; encrypted POST /echo; signed POST /echo-signed, /stream-signed; ${stores.description}${cors})`);
   const stop = (signal: string) => {
     log(`${signal}, closing`);
     void running
@@ -106,14 +111,14 @@ export function serveCommand(program: Command): void {
   storeOptions(hotkeyOptions(
     program
       .command("serve")
-      .description("start a Fiber-compatible miner with the demo encrypted route POST /echo")
+      .description("start a Fiber-compatible miner: encrypted POST /echo, signed POST /echo-signed and /stream-signed")
       .option("--host <host>", "interface to bind", "127.0.0.1")
       .option("--port <port>", "port to listen on (0 = any free port)", parseInteger(0, 65535), 7999),
     "miner",
   ))
     .option("--allow <ss58,…>", "serve only these validator hotkeys", parseAllow)
-    .option("--metagraph <file>", "JSON object mapping validator hotkeys to stake (TAO)")
-    .option("--min-stake <tao>", "minimum stake with --metagraph", parseStake, DEFAULT_MIN_STAKE)
+    .option("--metagraph <file>", "JSON object mapping validator hotkeys to stake (TAO), or Fiber's nodes.json")
+    .option("--min-stake <tao>", `minimum stake with --metagraph (default ${DEFAULT_MIN_STAKE})`, parseStake)
     .option("--cors <origin,…>", "allow browser validators from these origins (or *)", parseOrigins)
     .action(action("serve", run));
 }

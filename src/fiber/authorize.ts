@@ -53,18 +53,23 @@ export function pythonFloat(value: number): string {
 }
 
 /**
- * Checks a metagraph JSON value and returns it typed.
- * @param value - parsed JSON: an object mapping ss58 hotkeys to non-negative stakes
+ * Checks a metagraph JSON value and returns it typed. Two shapes are read, also mixed:
+ * ours, hotkey → stake, and Fiber's `nodes.json` (what `Metagraph.save_nodes` writes),
+ * hotkey → `Node` object, of which only `stake` is used.
+ * @param value - parsed JSON: an object mapping ss58 hotkeys to non-negative stakes or to `{stake, …}`
  * @throws InvalidArgumentError naming the first bad entry
  */
 export function parseMetagraph(value: unknown): Metagraph {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new InvalidArgumentError("metagraph must be a JSON object mapping ss58 hotkeys to stakes");
+    throw new InvalidArgumentError("metagraph must be a JSON object mapping ss58 hotkeys to stakes (or to Fiber Node objects)");
   }
   const out: Record<string, number> = Object.create(null);
-  for (const [hotkey, stake] of Object.entries(value)) {
+  for (const [hotkey, entry] of Object.entries(value)) {
+    const isNode = entry !== null && typeof entry === "object" && !Array.isArray(entry);
+    const stake: unknown = isNode ? (entry as { stake?: unknown }).stake : entry;
     if (typeof stake !== "number" || !Number.isFinite(stake) || stake < 0) {
-      throw new InvalidArgumentError(`metagraph stake of ${JSON.stringify(hotkey)} must be a non-negative number`);
+      const what = isNode ? "a Node whose stake is a non-negative number" : "a non-negative number or a Node object";
+      throw new InvalidArgumentError(`metagraph entry ${JSON.stringify(hotkey)} must be ${what}`);
     }
     out[hotkey] = stake;
   }

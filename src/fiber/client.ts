@@ -27,6 +27,7 @@ import { Fernet } from "./fernet.js";
 import { Keypair } from "./keypair.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH, readBounded } from "./limits.js";
 import { generateNonce } from "./nonce.js";
+import { plainHeaders, signedPostInit, streamLines, type SignedRequestOptions } from "./signed-client.js";
 import { verifyPublicKeyResponse, type PublicKeyResponse } from "./pubkey.js";
 import { isSs58Address } from "./ss58.js";
 import { signingMessage } from "./verify.js";
@@ -142,6 +143,56 @@ export class FiberClient {
         this.forget(baseUrl, minerHotkey);
       }
     }
+  }
+
+  /**
+   * POSTs `body` as plain JSON to a signed route (Fiber 2's default protocol, as Python's
+   * `make_non_streamed_post`, but sending exactly the bytes it signed) and returns the
+   * parsed JSON answer. No handshake.
+   * @param baseUrl - the miner's root URL
+   * @param minerHotkey - the miner's ss58 address (the request is signed for it)
+   * @param route - e.g. `/echo-signed`
+   * @param body - any JSON-serialisable value
+   * @param options - see {@link SignedRequestOptions}
+   * @throws HttpStatusError with the status and `detail` of an error answer
+   */
+  async postSigned(baseUrl: string, minerHotkey: string, route: string, body: unknown, options: SignedRequestOptions = {}): Promise<unknown> {
+    const init = await signedPostInit(this.#keypair, minerHotkey, body, this.#clock());
+    return this.#request(joinUrl(astring(baseUrl, "baseUrl"), astring(route, "route")), init, this.#timeoutOf(options), this.#maxResponse);
+  }
+
+  /**
+   * POSTs `body` as plain JSON to a signed route and yields the answer's lines, as
+   * Python's `make_streamed_post`: each without its line ending, empty lines as `""`.
+   * Errors (such as {@link HttpStatusError} before any line) surface on iteration;
+   * leaving the loop early cancels the request.
+   * @param options - see {@link SignedRequestOptions}; the timeout applies to each chunk
+   */
+  streamSigned(baseUrl: string, minerHotkey: string, route: string, body: unknown, options: SignedRequestOptions = {}): AsyncIterable<string> {
+    const timeoutMs = this.#timeoutOf(options);
+    const url = joinUrl(astring(baseUrl, "baseUrl"), astring(route, "route"));
+    const clock = this.#clock;
+    const keypair = this.#keypair;
+    const fetch = this.#fetch;
+    return {
+      async *[Symbol.asyncIterator]() {
+        yield* streamLines({ fetch, url, init: await signedPostInit(keypair, minerHotkey, body, clock()), timeoutMs });
+      },
+    };
+  }
+
+  /**
+   * GETs a route and returns the parsed JSON answer, sending `validator-hotkey` as
+   * Python's `make_non_streamed_get` does. Nothing is signed: the hotkey is a claim.
+   * @param options - see {@link SignedRequestOptions}
+   */
+  async get(baseUrl: string, route: string, options: SignedRequestOptions = {}): Promise<unknown> {
+    const url = joinUrl(astring(baseUrl, "baseUrl"), astring(route, "route"));
+    return this.#request(url, { method: "GET", headers: plainHeaders(this.#keypair.ss58Address) }, this.#timeoutOf(options), this.#maxResponse);
+  }
+
+  #timeoutOf(options: SignedRequestOptions): number {
+    return options.timeoutMs === undefined ? this.#timeout : aint(options.timeoutMs, "options.timeoutMs", 1);
   }
 
   async #postOnce(baseUrl: string, minerHotkey: string, route: string, payload: unknown, session: CachedSession): Promise<unknown> {

@@ -20,6 +20,11 @@ export const SYMMETRIC_KEY_UUID_HEADER = "symmetric-key-uuid";
 export const NONCE_HEADER = "nonce";
 /** Header carrying `"0x" + hex` of the sr25519 signature. */
 export const SIGNATURE_HEADER = "signature";
+/**
+ * The four headers of a signed (Fiber 2 default protocol) request, in the declaration
+ * order of Python's `verify_request`, which orders FastAPI's 422 list.
+ */
+export const SIGNED_REQUEST_HEADERS = [VALIDATOR_HOTKEY_HEADER, SIGNATURE_HEADER, MINER_HOTKEY_HEADER, NONCE_HEADER] as const;
 /** The five headers every authenticated Fiber request carries, in Python's declaration order. */
 export const REQUEST_HEADERS = [VALIDATOR_HOTKEY_HEADER, SIGNATURE_HEADER, MINER_HOTKEY_HEADER, NONCE_HEADER, SYMMETRIC_KEY_UUID_HEADER] as const;
 
@@ -76,4 +81,14 @@ export const DETAIL = {
   cannotDecryptKey: "Oi, I can't decrypt that symmetric key, sorry",
   noSymmetricKey: "No symmetric key found for that hotkey and uuid",
   exchangeOk: "Symmetric key exchanged successfully",
+  /** FastAPI's 400 for a JSON body that cannot be decoded as text (e.g. not UTF-8). */
+  bodyParseError: "There was an error parsing the body",
 } as const;
+
+/** Content type of signed request bodies and of the headers Python's client sends. */
+export const JSON_CONTENT_TYPE = "application/json";
+/**
+ * The characters that end a line of a streamed answer: Python's `str.splitlines` set,
+ * which httpx's `aiter_lines` (>= 0.24) uses; `\r\n` counts as one.
+ */
+export const LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029";

@@ -111,3 +111,11 @@ export function parseJson(bytes: Uint8Array, loc: (string | number)[] = ["body"]
     throw new FiberHttpError(422, [{ type: "json_invalid", loc, msg: "JSON decode error", input: {} }]);
   }
 }
+
+/**
+ * Whether FastAPI decodes a body of this `content-type` as JSON: none (or empty),
+ * `application/json`, or `application/…+json`, with any parameters.
+ */
+export function isJsonContentType(type: string | null): boolean {
+  return type === null || type.trim() === "" || /^\s*application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type);
+}

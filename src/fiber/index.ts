@@ -26,3 +26,6 @@ export { BODIES_BUSY_DETAIL, SLOW_BODY_DETAIL } from "./http.js";
 export { FiberClient, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, MAX_HANDSHAKE_RESPONSE_BYTES, type FiberClientOptions, type FiberSession } from "./client.js";
 export { signingMessage, WRONG_MINER_DETAIL, BAD_UUID_DETAIL, BUSY_DETAIL, type FiberHeaders } from "./verify.js";
 export { publicKeyMessage, verifyPublicKeyResponse, PUBLIC_KEY_SIGNATURE_CONTEXT, type PublicKeyResponse } from "./pubkey.js";
+export { bodyHash, jsonBody, signedRequestHeaders, signedRequestMessage, type SignedRequestHeaderOptions } from "./signed.js";
+export { plainHeaders, type SignedRequestOptions } from "./signed-client.js";
+export { LineSplitter, splitLines, DEFAULT_MAX_LINE_LENGTH, type LineSplitterOptions } from "./lines.js";

@@ -38,30 +38,39 @@ export function generateNonce(nowMs: number = Date.now()): string {
   return `${BigInt(nowMs) * 1_000_000n}_${randomAlphanumeric(NONCE_SUFFIX_LENGTH)}`;
 }
 
+/** The timestamp of a nonce in nanoseconds, or `undefined` when it is not `digits` or `digits_suffix` (or too long). */
+function nonceTimestampNs(nonce: string): bigint | undefined {
+  if (typeof nonce !== "string" || nonce.length > MAX_NONCE_LENGTH) return undefined;
+  const match = NONCE_FORMAT.exec(nonce);
+  return match === null ? undefined : BigInt(match[1]!);
+}
+
 /**
  * Reads the timestamp of a nonce in milliseconds, or `undefined` when the nonce is
  * not `digits` or `digits_suffix` (or is too long).
  */
 export function nonceTimestampMs(nonce: string): number | undefined {
-  if (typeof nonce !== "string" || nonce.length > MAX_NONCE_LENGTH) return undefined;
-  const match = NONCE_FORMAT.exec(nonce);
-  if (match === null) return undefined;
-  return Number(BigInt(match[1]!) / 1_000_000n);
+  const ns = nonceTimestampNs(nonce);
+  return ns === undefined ? undefined : Number(ns / 1_000_000n);
 }
 
 /**
  * How long a nonce must be remembered from now: until it falls out of the acceptance
  * window (`timestamp + window`), or `undefined` when it is not acceptable now
- * (malformed, or further than `windowMs` from `nowMs` in either direction).
+ * (malformed, or further than `windowMs` from `nowMs` in either direction, compared in
+ * nanoseconds as Python does, so 1 ns past the window is refused).
  * @param nonce - the received nonce
  * @param nowMs - current time in milliseconds
  * @param windowMs - acceptance window; 120 s by default
  */
 export function nonceRetentionMs(nonce: string, nowMs: number, windowMs: number = NONCE_WINDOW_MS): number | undefined {
-  const ts = nonceTimestampMs(nonce);
-  if (ts === undefined || Math.abs(nowMs - ts) > windowMs) return undefined;
+  const ns = nonceTimestampNs(nonce);
+  if (ns === undefined) return undefined;
+  const distance = BigInt(Math.floor(nowMs)) * 1_000_000n - ns;
+  const window = BigInt(Math.floor(windowMs)) * 1_000_000n;
+  if (distance > window || -distance > window) return undefined;
   // +1 ms: the window is inclusive at its far edge.
-  return ts + windowMs - nowMs + 1;
+  return Number(ns / 1_000_000n) + windowMs - nowMs + 1;
 }
 
 /**

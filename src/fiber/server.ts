@@ -28,6 +28,7 @@ import { MemoryNonceStore, type NonceStore } from "./nonce.js";
 import { ByteBudget } from "./limits.js";
 import { publicKeyMessage } from "./pubkey.js";
 import { SessionFernets } from "./session-fernets.js";
+import { signedRouteResponse } from "./signed-route.js";
 import { checkHeaders, readFiberHeaders, verifyAndRecordNonce, type AuthContext, type FiberHeaders } from "./verify.js";
 
 /**
@@ -105,8 +106,10 @@ export interface FiberRouteContext {
 }
 
 /**
- * An encrypted route: the body is a Fernet token of JSON, decrypted with the key the
- * validator exchanged; `parse` validates it (throw to answer 422), `handler` answers.
+ * A route. Encrypted ({@link FiberServer.route}): the body is a Fernet token of JSON,
+ * decrypted with the key the validator exchanged. Signed ({@link FiberServer.signedRoute}):
+ * the body is plain JSON, signed over its hash. `parse` validates the JSON (throw to
+ * answer 422), `handler` answers.
  */
 export interface FiberRoute<T> {
   /** Validates and types the decrypted JSON, e.g. `schema.parse` of zod or valibot; throw to refuse (422). */
@@ -117,7 +120,7 @@ export interface FiberRoute<T> {
 
 /**
  * A Fiber miner: `GET /public-encryption-key`, `POST /exchange-symmetric-key` and the
- * encrypted routes you declare, with Python's statuses, `detail` texts and check order,
+ * encrypted routes ({@link FiberServer.route}) and signed routes ({@link FiberServer.signedRoute}) you declare, with Python's statuses, `detail` texts and check order,
  * and the hardening described in docs/protocol.md.
  *
  * @example
@@ -142,6 +145,7 @@ export class FiberServer {
   readonly #clock: () => number;
   readonly #signPublicKey: boolean;
   readonly #routes = new Map<string, FiberRoute<unknown>>();
+  readonly #signedRoutes = new Map<string, FiberRoute<unknown>>();
   readonly #fernets: SessionFernets;
 
   private constructor(options: FiberServerOptions, rsa: CryptoKey, publicKeyPem: string) {
@@ -199,11 +203,26 @@ export class FiberServer {
    * @param route - see {@link FiberRoute}
    */
   route<T>(path: string, route: FiberRoute<T>): this {
+    return this.#add(this.#routes, path, route);
+  }
+
+  /**
+   * Declares a signed POST route (Fiber 2's default protocol): a plain JSON body, the
+   * request signed over the body's hash; no key exchange. See `signed-route.ts`.
+   * @param path - e.g. `"/echo-signed"`; not a handshake path nor an encrypted route
+   * @param route - see {@link FiberRoute}; `parse` gets the body's JSON
+   */
+  signedRoute<T>(path: string, route: FiberRoute<T>): this {
+    return this.#add(this.#signedRoutes, path, route);
+  }
+
+  #add<T>(routes: Map<string, FiberRoute<unknown>>, path: string, route: FiberRoute<T>): this {
     if (typeof path !== "string" || !path.startsWith("/") || path === PUBLIC_KEY_PATH || path === EXCHANGE_PATH) {
       throw new InvalidArgumentError("path must start with '/' and not be a handshake path");
     }
+    if ((routes === this.#routes ? this.#signedRoutes : this.#routes).has(path)) throw new InvalidArgumentError(`path ${path} is already a route of the other protocol`);
     if (typeof route?.handler !== "function") throw new InvalidArgumentError("route.handler must be a function");
-    this.#routes.set(path, route as FiberRoute<unknown>);
+    routes.set(path, route as FiberRoute<unknown>);
     return this;
   }
 
@@ -225,6 +244,13 @@ export class FiberServer {
 
   async #dispatch(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
+    const signed = this.#signedRoutes.get(path);
+    if (signed !== undefined) {
+      if (request.method !== "POST") throw new FiberHttpError(405, "Method Not Allowed");
+      // Python's order: the body is decoded before any header is looked at, so signed
+      // routes read it first (within the shared budget and the body timeout).
+      return this.#withBody(request, (body) => signedRouteResponse(request, body, signed, this.#auth));
+    }
     const route = this.#routes.get(path);
     const method = path === PUBLIC_KEY_PATH ? "GET" : path === EXCHANGE_PATH || route !== undefined ? "POST" : undefined;
     if (method === undefined) throw new FiberHttpError(404, "Not Found");
@@ -235,6 +261,23 @@ export class FiberServer {
     const headers = readFiberHeaders(request.headers, issues);
     throwIfInvalid(issues);
     const retention = await checkHeaders(headers!, this.#auth);
+    return this.#withBody(request, async (body) => {
+      if (path === EXCHANGE_PATH) {
+        const encryptedKey = exchangeBody(request, body, issues);
+        throwIfInvalid(issues);
+        await verifyAndRecordNonce(headers!, headers!.symmetricKeyUuid, this.#auth, retention);
+        return await this.#exchange(headers!, encryptedKey!);
+      }
+      await verifyAndRecordNonce(headers!, headers!.symmetricKeyUuid, this.#auth, retention);
+      return await this.#encrypted(request, headers!, body, route!);
+    });
+  }
+
+  /**
+   * Reads the body within the bytes all requests share (503 beyond), `maxBodyBytes` (413)
+   * and the body timeout (408), runs `use`, then gives the bytes back.
+   */
+  async #withBody(request: Request, use: (body: Uint8Array) => Promise<Response>): Promise<Response> {
     let held = 0;
     const reserve = (bytes: number) => {
       if (!this.#buffered.tryTake(bytes, held + bytes > SMALL_BODY_BYTES ? this.#largeCeiling : undefined)) return false;
@@ -242,15 +285,7 @@ export class FiberServer {
       return true;
     };
     try {
-      const body = await readBody(request, { maxBytes: this.#maxBody, reserve, timeoutMs: this.#bodyTimeout });
-      if (path === EXCHANGE_PATH) {
-        const encryptedKey = exchangeBody(request, body, issues);
-        throwIfInvalid(issues);
-        await verifyAndRecordNonce(headers!, this.#auth, retention);
-        return await this.#exchange(headers!, encryptedKey!);
-      }
-      await verifyAndRecordNonce(headers!, this.#auth, retention);
-      return await this.#encrypted(request, headers!, body, route!);
+      return await use(await readBody(request, { maxBytes: this.#maxBody, reserve, timeoutMs: this.#bodyTimeout }));
     } finally {
       this.#buffered.give(held);
     }

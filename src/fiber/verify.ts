@@ -1,9 +1,9 @@
 /**
- * The authentication pipeline shared by the key exchange and every encrypted route,
- * in Python's order with our hardening: headers (422), authorization (403), the
- * `miner-hotkey` is ours (401), nonce format, window and replay pre-check (401) — these
- * run before the body is read ({@link checkHeaders}) — then the signature (401) and the
- * nonce is remembered (401 on a race, 429 when full).
+ * The authentication pipeline shared by the key exchange, every encrypted route and
+ * the signed routes, in Python's order with our hardening: headers (422), authorization
+ * (403), the `miner-hotkey` is ours (401), nonce format, window and replay pre-check (401)
+ * — for the encrypted protocol these run before the body is read ({@link checkHeaders}) —
+ * then the signature (401) and the nonce is remembered (401 on a race, 429 when full).
  *
  * @module
  */
@@ -81,33 +81,53 @@ export interface AuthContext {
   clock: () => number;
 }
 
+/** The headers every signed request carries, whatever the third part of its message is. */
+export type SignedHeaderFields = Pick<FiberHeaders, "validatorHotkey" | "minerHotkey" | "nonce" | "signature">;
+
+/** Runs the server's {@link Authorizer} on the claimed hotkey; a refusal is a 403. */
+export async function checkAuthorized(validatorHotkey: string, authorize: Authorizer): Promise<void> {
+  const decision = await authorize(validatorHotkey);
+  if (!decision.allowed) throw new FiberHttpError(403, decision.detail);
+}
+
 /**
- * The checks that need no body and little work: authorization (403), `miner-hotkey` is
- * ours (401), nonce format, window and not seen (401), `symmetric-key-uuid` format (400).
- * The server runs them before reading a body, so a request that fails them costs no
- * buffering.
+ * The nonce checks every signed request shares, before its signature: the `miner-hotkey`
+ * is ours (401), the nonce is well formed, in the window and not seen yet (401).
  * @returns how long the nonce must be remembered (for {@link verifyAndRecordNonce})
  */
-export async function checkHeaders(h: FiberHeaders, ctx: AuthContext): Promise<number> {
-  const decision = await ctx.authorize(h.validatorHotkey);
-  if (!decision.allowed) throw new FiberHttpError(403, decision.detail);
+export async function checkNonce(h: SignedHeaderFields, ctx: AuthContext): Promise<number> {
   if (h.minerHotkey !== ctx.minerHotkey) throw new FiberHttpError(401, WRONG_MINER_DETAIL);
   const retention = nonceRetentionMs(h.nonce, ctx.clock(), ctx.nonceWindowMs ?? NONCE_WINDOW_MS);
   if (retention === undefined || (await ctx.nonces.has(h.nonce))) throw new FiberHttpError(401, DETAIL.invalidNonce);
+  return retention;
+}
+
+/**
+ * The checks of the key exchange and the encrypted routes that need no body and little
+ * work: authorization (403), then {@link checkNonce}, then the `symmetric-key-uuid` format
+ * (400). The server runs them before reading a body, so a request that fails them costs
+ * no buffering.
+ * @returns how long the nonce must be remembered (for {@link verifyAndRecordNonce})
+ */
+export async function checkHeaders(h: FiberHeaders, ctx: AuthContext): Promise<number> {
+  await checkAuthorized(h.validatorHotkey, ctx.authorize);
+  const retention = await checkNonce(h, ctx);
   if (!UUID_FORMAT.test(h.symmetricKeyUuid)) throw new FiberHttpError(400, BAD_UUID_DETAIL);
   return retention;
 }
 
 /**
- * The rest, after {@link checkHeaders}: the signature (401), then the nonce is
- * remembered (401 if a concurrent request won, 429 when the store is full). The nonce is
- * remembered only after the signature verifies, so nobody can fill the store with
- * nonces they did not sign.
- * @param retentionMs - what {@link checkHeaders} returned
+ * The rest, after {@link checkNonce}: the signature over `nonce:miner_hotkey:{signed}`
+ * (401), then the nonce is remembered (401 if a concurrent request won, 429 when the
+ * store is full). The nonce is remembered only after the signature verifies, so nobody
+ * can fill the store with nonces they did not sign.
+ * @param signed - the third part of the signed message (a key uuid, or a body hash)
+ * @param retentionMs - what {@link checkNonce} (or {@link checkHeaders}) returned
  */
-export async function verifyAndRecordNonce(h: FiberHeaders, ctx: AuthContext, retentionMs: number): Promise<void> {
-  const message = signingMessage(h.nonce, h.minerHotkey, h.symmetricKeyUuid);
-  if (!(await Keypair.verify(message, h.signature, h.validatorHotkey))) throw new FiberHttpError(401, DETAIL.invalidSignature);
+export async function verifyAndRecordNonce(h: SignedHeaderFields, signed: string, ctx: AuthContext, retentionMs: number): Promise<void> {
+  if (!(await Keypair.verify(signingMessage(h.nonce, h.minerHotkey, signed), h.signature, h.validatorHotkey))) {
+    throw new FiberHttpError(401, DETAIL.invalidSignature);
+  }
   let fresh: boolean;
   try {
     fresh = await ctx.nonces.add(h.nonce, retentionMs);
@@ -118,7 +138,18 @@ export async function verifyAndRecordNonce(h: FiberHeaders, ctx: AuthContext, re
   if (!fresh) throw new FiberHttpError(401, DETAIL.invalidNonce);
 }
 
-/** Runs {@link checkHeaders} then {@link verifyAndRecordNonce}; throws the first failure as a {@link FiberHttpError}. */
+/** Runs {@link checkHeaders} then {@link verifyAndRecordNonce} over the key uuid; throws the first failure as a {@link FiberHttpError}. */
 export async function authenticate(h: FiberHeaders, ctx: AuthContext): Promise<void> {
-  await verifyAndRecordNonce(h, ctx, await checkHeaders(h, ctx));
+  await verifyAndRecordNonce(h, h.symmetricKeyUuid, ctx, await checkHeaders(h, ctx));
+}
+
+/**
+ * The checks every signed request shares once it is authorized: {@link checkNonce}, then
+ * {@link verifyAndRecordNonce} over `signed`.
+ * @param h - the request's headers
+ * @param signed - the third part of the signed message (a body hash for signed routes)
+ * @param ctx - the server's miner hotkey, nonce store and clock
+ */
+export async function verifySignedHeaders(h: SignedHeaderFields, signed: string, ctx: AuthContext): Promise<void> {
+  await verifyAndRecordNonce(h, signed, ctx, await checkNonce(h, ctx));
 }

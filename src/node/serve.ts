@@ -44,10 +44,36 @@ function toRequest(req: IncomingMessage, body: NodeRequestBody | undefined): Req
   } as RequestInit);
 }
 
+/**
+ * Writes a streamed answer chunk by chunk, each flushed as it comes (chunked encoding);
+ * a client that goes away cancels the stream.
+ */
+async function writeStream(res: ServerResponse, status: number, headers: Record<string, string>, body: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = body.getReader();
+  res.once("close", () => void reader.cancel().catch(() => undefined));
+  res.writeHead(status, headers);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || res.destroyed) break;
+      if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
+}
+
+/** Only JSON answers are buffered (with a content-length); any other body is streamed as it comes. */
+function isStreamed(response: Response): boolean {
+  return response.body !== null && !/^application\/json\b/i.test(response.headers.get("content-type") ?? "");
+}
+
 async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response, body: NodeRequestBody | undefined): Promise<void> {
-  const bytes = new Uint8Array(await response.arrayBuffer());
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
+  if (isStreamed(response) && req.complete) return writeStream(res, response.status, headers, response.body!);
+  const bytes = new Uint8Array(await response.arrayBuffer());
   headers["content-length"] = String(bytes.length);
   res.writeHead(response.status, headers).end(bytes);
   // A body left unread (refused on its headers, too large, too slow) is read and dropped
