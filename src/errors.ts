@@ -167,3 +167,15 @@ export class StoreUnavailableError extends PoormanError {
     super("ERR_STORE_UNAVAILABLE", message, options);
   }
 }
+
+/**
+ * A nonce dated before the nonce store's records begin (the miner restarted, or its store
+ * lost data) cannot be checked for a replay, so it is refused; it is not known to be a
+ * replay. Servers answer 503: an honest validator retries with a fresh nonce.
+ */
+export class NonceUnverifiableError extends StoreUnavailableError {
+  /** @param message - names the nonce store and since when it holds records */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}

@@ -14,6 +14,7 @@ import { withCors } from "../fiber/cors.js";
 import { loadMetagraphFile } from "../node/wallet.js";
 import { action, EXIT, hotkeyOptions, loadHotkey, messageOf, parseInteger, type HotkeyFlags } from "./common.js";
 import { openStores, storeOptions, type StoreFlags } from "./stores.js";
+import { surviveClosedOutput } from "./streams.js";
 
 /** Options of `pmh serve`, as commander parses them. */
 interface ServeFlags extends HotkeyFlags, StoreFlags {
@@ -60,6 +61,7 @@ function parseOrigins(value: string, previous: string[] | undefined): string[] {
 }
 
 async function run(flags: ServeFlags): Promise<void> {
+  surviveClosedOutput(); // a closed log reader (`pmh serve | head -1`) must not stop the miner
   const keypair = await loadHotkey(flags, "miner");
   const authorize = await loadAuthorizer(flags);
   const log = (line: string) => console.log(`pmh: ${line}`);
@@ -83,10 +85,10 @@ async function run(flags: ServeFlags): Promise<void> {
   }
   const who = flags.allow === undefined && flags.metagraph === undefined ? "any validator with a valid signature" : "authorized validators only";
   const cors = flags.cors === undefined ? "" : `; CORS for ${flags.cors.join(", ")}`;
-  log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; POST /echo; ${stores.description}${cors})`);
+  const server = running;
   const stop = (signal: string) => {
     log(`${signal}, closing`);
-    void running
+    void server
       .close()
       .then(() => stores.close())
       .then(
@@ -97,8 +99,10 @@ async function run(flags: ServeFlags): Promise<void> {
         },
       );
   };
+  // Before the "listening" line: a supervisor may signal as soon as it reads it.
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; POST /echo; ${stores.description}${cors})`);
 }
 
 /** Adds the `serve` subcommand to `program`. */

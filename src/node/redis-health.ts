@@ -1,0 +1,86 @@
+/**
+ * What {@link RedisFiberStores} checks about the Redis it is given: the eviction policy
+ * (an evicted nonce record lets a replay through), the `evicted_keys` counter, and the
+ * errors that make a start hopeless (refused connection, wrong or missing credentials),
+ * each turned into one line saying why and what to do.
+ *
+ * @module
+ */
+
+/** The one command these helpers need from a node-redis client. */
+export interface RawRedis {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** The eviction policy under which nonce records can never be evicted. */
+export const SAFE_EVICTION_POLICY = "noeviction";
+
+/** What {@link readEvictionPolicy} found. */
+export interface EvictionPolicy {
+  /** `maxmemory-policy`, e.g. `noeviction`, `allkeys-lru`; undefined when it cannot be read. */
+  policy?: string;
+  /** Where it was read (`CONFIG GET` or `INFO memory`), or why it could not be. */
+  source: string;
+}
+
+function reason(error: unknown): string {
+  return (error as Error)?.message?.split("\n")[0] || String(error);
+}
+
+/**
+ * Reads `maxmemory-policy` with `CONFIG GET`, or from `INFO memory` when CONFIG is
+ * disabled or renamed (as on several managed services).
+ */
+export async function readEvictionPolicy(redis: RawRedis): Promise<EvictionPolicy> {
+  let configError: string;
+  try {
+    const reply = await redis.sendCommand(["CONFIG", "GET", "maxmemory-policy"]);
+    const value = Array.isArray(reply) ? reply[1] : (reply as Record<string, unknown> | null)?.["maxmemory-policy"];
+    if (typeof value === "string") return { policy: value, source: "CONFIG GET" };
+    configError = "no value";
+  } catch (error) {
+    configError = reason(error);
+  }
+  try {
+    const info = String(await redis.sendCommand(["INFO", "memory"]));
+    const match = /^maxmemory_policy:(\S+)/m.exec(info);
+    if (match !== null) return { policy: match[1]!, source: "INFO memory" };
+    return { source: `CONFIG GET failed (${configError}) and INFO memory has no maxmemory_policy` };
+  } catch (error) {
+    return { source: `CONFIG GET failed (${configError}) and INFO failed (${reason(error)})` };
+  }
+}
+
+/** Reads `evicted_keys` of `INFO stats`; undefined when INFO is refused or lacks it. */
+export async function readEvictedKeys(redis: RawRedis): Promise<number | undefined> {
+  try {
+    const match = /^evicted_keys:(\d+)/m.exec(String(await redis.sendCommand(["INFO", "stats"])));
+    return match === null ? undefined : Number(match[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The errno code of a socket error (or of the first of an AggregateError, Happy Eyeballs). */
+function errnoOf(error: unknown): string | undefined {
+  const e = error as { code?: unknown; errors?: unknown[] } | undefined;
+  if (typeof e?.code === "string") return e.code;
+  const inner = Array.isArray(e?.errors) ? (e.errors[0] as { code?: unknown } | undefined) : undefined;
+  return typeof inner?.code === "string" ? inner.code : undefined;
+}
+
+/**
+ * The one-line reason why connecting to Redis cannot succeed by retrying, or undefined
+ * when the error may be transient (then the start waits for its timeout).
+ * @param error - an error of the connection or of the first command
+ * @param where - the redacted Redis URL
+ */
+export function hopelessStartReason(error: unknown, where: string): string | undefined {
+  const message = reason(error);
+  if (/^NOAUTH\b/.test(message)) return `Redis at ${where} requires a password (NOAUTH): give it in the URL, redis://:PASSWORD@host:port (redis://USER:PASSWORD@… with ACL users)`;
+  if (/^WRONGPASS\b/.test(message)) return `Redis at ${where} refused the user name or password (WRONGPASS): check the credentials in the URL`;
+  if (/without any password configured/i.test(message)) return `Redis at ${where} has no password set but the URL gives one: remove it from the URL or set requirepass`;
+  if (/^NOPERM\b/.test(message)) return `Redis at ${where} denied a command to this user (${message}): grant the ACL user GET, SET, EXISTS and INFO on the key prefix`;
+  if (errnoOf(error) === "ECONNREFUSED") return `Redis at ${where} refused the connection (ECONNREFUSED): is redis-server running and listening there?`;
+  return undefined;
+}
