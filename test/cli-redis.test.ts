@@ -193,6 +193,20 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
       assert.equal(await stopChild(server.child), 0);
     }
   });
+  it("a second pmh serve on the same --store file refuses to start, naming the first; a SIGKILLed holder's lock is taken over", async () => {
+    const file = join(dir, "shared.json");
+    const args = (port: string) => ["--hotkey-seed", MINER_SEED, "--port", port, "--store", file, "--storage-key", STORAGE_KEY];
+    const first = await startServe(args("0"));
+    const second = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [PMH_BIN, "serve", ...args("0")], { timeout: 20_000 }, (error, _out, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stderr }));
+    });
+    assert.equal(second.code, 1, second.stderr);
+    assert.equal(second.stderr.trim(), `pmh serve: ${file} is in use by process ${first.child.pid} (lock file ${file}.lock): stop it or use another file`);
+    assert.equal(await stopChild(first.child, "SIGKILL"), null); // leaves its lock behind
+    assert.match(readFileSync(`${file}.lock`, "utf8"), new RegExp(`^${first.child.pid}@`));
+    const third = await startServe(args("0"));
+    assert.equal(await stopChild(third.child), 0);
+  });
   it("refuses a --store file whose keys do not open (file untouched); a failed final save exits 1 with one line", async () => {
     const folder = join(dir, "final");
     const file = join(folder, "keys.json");

@@ -18,12 +18,12 @@
  *
  * @module
  */
-import { createClient } from "@redis/client";
 import { randomBytes, toHex, utf8 } from "../bytes.js";
 import { KeyFormatError, StoreUnavailableError } from "../errors.js";
 import { nonceTimestampMs, refuseBeforeFloor, type NonceStore } from "../fiber/nonce.js";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
-import { hopelessStartReason, readEvictedKeys, readEvictionPolicy, SAFE_EVICTION_POLICY } from "./redis-health.js";
+import { evictionVerdict, hopelessStartReason, makeClient, readEvictedKeys, readEvictionPolicy, redactRedisUrl, type RedisClient as Client } from "./redis-connection.js";
+export { redactRedisUrl };
 import { decodeAtRest, encodeAtRest, isSealedAtRest, type StorageKey } from "./storage-key.js";
 
 /** How often a connected instance re-reads the epoch marker (a flush without a reconnection). */
@@ -57,32 +57,6 @@ export interface RedisStoresOptions {
   onEvent?: (message: string) => void;
   /** Current time in milliseconds; `Date.now` by default. */
   clock?: () => number;
-}
-
-/** A node-redis client that never queues commands while offline and bounds each one. */
-function makeClient(url: string, options: RedisStoresOptions) {
-  const maxDelay = options.maxReconnectDelayMs ?? 1000;
-  return createClient({
-    url,
-    disableOfflineQueue: true,
-    commandOptions: { timeout: options.commandTimeoutMs ?? 1000 },
-    // A PING every second lets the client notice a connection that stopped answering.
-    pingInterval: 1000,
-    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelay) },
-  });
-}
-
-type Client = ReturnType<typeof makeClient>;
-
-/** A Redis URL without its password, for messages. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparsable Redis URL)";
-  }
 }
 
 /**
@@ -213,18 +187,10 @@ export class RedisFiberStores {
    * the shortest TTLs, would be the first to go (`volatile-ttl`, a cache sharing Redis).
    */
   async #checkEvictionPolicy(where: string, allowEviction: boolean): Promise<void> {
-    const { policy, source } = await readEvictionPolicy({ sendCommand: (args) => this.#bounded("read maxmemory-policy", this.#client.sendCommand(args)) });
-    if (policy === SAFE_EVICTION_POLICY) return;
-    const what = policy === undefined ? `its maxmemory-policy cannot be read: ${source}` : `its maxmemory-policy is ${policy} (${source})`;
-    if (!allowEviction) {
-      throw new StoreUnavailableError(
-        `Redis at ${where} may evict keys, ${what}: an evicted nonce record lets its replay through; set maxmemory-policy noeviction (redis-cli CONFIG SET maxmemory-policy noeviction, and in redis.conf) or allow eviction (pmh serve --allow-eviction, allowEviction: true) to refuse nonces older than each eviction`,
-      );
-    }
-    if (this.#evictedKeys === undefined) {
-      throw new StoreUnavailableError(`Redis at ${where} may evict keys (${what}) and INFO stats cannot be read to notice evictions: set maxmemory-policy noeviction or allow INFO`);
-    }
-    this.#event(`Redis may evict keys (${what}): each eviction refuses nonces minted before it (503, validators retry)`);
+    const found = await readEvictionPolicy({ sendCommand: (args) => this.#bounded("read maxmemory-policy", this.#client.sendCommand(args)) });
+    const verdict = evictionVerdict(where, found, allowEviction, this.#evictedKeys !== undefined);
+    if (verdict.refuse !== undefined) throw new StoreUnavailableError(verdict.refuse);
+    if (verdict.notice !== undefined) this.#event(verdict.notice);
   }
 
   /** True while connected. */

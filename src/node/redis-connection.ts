@@ -1,11 +1,43 @@
 /**
- * What {@link RedisFiberStores} checks about the Redis it is given: the eviction policy
+ * The node-redis client of `RedisFiberStores`, and what the stores check about the Redis
+ * they are given: the eviction policy
  * (an evicted nonce record lets a replay through), the `evicted_keys` counter, and the
  * errors that make a start hopeless (refused connection, wrong or missing credentials),
  * each turned into one line saying why and what to do.
  *
  * @module
  */
+import { createClient } from "@redis/client";
+
+/** A node-redis client that never queues commands while offline and bounds each one. */
+export function makeClient(url: string, options: { commandTimeoutMs?: number; maxReconnectDelayMs?: number }) {
+  const maxDelay = options.maxReconnectDelayMs ?? 1000;
+  return createClient({
+    url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: options.commandTimeoutMs ?? 1000 },
+    // A PING every second lets the client notice a connection that stopped answering.
+    pingInterval: 1000,
+    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelay) },
+  });
+}
+
+/** The client {@link makeClient} makes. */
+export type RedisClient = ReturnType<typeof makeClient>;
+
+/**
+ * A Redis URL without its password, for messages.
+ * @param url - a redis:// or rediss:// URL
+ */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparsable Redis URL)";
+  }
+}
 
 /** The one command these helpers need from a node-redis client. */
 export interface RawRedis {
@@ -49,6 +81,26 @@ export async function readEvictionPolicy(redis: RawRedis): Promise<EvictionPolic
   } catch (error) {
     return { source: `CONFIG GET failed (${configError}) and INFO failed (${reason(error)})` };
   }
+}
+
+/**
+ * Whether the stores may start on a Redis with this eviction policy: a refusal (why and
+ * how to fix), or a notice to log when eviction is allowed and watched.
+ * @param where - the redacted Redis URL
+ * @param found - what {@link readEvictionPolicy} found
+ * @param allowEviction - the `allowEviction` option (`--allow-eviction`)
+ * @param canWatch - true when `evicted_keys` can be read
+ */
+export function evictionVerdict(where: string, found: EvictionPolicy, allowEviction: boolean, canWatch: boolean): { refuse?: string; notice?: string } {
+  if (found.policy === SAFE_EVICTION_POLICY) return {};
+  const what = found.policy === undefined ? `its maxmemory-policy cannot be read: ${found.source}` : `its maxmemory-policy is ${found.policy} (${found.source})`;
+  if (!allowEviction) {
+    return {
+      refuse: `Redis at ${where} may evict keys, ${what}: an evicted nonce record lets its replay through; set maxmemory-policy noeviction (redis-cli CONFIG SET maxmemory-policy noeviction, and in redis.conf) or allow eviction (pmh serve --allow-eviction, allowEviction: true) to refuse nonces older than each eviction`,
+    };
+  }
+  if (!canWatch) return { refuse: `Redis at ${where} may evict keys (${what}) and INFO stats cannot be read to notice evictions: set maxmemory-policy noeviction or allow INFO` };
+  return { notice: `Redis may evict keys (${what}): each eviction refuses nonces minted before it (503, validators retry)` };
 }
 
 /** Reads `evicted_keys` of `INFO stats`; undefined when INFO is refused or lacks it. */
