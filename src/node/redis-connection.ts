@@ -103,11 +103,19 @@ export function evictionVerdict(where: string, found: EvictionPolicy, allowEvict
   return { notice: `Redis may evict keys (${what}): each eviction refuses nonces minted before it (503, validators retry)` };
 }
 
+/**
+ * The `evicted_keys` counter in the text of `INFO stats`, or undefined.
+ * @param info - the reply of `INFO stats`
+ */
+export function parseEvictedKeys(info: string): number | undefined {
+  const match = /^evicted_keys:(\d+)/m.exec(info);
+  return match === null ? undefined : Number(match[1]);
+}
+
 /** Reads `evicted_keys` of `INFO stats`; undefined when INFO is refused or lacks it. */
 export async function readEvictedKeys(redis: RawRedis): Promise<number | undefined> {
   try {
-    const match = /^evicted_keys:(\d+)/m.exec(String(await redis.sendCommand(["INFO", "stats"])));
-    return match === null ? undefined : Number(match[1]);
+    return parseEvictedKeys(String(await redis.sendCommand(["INFO", "stats"])));
   } catch {
     return undefined;
   }
@@ -135,4 +143,41 @@ export function hopelessStartReason(error: unknown, where: string): string | und
   if (/^NOPERM\b/.test(message)) return `Redis at ${where} denied a command to this user (${message}): grant the ACL user GET, SET, EXISTS and INFO on the key prefix`;
   if (errnoOf(error) === "ECONNREFUSED") return `Redis at ${where} refused the connection (ECONNREFUSED): is redis-server running and listening there?`;
   return undefined;
+}
+
+/**
+ * Why the shared RSA key stored in Redis does not open here, and what to do.
+ * @param sealed - the stored value is sealed at rest
+ * @param haveStorageKey - this instance was given a storage key
+ */
+export function sharedKeyRefusal(sealed: boolean, haveStorageKey: boolean): string {
+  if (!sealed) return "is stored in the clear while a storage key is configured: delete it or use no storage key";
+  return haveStorageKey ? "does not open with this storage key (another key, or altered)" : "is sealed: give the storage key the other instances use";
+}
+
+/** Says how many keys Redis evicted, at most once a minute (a Redis shared with a cache evicts all the time). */
+export class EvictionLog {
+  readonly #clock: () => number;
+  readonly #event: (line: string) => void;
+  #unreported = 0;
+  #last = Number.NEGATIVE_INFINITY;
+
+  /**
+   * @param clock - current time in milliseconds
+   * @param event - receives the lines
+   */
+  constructor(clock: () => number, event: (line: string) => void) {
+    this.#clock = clock;
+    this.#event = event;
+  }
+
+  /** Counts `count` more evictions, and reports them unless a report went out within the minute. */
+  add(count: number): void {
+    this.#unreported += count;
+    const now = this.#clock();
+    if (now - this.#last < 60_000) return;
+    this.#event(`Redis evicted ${this.#unreported} key(s): refusing nonces minted before now (503, validators retry)`);
+    this.#unreported = 0;
+    this.#last = now;
+  }
 }

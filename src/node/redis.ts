@@ -22,14 +22,12 @@ import { randomBytes, toHex, utf8 } from "../bytes.js";
 import { KeyFormatError, StoreUnavailableError } from "../errors.js";
 import { nonceTimestampMs, refuseBeforeFloor, type NonceStore } from "../fiber/nonce.js";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
-import { evictionVerdict, hopelessStartReason, makeClient, readEvictedKeys, readEvictionPolicy, redactRedisUrl, type RedisClient as Client } from "./redis-connection.js";
+import { EvictionLog, evictionVerdict, hopelessStartReason, sharedKeyRefusal, makeClient, parseEvictedKeys, readEvictedKeys, readEvictionPolicy, redactRedisUrl, SAFE_EVICTION_POLICY, type RedisClient as Client } from "./redis-connection.js";
 export { redactRedisUrl };
 import { decodeAtRest, encodeAtRest, isSealedAtRest, type StorageKey } from "./storage-key.js";
 
 /** How often a connected instance re-reads the epoch marker (a flush without a reconnection). */
 const EPOCH_CHECK_MS = 2000;
-/** Evictions are reported at most this often (a Redis shared with a cache evicts all the time). */
-const EVICTION_REPORT_MS = 60_000;
 
 /** Default prefix of every Redis key the stores use. */
 export const DEFAULT_REDIS_PREFIX = "pmh:fiber:";
@@ -92,8 +90,9 @@ export class RedisFiberStores {
   #checking: Promise<void> | undefined;
   /** `evicted_keys` at the last check; undefined when INFO cannot be read. */
   #evictedKeys: number | undefined;
-  #evictionsUnreported = 0;
-  #lastEvictionReport = Number.NEGATIVE_INFINITY;
+  /** True when Redis may evict (allowed at start): every nonce add also reads `evicted_keys`. */
+  #mayEvict = false;
+  readonly #evictionLog: EvictionLog;
   #rsaValue: string | undefined;
   #online = false;
   #everReady = false;
@@ -107,6 +106,7 @@ export class RedisFiberStores {
     this.#storageKey = options.storageKey;
     this.#clock = options.clock ?? Date.now;
     this.#event = options.onEvent ?? (() => {});
+    this.#evictionLog = new EvictionLog(this.#clock, this.#event);
     this.nonceStore = { has: (nonce) => this.#hasNonce(nonce), add: (nonce, ttlMs) => this.#addNonce(nonce, ttlMs) };
     this.keyStore = { set: (hotkey, uuid, key, ttlMs) => this.#setKey(hotkey, uuid, key, ttlMs), get: (hotkey, uuid) => this.#getKey(hotkey, uuid) };
     client.on("ready", () => {
@@ -191,6 +191,7 @@ export class RedisFiberStores {
     const verdict = evictionVerdict(where, found, allowEviction, this.#evictedKeys !== undefined);
     if (verdict.refuse !== undefined) throw new StoreUnavailableError(verdict.refuse);
     if (verdict.notice !== undefined) this.#event(verdict.notice);
+    this.#mayEvict = found.policy !== SAFE_EVICTION_POLICY;
   }
 
   /** True while connected. */
@@ -237,12 +238,7 @@ export class RedisFiberStores {
     try {
       return new TextDecoder().decode(await decodeAtRest(this.#storageKey, stored, slot));
     } catch {
-      const why = isSealedAtRest(stored)
-        ? this.#storageKey === undefined
-          ? "is sealed: give the storage key the other instances use"
-          : "does not open with this storage key (another key, or altered)"
-        : "is stored in the clear while a storage key is configured: delete it or use no storage key";
-      throw new KeyFormatError(`the shared RSA key in Redis (${slot}) ${why}`);
+      throw new KeyFormatError(`the shared RSA key in Redis (${slot}) ${sharedKeyRefusal(isSealedAtRest(stored), this.#storageKey !== undefined)}`);
     }
   }
 
@@ -321,8 +317,7 @@ export class RedisFiberStores {
       } else if (reconnected) {
         this.#event("Redis is back");
       }
-      if (evicted !== undefined && this.#evictedKeys !== undefined && evicted > this.#evictedKeys) this.#evictionsSeen(evicted - this.#evictedKeys);
-      this.#evictedKeys = evicted;
+      this.#observeEvictions(evicted);
       this.#epoch = epoch;
       if (!this.#checked && this.#checkError !== undefined) this.#event("Redis answers again; checks pass");
       this.#checked = true;
@@ -336,15 +331,16 @@ export class RedisFiberStores {
     await this.#republishRSA().catch(() => {}); // tried again at the next check
   }
 
-  /** Evicted keys may have been nonce records: a data loss, reported at most once a minute. */
+  /** Takes in a reading of `evicted_keys` (replies arrive in command order on the one connection). */
+  #observeEvictions(evicted: number | undefined): void {
+    if (evicted !== undefined && this.#evictedKeys !== undefined && evicted > this.#evictedKeys) this.#evictionsSeen(evicted - this.#evictedKeys);
+    this.#evictedKeys = evicted;
+  }
+
+  /** Evicted keys may have been nonce records: a data loss. */
   #evictionsSeen(count: number): void {
     this.#raiseFloor("Redis evicted keys");
-    this.#evictionsUnreported += count;
-    const now = this.#clock();
-    if (now - this.#lastEvictionReport < EVICTION_REPORT_MS) return;
-    this.#event(`Redis evicted ${this.#evictionsUnreported} key(s): refusing nonces minted before now (503, validators retry)`);
-    this.#evictionsUnreported = 0;
-    this.#lastEvictionReport = now;
+    this.#evictionLog.add(count);
   }
 
   /** Puts the RSA key this instance serves back into Redis when it is missing there. */
@@ -373,7 +369,13 @@ export class RedisFiberStores {
     if (nonceTimestampMs(nonce) === undefined) return false;
     refuseBeforeFloor(nonce, this.#nonceFloorMs, this.#floorReason);
     const key = this.#key(`nonce:${nonce}`);
-    const reply = await this.#run("record a nonce", (c) => c.set(key, "1", { condition: "NX", expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) } }));
+    const set = (c: Client) => c.set(key, "1", { condition: "NX", expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) } });
+    if (!this.#mayEvict) return (await this.#run("record a nonce", set)) === "OK";
+    // Pipelined after the SET: any eviction up to it (the replayed nonce's record, say) shows
+    // in this reading, so a replay cannot slip in between two periodic checks.
+    const [reply, info] = await this.#run("record a nonce", (c) => Promise.all([set(c), c.sendCommand(["INFO", "stats"])]));
+    this.#observeEvictions(parseEvictedKeys(String(info)));
+    refuseBeforeFloor(nonce, this.#nonceFloorMs, this.#floorReason);
     return reply === "OK";
   }
 
