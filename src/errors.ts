@@ -6,7 +6,7 @@
  * @module
  */
 
-/** Stable error codes, one per subclass. */
+/** Stable error codes, one per subclass of PoormanError (a refinement such as NonceUnverifiableError keeps its parent's). */
 export type PoormanErrorCode =
   | "ERR_INVALID_ARGUMENT"
   | "ERR_HANDSHAKE_STATE"
@@ -158,8 +158,8 @@ export class ProtocolError extends PoormanError {
 }
 
 /**
- * A shared store (Redis) could not be reached or did not answer in time. Nothing was
- * recorded; servers answer 503 and the client may retry.
+ * A shared store (Redis) could not be reached or did not answer in time, or a store file
+ * is held by another process. Nothing was recorded; servers answer 503 and the client may retry.
  */
 export class StoreUnavailableError extends PoormanError {
   /** @param message - names the store and why */
