@@ -6,7 +6,7 @@
  * @module
  */
 
-/** Stable error codes, one per subclass. */
+/** Stable error codes, one per subclass of PoormanError (a refinement such as NonceUnverifiableError keeps its parent's). */
 export type PoormanErrorCode =
   | "ERR_INVALID_ARGUMENT"
   | "ERR_HANDSHAKE_STATE"
@@ -159,8 +159,8 @@ export class ProtocolError extends PoormanError {
 }
 
 /**
- * A shared store (Redis) could not be reached or did not answer in time. Nothing was
- * recorded; servers answer 503 and the client may retry.
+ * A shared store (Redis) could not be reached or did not answer in time, or a store file
+ * is held by another process. Nothing was recorded; servers answer 503 and the client may retry.
  */
 export class StoreUnavailableError extends PoormanError {
   /** @param message - names the store and why */
@@ -184,5 +184,17 @@ export class ResponseTooLargeError extends PoormanError {
   constructor(message: string, limit: number, options?: ErrorOptions) {
     super("ERR_RESPONSE_TOO_LARGE", message, options);
     this.limit = limit;
+  }
+}
+
+/**
+ * A nonce dated before the nonce store's records begin (the miner restarted, or its store
+ * lost data) cannot be checked for a replay, so it is refused; it is not known to be a
+ * replay. Servers answer 503: an honest validator retries with a fresh nonce.
+ */
+export class NonceUnverifiableError extends StoreUnavailableError {
+  /** @param message - names the nonce store and since when it holds records */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
   }
 }

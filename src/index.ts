@@ -17,6 +17,7 @@ export {
   PoormanError,
   StoreFullError,
   StoreUnavailableError,
+  NonceUnverifiableError,
   HttpStatusError,
   RequestTimeoutError,
   NetworkError,

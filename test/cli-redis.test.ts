@@ -12,8 +12,9 @@ import { fromBase64Any, randomBytes, toHex } from "../src/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL, EXCHANGE_PATH, PUBLIC_KEY_PATH } from "../src/fiber/constants.js";
 import { Fernet } from "../src/fiber/fernet.js";
-import { STORE_UNAVAILABLE_DETAIL } from "../src/fiber/server.js";
-import { PMH_BIN, startServe, stopChild, type ServeChild } from "./helpers/cli.js";
+import { NONCE_UNVERIFIABLE_DETAIL, STORE_UNAVAILABLE_DETAIL } from "../src/fiber/server.js";
+import { createClient } from "@redis/client";
+import { PMH_BIN, startServe, startServeThenCloseOutput, stopChild, type ServeChild } from "./helpers/cli.js";
 import { identities, MINER_SEED, post, signedHeaders, type Identities } from "./helpers/fiber.js";
 import { eventually, freePort, hasRedisServer, REDIS_MISSING, RedisServer } from "./helpers/redis.js";
 
@@ -169,6 +170,43 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
       assert.equal(await stopChild(server.child), 0);
     }
   });
+  it("a restarted miner refuses (503) the replay of a request captured before the restart; the validator's next request passes", async () => {
+    const args = ["--hotkey-seed", MINER_SEED, "--port", String(await freePort()), "--store", join(dir, "replay.json"), "--storage-key", STORAGE_KEY, "--rsa-key", join(dir, "replay.pem")];
+    let server = await startServe(args);
+    const client = splitClient(server.url, { exchanges: 0 });
+    let captured: { headers: Record<string, string>; body: string };
+    try {
+      const session = await client.handshake(server.url, ids.miner.ss58Address);
+      const fernet = await Fernet.create(fromBase64Any(session.key));
+      captured = { headers: { ...(await signedHeaders(ids.other, ids.miner.ss58Address, { uuid: session.uuid })), "content-type": "application/octet-stream" }, body: await fernet.encrypt(JSON.stringify({ pay: 1 })) };
+      assert.equal((await post(`${server.url}/echo`, captured.headers, captured.body)).status, 200);
+      assert.equal((await post(`${server.url}/echo`, captured.headers, captured.body)).status, 401, "replay to the same run");
+    } finally {
+      assert.equal(await stopChild(server.child), 0);
+    }
+    server = await startServe(args);
+    try {
+      const replay = await post(`${server.url}/echo`, captured.headers, captured.body);
+      assert.deepEqual(replay, { status: 503, json: { detail: NONCE_UNVERIFIABLE_DETAIL } }, "the key survived the restart, the replay does not pass");
+      assert.equal(((await client.post(server.url, ids.miner.ss58Address, "/echo", { pay: 2 })) as { pay: number }).pay, 2);
+    } finally {
+      assert.equal(await stopChild(server.child), 0);
+    }
+  });
+  it("a second pmh serve on the same --store file refuses to start, naming the first; a SIGKILLed holder's lock is taken over", async () => {
+    const file = join(dir, "shared.json");
+    const args = (port: string) => ["--hotkey-seed", MINER_SEED, "--port", port, "--store", file, "--storage-key", STORAGE_KEY];
+    const first = await startServe(args("0"));
+    const second = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [PMH_BIN, "serve", ...args("0")], { timeout: 20_000 }, (error, _out, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stderr }));
+    });
+    assert.equal(second.code, 1, second.stderr);
+    assert.equal(second.stderr.trim(), `pmh serve: ${file} is in use by process ${first.child.pid} (lock file ${file}.lock): stop it or use another file`);
+    assert.equal(await stopChild(first.child, "SIGKILL"), null); // leaves its lock behind
+    assert.match(readFileSync(`${file}.lock`, "utf8"), new RegExp(`^${first.child.pid}@`));
+    const third = await startServe(args("0"));
+    assert.equal(await stopChild(third.child), 0);
+  });
   it("refuses a --store file whose keys do not open (file untouched); a failed final save exits 1 with one line", async () => {
     const folder = join(dir, "final");
     const file = join(folder, "keys.json");
@@ -197,6 +235,57 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
     assert.match(server.output(), /pmh serve: could not close cleanly: .*final/);
     assert.doesNotMatch(server.output(), /\n\s+at /, "no stack trace");
   });
+  it("refuses to start, exit 1 with one line, a Redis that refuses the credentials or may evict keys (unless --allow-eviction)", needsRedis, async () => {
+    const redis = await RedisServer.start(["--requirepass", "s3cret", "--maxmemory-policy", "allkeys-lru"]);
+    const url = (auth: string) => `redis://${auth}127.0.0.1:${redis.port}`;
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(process.execPath, [PMH_BIN, "serve", "--port", "0", "--hotkey-seed", MINER_SEED, ...args], { timeout: 20_000 }, (error, _out, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stderr }));
+      });
+    try {
+      const cases: [string[], number, RegExp][] = [
+        [["--redis", url("")], 1, /requires a password \(NOAUTH\): give it in the URL/],
+        [["--redis", url(":wrong@")], 1, /refused the user name or password \(WRONGPASS\)/],
+        [["--redis", url(":s3cret@")], 1, /may evict keys, its maxmemory-policy is allkeys-lru \(CONFIG GET\).*maxmemory-policy noeviction.*--allow-eviction/],
+        [["--allow-eviction"], 2, /--allow-eviction applies to --redis only/],
+      ];
+      for (const [args, code, message] of cases) {
+        const r = await run(args);
+        assert.equal(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+        assert.match(r.stderr, message);
+        assert.equal(r.stderr.trim().split("\n").length, 1, "one line");
+        assert.doesNotMatch(r.stderr, /s3cret|wrong@/, "no password in the message");
+      }
+      const server = await startServe(["--hotkey-seed", MINER_SEED, "--redis", url(":s3cret@"), "--allow-eviction"]);
+      assert.match(server.output(), /may evict keys .*each eviction refuses nonces minted before it/);
+      assert.equal(await stopChild(server.child), 0, server.output());
+    } finally {
+      await redis.dispose();
+    }
+  });
+  it("with its output closed (pmh serve | head -1), a Redis blip is logged to nowhere and the miner keeps serving", needsRedis, async () => {
+    const redis = await RedisServer.start();
+    const raw = createClient({ url: redis.url });
+    raw.on("error", () => {});
+    try {
+      await raw.connect();
+      const { child, url } = await startServeThenCloseOutput(["--hotkey-seed", MINER_SEED, "--redis", redis.url]);
+      try {
+        const client = splitClient(url, { exchanges: 0 });
+        await client.post(url, ids.miner.ss58Address, "/echo", { before: 1 });
+        // The miner logs "Redis unreachable…" and "Redis is back" into the closed pipe.
+        await raw.sendCommand(["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]);
+        assert.ok(await eventually(async () => client.post(url, ids.miner.ss58Address, "/echo", { after: 1 }).then(() => true, () => false)), "serves after the blip");
+        assert.equal((await publicKey(url)).status, 200);
+        assert.equal(child.exitCode, null, "still running");
+      } finally {
+        assert.equal(await stopChild(child), 0);
+      }
+    } finally {
+      raw.destroy();
+      await redis.dispose();
+    }
+  });
   it("refuses contradictory or incomplete store options with exit code 2, an unreachable Redis with 1", async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; stderr: string }>((resolve) => {
@@ -209,7 +298,7 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
       [["--store", join(dir, "k.json"), "--redis", "redis://127.0.0.1:1", "--storage-key", STORAGE_KEY], 2, /exclude each other/],
       [["--store", join(dir, "k.json"), "--storage-key", "abcd"], 2, /--storage-key: storage key must be 64 hex digits/],
       [["--cors", "https://a.example/path"], 2, /--cors/],
-      [["--redis", "redis://127.0.0.1:1"], 1, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/],
+      [["--redis", "redis://127.0.0.1:1"], 1, /^pmh serve: Redis at redis:\/\/127\.0\.0\.1:1 refused the connection \(ECONNREFUSED\): is redis-server running/],
       [["--redis", "notaurl"], 2, /--redis must be a URL/],
       [["--store", dir, "--storage-key", STORAGE_KEY], 2, new RegExp(`${dir}: is a folder, not a file`)],
     ];

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { HttpStatusError } from "../src/errors.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Keypair } from "../src/fiber/keypair.js";
-import { PMH_BIN, startServe, stopChild } from "./helpers/cli.js";
+import { PMH_BIN, startServe, startServeThenCloseOutput, stopChild } from "./helpers/cli.js";
 import { identities, MINER_SEED, VALIDATOR_MNEMONIC, type Identities } from "./helpers/fiber.js";
 
 const bin = PMH_BIN;
@@ -68,6 +68,16 @@ describe("pmh serve", { timeout: 60_000 }, () => {
     assert.match(publicKeys[0]!, /BEGIN PUBLIC KEY/);
     assert.equal(publicKeys[1], publicKeys[0]);
     assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+  });
+  it("keeps serving after its output is closed (pmh serve | head -1) and stops cleanly, though every log line meets EPIPE", async () => {
+    const { child, url } = await startServeThenCloseOutput(["--hotkey-seed", MINER_SEED]);
+    try {
+      const client = new FiberClient({ keypair: ids.validator });
+      for (let i = 0; i < 3; i++) assert.equal(((await client.post(url, ids.miner.ss58Address, "/echo", { i })) as { i: number }).i, i);
+    } finally {
+      // "SIGTERM, closing" and "closed" go to the closed pipe: before the fix, an uncaught EPIPE (exit 1).
+      assert.equal(await stop(child, "SIGTERM"), 0);
+    }
   });
   it("refuses bad invocations with a message and a non-zero exit", () => {
     const cases = [

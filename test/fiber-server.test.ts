@@ -5,11 +5,11 @@ import { randomBytes, toBase64 } from "../src/bytes.js";
 import { HttpStatusError, InvalidArgumentError, NetworkError, RequestTimeoutError } from "../src/errors.js";
 import { minStake } from "../src/fiber/authorize.js";
 import { FiberClient } from "../src/fiber/client.js";
-import { DETAIL } from "../src/fiber/constants.js";
+import { DETAIL, NONCE_WINDOW_MS } from "../src/fiber/constants.js";
 import { Fernet } from "../src/fiber/fernet.js";
-import { generateNonce } from "../src/fiber/nonce.js";
+import { MemoryNonceStore, generateNonce } from "../src/fiber/nonce.js";
 import { verifyPublicKeyResponse } from "../src/fiber/pubkey.js";
-import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, DEFAULT_ENCRYPTED_BODY_TTL_S, FiberServer } from "../src/fiber/server.js";
+import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, DEFAULT_ENCRYPTED_BODY_TTL_S, FiberServer, NONCE_UNVERIFIABLE_DETAIL } from "../src/fiber/server.js";
 import { WRONG_MINER_DETAIL } from "../src/fiber/verify.js";
 import { serve, type RunningServer } from "../src/node/serve.js";
 import { HandShake } from "../src/index.js";
@@ -46,7 +46,9 @@ async function encryptedKey(key: Uint8Array = randomBytes(32)) {
 before(async () => {
   ids = await identities();
   const metagraph = { [ids.validator.ss58Address]: 5000, [ids.other.ss58Address]: 999 };
-  server = await FiberServer.create({ keypair: ids.miner, authorize: minStake(metagraph), clock, maxBodyBytes: 64 * 1024 });
+  // No earlier run of this miner: nonces of validators whose clocks are behind pass (see the restart test).
+  const nonceStore = new MemoryNonceStore({ clock, floorMs: clock() - NONCE_WINDOW_MS });
+  server = await FiberServer.create({ keypair: ids.miner, authorize: minStake(metagraph), clock, maxBodyBytes: 64 * 1024, nonceStore });
   server.route("/echo", { handler: (payload) => payload });
   server.route("/typed", {
     parse: (v) => {
@@ -202,6 +204,23 @@ describe("Fiber server: every error row", () => {
       assert.equal((await exchangeWith(await encryptedKey(), headers)).status, 200);
       assert.equal((await exchangeWith(await encryptedKey(), headers)).status, 401);
     }
+  });
+  it("a restarted miner (same RSA key) answers 503, not 200, to a key exchange captured before it started; a fresh one passes", async () => {
+    const rsaPrivateKey = (await import("../src/node/keyfile.js").then((m) => m.createRSAKey())).privateKey;
+    const first = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey });
+    const body = JSON.stringify({ encrypted_symmetric_key: toBase64(await encryptRSA(first.publicKeyPem, randomBytes(32), { hash: "SHA-256" })) });
+    const captured = { ...(await signedHeaders(ids.validator, miner())), "content-type": "application/json" };
+    const send = (s: FiberServer, headers: Record<string, string>) => s.fetch(new Request("http://127.0.0.1/exchange-symmetric-key", { method: "POST", headers, body }));
+    assert.equal((await send(first, captured)).status, 200);
+    assert.equal((await send(first, captured)).status, 401, "a replay to the same process");
+    await new Promise((resolve) => setTimeout(resolve, 2)); // the restart happens after the capture
+    const restarted = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey });
+    const replay = await send(restarted, captured);
+    assert.equal(replay.status, 503, "the replay after a restart is refused");
+    assert.deepEqual(await replay.json(), { detail: NONCE_UNVERIFIABLE_DETAIL });
+    assert.equal(replay.headers.get("retry-after"), "1");
+    const fresh = { ...(await signedHeaders(ids.validator, miner())), "content-type": "application/json" };
+    assert.equal((await send(restarted, fresh)).status, 200, "a validator that retries with a fresh nonce passes");
   });
   it("401 for bad signatures, including one without 0x (a 500 in Python)", async () => {
     const sigError = { status: 401, json: { detail: DETAIL.invalidSignature } };

@@ -181,8 +181,10 @@ describe("signed requests: refusals (Python's statuses and texts, in its order)"
     const now = Date.now();
     {
       const at = (offsetMs: number) => `${BigInt(now + offsetMs) * 1_000_000n}_abcdefghij`;
-      // The server's clock is frozen at `now` for these checks.
-      const frozen = await FiberServer.create({ keypair: ids.miner, clock: () => now });
+      // The server's clock is frozen at `now` for these checks; its nonce records begin
+      // before the window (a fresh store refuses nonces minted before it started: 503).
+      const nonceStore = new MemoryNonceStore({ clock: () => now, floorMs: now - 120_001 });
+      const frozen = await FiberServer.create({ keypair: ids.miner, clock: () => now, nonceStore });
       frozen.signedRoute("/e", { handler: (b) => b });
       const send = async (nonce: string) => (await frozen.fetch(new Request("http://127.0.0.1/e", { method: "POST", headers: await signed(BODY, ids.validator, { nonce }), body: BODY }))).status;
       assert.equal(await send(at(-120_001)), 401, "too old");

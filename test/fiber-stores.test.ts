@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { StoreFullError } from "../src/errors.js";
+import { InvalidArgumentError, NonceUnverifiableError, StoreFullError } from "../src/errors.js";
 import { MemoryKeyStore } from "../src/fiber/keystore.js";
 import { MemoryNonceStore, generateNonce, nonceRetentionMs, nonceTimestampMs, randomAlphanumeric } from "../src/fiber/nonce.js";
 
@@ -57,6 +57,19 @@ describe("MemoryNonceStore", () => {
     now += 1000;
     assert.equal(await store.has("n"), false);
     assert.equal(await store.add("n", 1000), true);
+  });
+  it("refuses nonces minted before it was created (a restarted miner) as unverifiable, not as replays", async () => {
+    const now = T0;
+    const store = new MemoryNonceStore({ clock: () => now });
+    assert.equal(store.floorMs, T0, "the floor is the creation time by default");
+    const before = generateNonce(T0 - 1);
+    const refused = (e: unknown) => e instanceof NonceUnverifiableError && e.code === "ERR_STORE_UNAVAILABLE" && /retry with a fresh nonce/.test(e.message);
+    await assert.rejects(store.has(before), refused);
+    await assert.rejects(store.add(before, 1000), refused);
+    assert.equal(await store.add(generateNonce(T0), 1000), true, "nonces from the creation on pass");
+    const takeover = new MemoryNonceStore({ clock: () => now, floorMs: T0 - 120_000 });
+    assert.equal(await takeover.add(before, 1000), true, "an explicit earlier floor");
+    assert.throws(() => new MemoryNonceStore({ floorMs: Number.NaN }), InvalidArgumentError);
   });
   it("refuses new nonces when full of live ones, and sweeps expired ones to make room", async () => {
     let now = T0;

@@ -1,7 +1,8 @@
 /** FileKeyStore (keys across restarts, sealed at rest), storage keys, and CORS. */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
@@ -90,16 +91,54 @@ describe("FileKeyStore", () => {
     const store = await FileKeyStore.open(path, { storageKey });
     const key = randomBytes(32);
     await store.set("hotkey", "uuid", key, 60_000);
-    assert.deepEqual(await (await FileKeyStore.open(path, { storageKey })).get("hotkey", "uuid"), key, "a fresh store sees the key");
+    assert.deepEqual(await (await FileKeyStore.open(path, { storageKey, lock: false })).get("hotkey", "uuid"), key, "a fresh store sees the key");
     const burst = [...Array(20)].map((_, i) => [`u${i}`, randomBytes(32)] as const);
     await Promise.all(burst.map(([uuid, k]) => store.set("hotkey", uuid, k, 60_000)));
-    const fresh = await FileKeyStore.open(path, { storageKey });
+    const fresh = await FileKeyStore.open(path, { storageKey, lock: false });
     for (const [uuid, k] of burst) assert.deepEqual(await fresh.get("hotkey", uuid), k);
   });
   it("rejects a change it could not save with StoreUnavailableError", async () => {
     const store = await FileKeyStore.open(join(dir, "a-file", "keys.json"));
+    rmSync(join(dir, "a-file"), { recursive: true });
     writeFileSync(join(dir, "a-file"), ""); // its folder cannot be created any more
     await assert.rejects(store.set("hotkey", "uuid", randomBytes(32), 60_000), (e: unknown) => e instanceof StoreUnavailableError && /could not save .*a-file/.test(e.message));
+  });
+  it("is used by one process at a time: a second open names the holder; a stale lock (dead pid) is taken over", async () => {
+    const path = join(dir, "locked.json");
+    const first = await FileKeyStore.open(path);
+    assert.equal(readFileSync(`${path}.lock`, "utf8"), `${process.pid}@${hostname()}\n`);
+    await assert.rejects(FileKeyStore.open(path), (e: unknown) => e instanceof StoreUnavailableError && e.message.includes(`${path} is in use by this process (${process.pid}) (lock file ${path}.lock)`));
+    await first.set("h", "u", randomBytes(32), 60_000);
+    await first.close();
+    assert.throws(() => statSync(`${path}.lock`), /ENOENT/, "close releases the lock");
+
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+    writeFileSync(`${path}.lock`, `${dead.stdout}@${hostname()}\n`); // a holder killed with SIGKILL
+    const second = await FileKeyStore.open(path);
+    assert.equal(second.size, 1);
+    assert.equal(readFileSync(`${path}.lock`, "utf8"), `${process.pid}@${hostname()}\n`, "the stale lock was taken over");
+    await second.close();
+
+    writeFileSync(`${path}.lock`, "4242@another-host\n");
+    await assert.rejects(FileKeyStore.open(path), (e: unknown) => e instanceof StoreUnavailableError && /in use by process 4242 on host another-host .*delete the lock file/.test(e.message));
+    assert.equal(readFileSync(`${path}.lock`, "utf8"), "4242@another-host\n", "a lock it cannot judge is left alone");
+    rmSync(`${path}.lock`);
+  });
+  it("lets exactly one of several processes racing for a stale lock take it", async () => {
+    const path = join(dir, "raced.json");
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+    writeFileSync(`${path}.lock`, `${dead.stdout}@${hostname()}\n`);
+    const lockModule = new URL("../src/node/lock-file.ts", import.meta.url).href;
+    // Each racer says whether it won, then holds what it got until its stdin closes.
+    const script = `const { FileLock } = await import(${JSON.stringify(lockModule)});
+      const said = await FileLock.acquire(${JSON.stringify(path)}).then(() => "won", (e) => "lost: " + e.message);
+      process.stdout.write(said + "\\n"); process.stdin.resume();`;
+    const racers = [...Array(4)].map(() => spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["pipe", "pipe", "inherit"] }));
+    const said = await Promise.all(racers.map((child) => new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().trim())))));
+    for (const child of racers) child.stdin.end();
+    await Promise.all(racers.map((child) => new Promise((resolve) => child.once("exit", resolve))));
+    assert.equal(said.filter((s) => s === "won").length, 1, said.join(" | "));
+    for (const s of said.filter((s) => s !== "won")) assert.match(s, /is in use by process \d+/);
   });
   it("saves a burst of concurrent changes, and refuses a foreign file", async () => {
     const path = join(dir, "burst.json");

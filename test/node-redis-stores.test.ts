@@ -1,9 +1,10 @@
 /** Redis-backed Fiber stores against a real redis-server (skipped, with the reason, without one). */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { createServer, type AddressInfo } from "node:net";
 import { createClient } from "@redis/client";
 import { toBase64, toHex, randomBytes } from "../src/bytes.js";
-import { KeyFormatError, StoreUnavailableError } from "../src/errors.js";
+import { KeyFormatError, NonceUnverifiableError, StoreUnavailableError } from "../src/errors.js";
 import { generateNonce } from "../src/fiber/nonce.js";
 import { RedisFiberStores } from "../src/node/redis.js";
 import { StorageKey } from "../src/node/storage-key.js";
@@ -12,6 +13,8 @@ import { eventually, hasRedisServer, REDIS_MISSING, RedisServer } from "./helper
 
 /** Each test is skipped, with how to install redis-server, when it is missing. */
 const needsRedis = { skip: hasRedisServer ? false : REDIS_MISSING };
+/** A nonce whose record may be gone is refused as unverifiable (503), not as a replay (401). */
+const unverifiable = (e: unknown) => e instanceof NonceUnverifiableError && e.code === "ERR_STORE_UNAVAILABLE";
 
 describe("RedisFiberStores", { timeout: 60_000 }, () => {
   let redis: RedisServer;
@@ -24,7 +27,7 @@ describe("RedisFiberStores", { timeout: 60_000 }, () => {
   };
   before(async () => {
     if (!hasRedisServer) return;
-    redis = await RedisServer.start();
+    redis = await RedisServer.start(["--enable-debug-command", "local"]);
     raw = createClient({ url: redis.url });
     raw.on("error", () => {});
     await raw.connect();
@@ -103,8 +106,8 @@ describe("RedisFiberStores", { timeout: 60_000 }, () => {
     await raw.connect().catch(() => {});
     assert.ok(await eventually(async () => (await raw.get("t4:rsa").catch(() => null)) !== null), "RSA key re-published");
     // The restarted Redis forgot `before`; the store refuses it rather than accept a replay.
-    assert.equal(await stores.nonceStore.has(before), true);
-    assert.equal(await stores.nonceStore.add(before, 60_000), false);
+    await assert.rejects(stores.nonceStore.has(before), unverifiable);
+    await assert.rejects(stores.nonceStore.add(before, 60_000), unverifiable);
     assert.equal(await stores.nonceStore.add(generateNonce(Date.now() + 5), 60_000), true, "fresh nonces are accepted");
     assert.equal(await stores.sharedRSAKey(async () => "unused"), pem);
   });
@@ -116,8 +119,8 @@ describe("RedisFiberStores", { timeout: 60_000 }, () => {
     assert.equal(await stores.nonceStore.add(used, 60_000), true);
     await raw.flushAll();
     assert.ok(await eventually(async () => (await raw.get("t5:rsa")) !== null), "RSA key re-published after the flush");
-    assert.equal(await stores.nonceStore.has(used), true, "the flushed nonce still counts as used");
-    assert.equal(await stores.nonceStore.add(used, 60_000), false);
+    await assert.rejects(stores.nonceStore.has(used), unverifiable, "the flushed nonce is refused");
+    await assert.rejects(stores.nonceStore.add(used, 60_000), unverifiable);
     assert.equal(await stores.nonceStore.add(generateNonce(Date.now() + 5), 60_000), true);
   });
 
@@ -145,14 +148,114 @@ describe("RedisFiberStores", { timeout: 60_000 }, () => {
     await raw.connect().catch(() => {});
     assert.ok(await eventually(() => raw.isReady), "test client reconnected");
     assert.equal(await raw.exists("t7:nonce:" + afterSnapshot), 0, "the snapshot lost the nonce");
-    assert.equal(await stores.nonceStore.has(afterSnapshot), true, "still counts as used");
-    assert.equal(await stores.nonceStore.add(afterSnapshot, 60_000), false, "replay refused");
+    await assert.rejects(stores.nonceStore.has(afterSnapshot), unverifiable, "still refused");
+    await assert.rejects(stores.nonceStore.add(afterSnapshot, 60_000), unverifiable, "replay refused");
     assert.equal(await stores.nonceStore.add(generateNonce(Date.now() + 5), 60_000), true, "fresh nonces are accepted");
     await raw.flushAll();
     await raw.sendCommand(["SAVE"]); // later restarts start empty again
   });
 
-  it("refuses to start when Redis cannot be reached in time", async () => {
-    await assert.rejects(RedisFiberStores.connect("redis://127.0.0.1:1", { connectTimeoutMs: 500 }), (e: unknown) => e instanceof StoreUnavailableError && /cannot reach Redis at redis:\/\/127\.0\.0\.1:1 within 500 ms/.test(e.message));
+  it("a check that times out (Redis slow) refuses no honest nonce as a replay: 503 while unchecked, accepted after", needsRedis, async () => {
+    const events: string[] = [];
+    const stores = await connect("t8:", { commandTimeoutMs: 300, onEvent: (line) => events.push(line) });
+    const honest = generateNonce(Date.now() + 1); // minted before Redis turns slow, sent after
+    // Longer than the 2 s between checks: one periodic check starts and times out during it.
+    const slow = raw.sendCommand(["DEBUG", "SLEEP", "3"]);
+    assert.ok(await eventually(() => events.some((e) => /could not check Redis for a data loss/.test(e))), `a check timed out: ${events.join(" | ")}`);
+    await assert.rejects(stores.nonceStore.add(generateNonce(), 60_000), (e: unknown) => e instanceof StoreUnavailableError && !(e instanceof NonceUnverifiableError));
+    await slow;
+    assert.ok(await eventually(() => events.some((e) => /checks pass/.test(e))), "checks pass again");
+    assert.equal(await stores.nonceStore.has(honest), false, "the floor did not move");
+    assert.equal(await stores.nonceStore.add(honest, 60_000), true, "the honest nonce is accepted");
+    assert.equal(await stores.nonceStore.add(honest, 60_000), false, "and only once");
+  });
+
+  it("fails at once, saying so, when Redis refuses the connection", async () => {
+    // A long timeout: the message shows the start did not wait for it.
+    await assert.rejects(RedisFiberStores.connect("redis://127.0.0.1:1", { connectTimeoutMs: 60_000 }), (e: unknown) => e instanceof StoreUnavailableError && /127\.0\.0\.1:1 refused the connection \(ECONNREFUSED\)/.test(e.message));
+  });
+
+  it("refuses to start when Redis accepts the connection but never answers in time", async () => {
+    const silent = createServer(() => {}); // accepts, never answers
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      await assert.rejects(RedisFiberStores.connect(`redis://127.0.0.1:${port}`, { connectTimeoutMs: 500 }), (e: unknown) => e instanceof StoreUnavailableError && /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ within 500 ms/.test(e.message));
+    } finally {
+      silent.close();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  });
+});
+
+describe("RedisFiberStores against a Redis that may evict keys", { timeout: 60_000 }, () => {
+  let redis: RedisServer;
+  let raw: ReturnType<typeof createClient>;
+  before(async () => {
+    if (!hasRedisServer) return;
+    redis = await RedisServer.start(["--maxmemory-policy", "volatile-ttl"]);
+    raw = createClient({ url: redis.url });
+    raw.on("error", () => {});
+    await raw.connect();
+  });
+  after(async () => {
+    if (!hasRedisServer) return;
+    raw.destroy();
+    await redis.dispose();
+  });
+
+  it("refuses to start unless allowEviction, saying why and how to fix", needsRedis, async () => {
+    await assert.rejects(RedisFiberStores.connect(redis.url), (e: unknown) => e instanceof StoreUnavailableError && /maxmemory-policy is volatile-ttl \(CONFIG GET\).*maxmemory-policy noeviction.*allowEviction/.test(e.message) && !e.message.includes("\n"));
+  });
+
+  it("with allowEviction, an eviction counts as a data loss: the evicted nonce is refused, fresh ones pass", needsRedis, async () => {
+    const events: string[] = [];
+    const stores = await RedisFiberStores.connect(redis.url, { prefix: "ev:", allowEviction: true, onEvent: (line) => events.push(line) });
+    try {
+      assert.ok(events.some((e) => /may evict keys/.test(e)), events.join(" | "));
+      const used = generateNonce(Date.now() + 1);
+      assert.equal(await stores.nonceStore.add(used, 60_000), true);
+      // A cache shares this Redis: memory runs out and the nonce record (shortest TTL) is evicted first.
+      const info = await raw.sendCommand(["INFO", "memory"]);
+      const usedMemory = Number(/^used_memory:(\d+)/m.exec(String(info))![1]);
+      await raw.sendCommand(["CONFIG", "SET", "maxmemory", String(usedMemory + 256 * 1024)]);
+      const filler = "x".repeat(8 * 1024);
+      for (let i = 0; i < 200 && (await raw.exists(`ev:nonce:${used}`)) === 1; i++) await raw.set(`cache:${i}`, filler, { expiration: { type: "PX", value: 600_000 } });
+      assert.equal(await raw.exists(`ev:nonce:${used}`), 0, "the nonce record was evicted");
+      // Replayed at once, before any periodic check: the add itself reads evicted_keys.
+      await assert.rejects(stores.nonceStore.add(used, 60_000), unverifiable, "its replay is refused");
+      assert.equal(await stores.nonceStore.has(used), true, "and recorded again: its next replay is a plain 401");
+      assert.ok(events.some((e) => /Redis evicted \d+ key/.test(e)), "the eviction is logged");
+      await raw.sendCommand(["CONFIG", "SET", "maxmemory", "0"]);
+      assert.equal(await stores.nonceStore.add(generateNonce(Date.now() + 5), 60_000), true, "fresh nonces pass");
+    } finally {
+      await stores.close();
+    }
+  });
+});
+
+describe("RedisFiberStores: what CONFIG and credentials say at start", { timeout: 60_000 }, () => {
+  it("reads the policy from INFO when CONFIG is disabled", needsRedis, async () => {
+    const redis = await RedisServer.start(["--rename-command", "CONFIG", "", "--maxmemory-policy", "allkeys-lru"]);
+    try {
+      await assert.rejects(RedisFiberStores.connect(redis.url), (e: unknown) => e instanceof StoreUnavailableError && /maxmemory-policy is allkeys-lru \(INFO memory\)/.test(e.message));
+    } finally {
+      await redis.dispose();
+    }
+  });
+
+  it("reports NOAUTH and WRONGPASS as such, at once", needsRedis, async () => {
+    const redis = await RedisServer.start(["--requirepass", "s3cret"]);
+    const url = (auth: string) => `redis://${auth}127.0.0.1:${redis.port}`;
+    try {
+      const long = { connectTimeoutMs: 60_000 };
+      await assert.rejects(RedisFiberStores.connect(url(""), long), (e: unknown) => e instanceof StoreUnavailableError && /requires a password \(NOAUTH\)/.test(e.message));
+      await assert.rejects(RedisFiberStores.connect(url(":wrong@"), long), (e: unknown) => e instanceof StoreUnavailableError && /refused the user name or password \(WRONGPASS\)/.test(e.message) && !e.message.includes("wrong@"));
+      const stores = await RedisFiberStores.connect(url(":s3cret@"), long);
+      assert.equal(await stores.nonceStore.add(generateNonce(Date.now() + 1), 60_000), true);
+      await stores.close();
+    } finally {
+      await redis.dispose();
+    }
   });
 });

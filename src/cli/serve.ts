@@ -17,6 +17,7 @@ import { loadMetagraphFile } from "../node/wallet.js";
 import { action, EXIT, hotkeyOptions, loadHotkey, messageOf, parseInteger, UsageError, type HotkeyFlags } from "./common.js";
 import { echoSigned, streamSigned } from "./signed-routes.js";
 import { openStores, storeOptions, type StoreFlags } from "./stores.js";
+import { surviveClosedOutput } from "./streams.js";
 
 /** Options of `pmh serve`, as commander parses them. */
 interface ServeFlags extends HotkeyFlags, StoreFlags {
@@ -64,6 +65,7 @@ function parseOrigins(value: string, previous: string[] | undefined): string[] {
 }
 
 async function run(flags: ServeFlags): Promise<void> {
+  surviveClosedOutput(); // a closed log reader (`pmh serve | head -1`) must not stop the miner
   const keypair = await loadHotkey(flags, "miner");
   const authorize = await loadAuthorizer(flags);
   const log = (line: string) => console.log(`pmh: ${line}`);
@@ -88,10 +90,10 @@ async function run(flags: ServeFlags): Promise<void> {
   }
   const who = flags.allow === undefined && flags.metagraph === undefined ? "any validator with a valid signature" : "authorized validators only";
   const cors = flags.cors === undefined ? "" : `; CORS for ${flags.cors.join(", ")}`;
-  log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; encrypted POST /echo; signed POST /echo-signed, /stream-signed; ${stores.description}${cors})`);
+  const server = running;
   const stop = (signal: string) => {
     log(`${signal}, closing`);
-    void running
+    void server
       .close()
       .then(() => stores.close())
       .then(
@@ -102,8 +104,10 @@ async function run(flags: ServeFlags): Promise<void> {
         },
       );
   };
+  // Before the "listening" line: a supervisor may signal as soon as it reads it.
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; encrypted POST /echo; signed POST /echo-signed, /stream-signed; ${stores.description}${cors})`);
 }
 
 /** Adds the `serve` subcommand to `program`. */

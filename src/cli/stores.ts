@@ -17,6 +17,7 @@ import { messageOf, UsageError } from "./common.js";
 export interface StoreFlags {
   redis?: string;
   redisPrefix: string;
+  allowEviction?: boolean;
   store?: string;
   storageKey?: string;
   rsaKey?: string;
@@ -37,6 +38,7 @@ export function storeOptions(command: Command): Command {
   return command
     .addOption(new Option("--redis <url>", "share nonces, keys and the RSA key with other instances through Redis (redis://host:6379)").env("PMH_REDIS_URL"))
     .option("--redis-prefix <prefix>", "prefix of the Redis keys; instances acting as one miner share it", DEFAULT_REDIS_PREFIX)
+    .option("--allow-eviction", "start even if Redis may evict keys (maxmemory-policy not noeviction); each eviction then refuses older nonces (503)")
     .option("--store <file>", "keep exchanged keys in this file across restarts (single instance; needs a storage key)")
     .addOption(new Option("--storage-key <hex>", "64 hex digits (openssl rand -hex 32): seal keys at rest in Redis or --store").env("PMH_STORAGE_KEY"))
     .option("--rsa-key <file>", "keep the RSA key in this file across restarts (created, mode 0600, if missing)");
@@ -45,6 +47,7 @@ export function storeOptions(command: Command): Command {
 /** Opens what the flags ask for; in-memory stores (the server's defaults) otherwise. */
 export async function openStores(flags: StoreFlags, log: (line: string) => void): Promise<OpenedStores> {
   if (flags.redis !== undefined && flags.store !== undefined) throw new UsageError("--redis and --store exclude each other: Redis already keeps the keys");
+  if (flags.allowEviction === true && flags.redis === undefined) throw new UsageError("--allow-eviction applies to --redis only");
   if (flags.store !== undefined && flags.storageKey === undefined) throw new UsageError("--store needs --storage-key (or PMH_STORAGE_KEY): keys are sealed at rest; make one with: openssl rand -hex 32");
   const storageKey = flags.storageKey === undefined ? undefined : await StorageKey.fromHex(flags.storageKey).catch((error) => Promise.reject(new UsageError(`--storage-key: ${messageOf(error)}`)));
   const makeRSAKey = async () => (flags.rsaKey === undefined ? (await createRSAKey()).privateKey : loadOrCreateRSAKey(flags.rsaKey));
@@ -57,7 +60,7 @@ export async function openStores(flags: StoreFlags, log: (line: string) => void)
       throw new UsageError("--redis must be a URL such as redis://127.0.0.1:6379");
     }
     if (protocol !== "redis:" && protocol !== "rediss:") throw new UsageError(`--redis must be a redis:// or rediss:// URL, got ${protocol}`);
-    const redis = await RedisFiberStores.connect(flags.redis, { prefix: flags.redisPrefix, ...(storageKey ? { storageKey } : {}), onEvent: (line) => log(line) });
+    const redis = await RedisFiberStores.connect(flags.redis, { prefix: flags.redisPrefix, allowEviction: flags.allowEviction === true, ...(storageKey ? { storageKey } : {}), onEvent: (line) => log(line) });
     try {
       const rsaPrivateKey = await redis.sharedRSAKey(makeRSAKey);
       return { nonceStore: redis.nonceStore, keyStore: redis.keyStore, rsaPrivateKey, description: `Redis stores, prefix ${flags.redisPrefix}, keys ${sealed}`, close: () => redis.close() };

@@ -4,7 +4,7 @@
  * @module
  */
 import { aint, randomBytes } from "../bytes.js";
-import { StoreFullError } from "../errors.js";
+import { InvalidArgumentError, NonceUnverifiableError, StoreFullError } from "../errors.js";
 import { NONCE_SUFFIX_LENGTH, NONCE_WINDOW_MS } from "./constants.js";
 
 const ALPHANUMERICS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -74,16 +74,35 @@ export function nonceRetentionMs(nonce: string, nowMs: number, windowMs: number 
 }
 
 /**
+ * Throws {@link NonceUnverifiableError} when `nonce` is dated before `floorMs`, the time
+ * since which a store holds every record: an older nonce may have been used before a
+ * restart or a data loss, so it cannot be accepted, yet it is not known to be a replay.
+ * @param nonce - the received nonce
+ * @param floorMs - the store's records begin at this time (ms)
+ * @param since - what happened at `floorMs`, for the message (e.g. "this process started")
+ */
+export function refuseBeforeFloor(nonce: string, floorMs: number, since: string): void {
+  const ts = nonceTimestampMs(nonce);
+  if (ts !== undefined && ts < floorMs) {
+    throw new NonceUnverifiableError(`nonce dated ${ts} ms predates the nonce records (${since} at ${floorMs} ms); retry with a fresh nonce`);
+  }
+}
+
+/**
  * Remembers nonces so that each is accepted once. `add` must be atomic: it maps onto
  * Redis `SET key 1 NX PX ttlMs` (true when the reply is OK).
  */
 export interface NonceStore {
-  /** True when the nonce is currently remembered (a cheap pre-check before verifying a signature). */
+  /**
+   * True when the nonce is currently remembered (a cheap pre-check before verifying a signature).
+   * @throws NonceUnverifiableError when the nonce predates the store's records (servers answer 503)
+   */
   has(nonce: string): Promise<boolean>;
   /**
    * Remembers `nonce` for `ttlMs` milliseconds if it is not already remembered.
    * @returns true when it was new, false when it was already there (a replay)
    * @throws StoreFullError when it cannot remember more nonces
+   * @throws NonceUnverifiableError when the nonce predates the store's records
    */
   add(nonce: string, ttlMs: number): Promise<boolean>;
 }
@@ -94,17 +113,27 @@ export interface MemoryNonceStoreOptions {
   maxEntries?: number;
   /** Current time in milliseconds; `Date.now` by default. */
   clock?: () => number;
+  /**
+   * Nonces dated before this time (ms) are refused with {@link NonceUnverifiableError}
+   * (503): the store holds no record of them. The time the store is created by default,
+   * so a restarted miner never accepts a nonce its previous run may have seen (a captured
+   * request or key exchange replayed after a restart). Give an earlier time only when no
+   * other process served this miner's hotkey in the nonce window before.
+   */
+  floorMs?: number;
 }
 
 /**
  * The in-memory {@link NonceStore}. Expired entries are swept when the store is full
  * or every window's worth of time; when it is full of live nonces it refuses new ones
  * (throws {@link StoreFullError}) rather than forget one, so no replay is ever accepted.
+ * Nonces minted before the store was created are refused (see {@link MemoryNonceStoreOptions.floorMs}).
  */
 export class MemoryNonceStore implements NonceStore {
   readonly #expiries = new Map<string, number>();
   readonly #maxEntries: number;
   readonly #clock: () => number;
+  readonly #floorMs: number;
   #nextSweep = 0;
   /** No entry expires before this time (a lower bound), so a full store sweeps only when one can have expired. */
   #earliestExpiry = Number.POSITIVE_INFINITY;
@@ -113,6 +142,13 @@ export class MemoryNonceStore implements NonceStore {
   constructor(options: MemoryNonceStoreOptions = {}) {
     this.#maxEntries = aint(options.maxEntries ?? 1_000_000, "options.maxEntries", 1);
     this.#clock = options.clock ?? Date.now;
+    this.#floorMs = options.floorMs ?? this.#clock();
+    if (!Number.isFinite(this.#floorMs)) throw new InvalidArgumentError("options.floorMs must be a finite number of milliseconds");
+  }
+
+  /** Nonces dated before this time (ms) are refused: the store holds no record of them. */
+  get floorMs(): number {
+    return this.#floorMs;
   }
 
   /** Number of nonces currently held (expired ones may linger until the next sweep). */
@@ -123,7 +159,9 @@ export class MemoryNonceStore implements NonceStore {
   /** True when `nonce` is remembered and not expired. */
   async has(nonce: string): Promise<boolean> {
     const expiry = this.#expiries.get(nonce);
-    return expiry !== undefined && expiry > this.#clock();
+    if (expiry !== undefined && expiry > this.#clock()) return true;
+    refuseBeforeFloor(nonce, this.#floorMs, "this store was created");
+    return false;
   }
 
   /** Remembers `nonce` for `ttlMs` unless already there; see {@link NonceStore.add}. */
@@ -134,6 +172,7 @@ export class MemoryNonceStore implements NonceStore {
     if (now >= this.#nextSweep || (this.#expiries.size >= this.#maxEntries && now >= this.#earliestExpiry)) this.sweep(now);
     const expiry = this.#expiries.get(nonce);
     if (expiry !== undefined && expiry > now) return false;
+    refuseBeforeFloor(nonce, this.#floorMs, "this store was created");
     if (this.#expiries.size >= this.#maxEntries) throw new StoreFullError("nonce store is full");
     this.#expiries.set(nonce, now + ttlMs);
     this.#earliestExpiry = Math.min(this.#earliestExpiry, now + ttlMs);

@@ -6,7 +6,7 @@
  * @module
  */
 import { aint, fromBase64Any } from "../bytes.js";
-import { InvalidArgumentError, StoreUnavailableError } from "../errors.js";
+import { InvalidArgumentError, NonceUnverifiableError, StoreUnavailableError } from "../errors.js";
 import { decryptRSA, exportPublicKeyPem, generateRSAKeyPair, importRSAKey, type RSAKeyInput } from "../rsa/index.js";
 import { allowAll, type Authorizer } from "./authorize.js";
 import {
@@ -54,6 +54,11 @@ export const BAD_BASE64_DETAIL = `${ENCRYPTED_KEY_FIELD} must be padded standard
 export const BAD_TOKEN_DETAIL = "Oi, I can't decrypt that payload with that symmetric key";
 /** 503 detail when a shared store (Redis) cannot be reached: nothing was recorded, retry. */
 export const STORE_UNAVAILABLE_DETAIL = "Service Unavailable: the miner's key and nonce store cannot be reached; nothing was recorded, retry shortly";
+/**
+ * 503 detail of a nonce dated before the nonce store's records begin (the miner restarted,
+ * or its store lost data): it cannot be checked for a replay; a fresh nonce passes.
+ */
+export const NONCE_UNVERIFIABLE_DETAIL = "Service Unavailable: the miner restarted or its nonce store lost data after this nonce was minted, so it cannot be checked; retry with a fresh nonce";
 /** Most imported session keys kept; beyond it a key is imported again on its next use. */
 const FERNET_CACHE_SIZE = 10_000;
 
@@ -237,6 +242,7 @@ export class FiberServer {
       return await this.#dispatch(request);
     } catch (error) {
       if (error instanceof FiberHttpError) return errorResponse(error);
+      if (error instanceof NonceUnverifiableError) return jsonResponse({ detail: NONCE_UNVERIFIABLE_DETAIL }, 503, { "retry-after": "1" });
       if (error instanceof StoreUnavailableError) return jsonResponse({ detail: STORE_UNAVAILABLE_DETAIL }, 503, { "retry-after": "1" });
       return jsonResponse({ detail: "Internal Server Error" }, 500);
     }

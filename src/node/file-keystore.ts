@@ -4,7 +4,8 @@
  * working). Keys are sealed at rest under a storage key; the file is written
  * atomically (mode 0600). {@link FileKeyStore.set} resolves only once the key is on disk:
  * changes arriving within a few milliseconds of each other (or while a write is in
- * progress) share one write (group commit).
+ * progress) share one write (group commit). One process at a time uses a file: it holds
+ * `FILE.lock` (pid and host) until {@link FileKeyStore.close}, and a second is refused.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import { KeyFormatError, StoreUnavailableError } from "../errors.js";
 import { FairKeyTable } from "../fiber/key-table.js";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
 import { readTextFile, writeFileAtomic } from "./files.js";
+import { FileLock } from "./lock-file.js";
 import { decodeAtRest, encodeAtRest, type StorageKey } from "./storage-key.js";
 
 const FORMAT = "poorman-handshake/fiber-keys";
@@ -30,6 +32,12 @@ export interface FileKeyStoreOptions {
   flushDelayMs?: number;
   /** Current time in milliseconds; `Date.now` by default. */
   clock?: () => number;
+  /**
+   * Hold `path.lock` while open, so that a second process (or store) on the same file is
+   * refused rather than overwrite its keys; true by default. False only for a store that
+   * never writes while another has the file (e.g. reading it in a test).
+   */
+  lock?: boolean;
 }
 
 interface Entry {
@@ -56,6 +64,7 @@ export class FileKeyStore implements SymmetricKeyStore {
   #writing: Promise<void> = Promise.resolve();
   /** The queued write that changes made now will join, until it starts. */
   #batch: Promise<void> | undefined;
+  #lock: FileLock | undefined;
 
   private constructor(path: string, options: FileKeyStoreOptions) {
     this.#path = path;
@@ -72,14 +81,28 @@ export class FileKeyStore implements SymmetricKeyStore {
    * @throws KeyFormatError when the file exists but is not such a file, or holds a live
    *   key that does not open (most likely another storage key); the file is left untouched
    *   rather than rewritten without those keys
+   * @throws StoreUnavailableError when another live process holds the file's lock (named in the message)
    */
   static async open(path: string, options: FileKeyStoreOptions = {}): Promise<FileKeyStore> {
     const store = new FileKeyStore(path, options);
+    if (options.lock === false) return store.#load();
+    store.#lock = await FileLock.acquire(path);
+    try {
+      return await store.#load();
+    } catch (error) {
+      await store.#lock.release();
+      throw error;
+    }
+  }
+
+  /** Reads the file's live keys into the store. */
+  async #load(): Promise<FileKeyStore> {
+    const path = this.#path;
     let text: string;
     try {
       text = await readTextFile(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return store;
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return this;
       throw error;
     }
     let entries: FileEntry[];
@@ -90,23 +113,23 @@ export class FileKeyStore implements SymmetricKeyStore {
     } catch (cause) {
       throw new KeyFormatError(`${path} is not a ${FORMAT} file`, { cause });
     }
-    const now = store.#clock();
+    const now = this.#clock();
     let unreadable = 0;
     for (const e of entries) {
       if (typeof e?.hotkey !== "string" || typeof e.uuid !== "string" || typeof e.value !== "string" || !(e.expiresAt > now)) continue;
       try {
-        const key = await decodeAtRest(store.#storageKey, e.value, slot(e.hotkey, e.uuid));
-        store.#entries.set(e.hotkey, e.uuid, { key, value: e.value, expiresAt: e.expiresAt });
+        const key = await decodeAtRest(this.#storageKey, e.value, slot(e.hotkey, e.uuid));
+        this.#entries.set(e.hotkey, e.uuid, { key, value: e.value, expiresAt: e.expiresAt });
       } catch {
         unreadable++;
       }
     }
     if (unreadable > 0) {
-      store.#entries.clear();
-      const what = store.#storageKey === undefined ? "no storage key was given" : "the storage key is probably wrong";
+      this.#entries.clear(); // zeroes the keys read so far
+      const what = this.#storageKey === undefined ? "no storage key was given" : "the storage key is probably wrong";
       throw new KeyFormatError(`${unreadable} of the keys in ${path} do not open: ${what} (the file was left untouched)`);
     }
-    return store;
+    return this;
   }
 
   /** Number of keys held (expired ones may linger until the next write). */
@@ -139,11 +162,17 @@ export class FileKeyStore implements SymmetricKeyStore {
 
   /**
    * Waits for every change so far to be on disk (writing once more when the last write
-   * failed); the store may still be used afterwards.
+   * failed), then releases the file's lock: another process may open it from then on, so
+   * do not change the store afterwards.
    * @throws Error when the file cannot be written
    */
   async close(): Promise<void> {
-    await this.#writing.catch(() => this.flush());
+    try {
+      await this.#writing.catch(() => this.flush());
+    } finally {
+      await this.#lock?.release();
+      this.#lock = undefined;
+    }
   }
 
   /**

@@ -8,18 +8,22 @@
  * connected but silent, e.g. frozen, would otherwise hang requests forever), so the stores
  * fail fast with {@link StoreUnavailableError} (servers answer 503) and nothing is
  * accepted that could not be recorded. The client reconnects by itself; on every
- * reconnection the stores refuse every nonce minted before that moment (Redis may have
+ * connection the stores refuse every nonce minted before that moment (Redis may have
  * restarted from a snapshot that lacks the later nonce records), and on every connection
- * (and every 2 s while connected) they check an epoch marker: when Redis lost its data
- * (restarted empty, flushed) they do the same and re-publish the shared RSA key.
+ * (and every 2 s while connected) they check an epoch marker and `evicted_keys`: when
+ * Redis lost its data (restarted empty, flushed, evicted keys) they do the same and
+ * re-publish the shared RSA key. A refused nonce that is not known to be used is a
+ * {@link NonceUnverifiableError} (503), never a replay (401); while a check cannot be
+ * made, every command fails with {@link StoreUnavailableError} (503) until one passes.
  *
  * @module
  */
-import { createClient } from "@redis/client";
 import { randomBytes, toHex, utf8 } from "../bytes.js";
 import { KeyFormatError, StoreUnavailableError } from "../errors.js";
-import { nonceTimestampMs, type NonceStore } from "../fiber/nonce.js";
+import { nonceTimestampMs, refuseBeforeFloor, type NonceStore } from "../fiber/nonce.js";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
+import { EvictionLog, evictionVerdict, hopelessStartReason, sharedKeyRefusal, makeClient, parseEvictedKeys, readEvictedKeys, readEvictionPolicy, redactRedisUrl, SAFE_EVICTION_POLICY, type RedisClient as Client } from "./redis-connection.js";
+export { redactRedisUrl };
 import { decodeAtRest, encodeAtRest, isSealedAtRest, type StorageKey } from "./storage-key.js";
 
 /** How often a connected instance re-reads the epoch marker (a flush without a reconnection). */
@@ -40,36 +44,17 @@ export interface RedisStoresOptions {
   connectTimeoutMs?: number;
   /** Longest pause between reconnection attempts; 1000 ms by default. */
   maxReconnectDelayMs?: number;
+  /**
+   * Start even though Redis may evict keys (`maxmemory-policy` other than `noeviction`, or
+   * unreadable): every rise of `evicted_keys` then counts as a data loss (nonces minted
+   * before it are refused, 503). False by default: {@link RedisFiberStores.connect} refuses
+   * such a Redis, because an evicted nonce record lets its replay through.
+   */
+  allowEviction?: boolean;
   /** Receives one line per state change (offline, back, data lost, key published). */
   onEvent?: (message: string) => void;
   /** Current time in milliseconds; `Date.now` by default. */
   clock?: () => number;
-}
-
-/** A node-redis client that never queues commands while offline and bounds each one. */
-function makeClient(url: string, options: RedisStoresOptions) {
-  const maxDelay = options.maxReconnectDelayMs ?? 1000;
-  return createClient({
-    url,
-    disableOfflineQueue: true,
-    commandOptions: { timeout: options.commandTimeoutMs ?? 1000 },
-    // A PING every second lets the client notice a connection that stopped answering.
-    pingInterval: 1000,
-    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelay) },
-  });
-}
-
-type Client = ReturnType<typeof makeClient>;
-
-/** A Redis URL without its password, for messages. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparsable Redis URL)";
-  }
 }
 
 /**
@@ -93,12 +78,23 @@ export class RedisFiberStores {
   readonly #clock: () => number;
   readonly #event: (message: string) => void;
   #epoch: string | undefined;
-  /** Nonces minted before this time are refused: their record may have been lost. */
+  /** Nonces minted before this time are refused (503): their record may have been lost. */
   #nonceFloorMs = 0;
-  #sync: Promise<void> | undefined;
+  /** What happened at the floor, for messages. */
+  #floorReason = "connected to Redis";
+  /** True once a check passed since the last connection and none failed since. */
+  #checked = false;
+  /** Why the last check failed, for messages. */
+  #checkError: unknown;
+  /** The check in progress, which commands wait for while {@link #checked} is false. */
+  #checking: Promise<void> | undefined;
+  /** `evicted_keys` at the last check; undefined when INFO cannot be read. */
+  #evictedKeys: number | undefined;
+  /** True when Redis may evict (allowed at start): every nonce add also reads `evicted_keys`. */
+  #mayEvict = false;
+  readonly #evictionLog: EvictionLog;
   #rsaValue: string | undefined;
   #online = false;
-  #syncing = false;
   #everReady = false;
   readonly #watch: ReturnType<typeof setInterval>;
   readonly #timeoutMs: number;
@@ -110,18 +106,23 @@ export class RedisFiberStores {
     this.#storageKey = options.storageKey;
     this.#clock = options.clock ?? Date.now;
     this.#event = options.onEvent ?? (() => {});
+    this.#evictionLog = new EvictionLog(this.#clock, this.#event);
     this.nonceStore = { has: (nonce) => this.#hasNonce(nonce), add: (nonce, ttlMs) => this.#addNonce(nonce, ttlMs) };
     this.keyStore = { set: (hotkey, uuid, key, ttlMs) => this.#setKey(hotkey, uuid, key, ttlMs), get: (hotkey, uuid) => this.#getKey(hotkey, uuid) };
     client.on("ready", () => {
       const reconnected = this.#everReady;
       this.#everReady = true;
       this.#online = true;
+      // Redis may have restarted from a snapshot that lacks later nonce records, and a new
+      // instance cannot know what its siblings recorded: refuse every nonce minted before now.
+      this.#raiseFloor(reconnected ? "reconnected to Redis" : "connected to Redis");
       // Every command waits for this check, so none runs against a Redis that lost its data unnoticed.
-      this.#sync = this.#synchronise(reconnected);
+      this.#checked = false;
+      this.#startCheck(reconnected);
     });
-    // A flush without a reconnection is caught by this periodic check (within EPOCH_CHECK_MS).
+    // A flush or an eviction without a reconnection is caught by this periodic check (within EPOCH_CHECK_MS).
     this.#watch = setInterval(() => {
-      if (this.#client.isReady && !this.#syncing) void this.#synchronise(false);
+      if (this.#client.isReady && this.#checking === undefined) this.#startCheck(false);
     }, EPOCH_CHECK_MS);
     this.#watch.unref?.();
     client.on("error", (error: Error) => {
@@ -131,30 +132,66 @@ export class RedisFiberStores {
   }
 
   /**
-   * Connects to Redis (waiting at most `connectTimeoutMs`) and checks the epoch marker.
+   * Connects to Redis (waiting at most `connectTimeoutMs`; a refused connection or refused
+   * credentials fail at once), checks the epoch marker and the eviction policy.
    * @param url - e.g. `redis://127.0.0.1:6379` or `rediss://user:pass@host:6380/1`
    * @param options - see {@link RedisStoresOptions}
-   * @throws StoreUnavailableError when Redis cannot be reached in time
+   * @throws StoreUnavailableError when Redis cannot be reached in time, refuses the
+   *   connection or the credentials (NOAUTH, WRONGPASS), or may evict keys while
+   *   `allowEviction` is not set; the message says why and what to do
    */
   static async connect(url: string, options: RedisStoresOptions = {}): Promise<RedisFiberStores> {
+    const where = redactRedisUrl(url);
     const client = makeClient(url, options);
     const stores = new RedisFiberStores(client, options);
     const limit = options.connectTimeoutMs ?? 5000;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnavailableError(`cannot reach Redis at ${redactRedisUrl(url)} within ${limit} ms`)), limit);
+    let onError: ((error: Error) => void) | undefined;
+    const failed = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError(`cannot reach Redis at ${where} within ${limit} ms`)), limit);
+      // node-redis retries forever; an error that no retry can cure ends the start at once.
+      onError = (error) => {
+        const hopeless = hopelessStartReason(error, where);
+        if (hopeless !== undefined) reject(new StoreUnavailableError(hopeless, { cause: error }));
+      };
+      client.on("error", onError);
     });
+    const start = async () => {
+      await client.connect();
+      await stores.#checking;
+      if (!stores.#checked) {
+        const cause = stores.#checkError;
+        throw new StoreUnavailableError(hopelessStartReason(cause, where) ?? `Redis at ${where} did not pass the start check: ${(cause as Error)?.message ?? cause}`, { cause });
+      }
+      await stores.#checkEvictionPolicy(where, options.allowEviction ?? false);
+    };
+    const started = start();
+    // The loser of the race may reject later; it is handled here, not left unhandled.
+    started.catch(() => {});
+    failed.catch(() => {});
     try {
-      await Promise.race([client.connect(), timeout]);
-      await stores.#sync;
+      await Promise.race([started, failed]);
     } catch (error) {
       clearInterval(stores.#watch);
       client.destroy();
-      throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`cannot connect to Redis at ${redactRedisUrl(url)}: ${(error as Error).message}`, { cause: error });
+      throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(hopelessStartReason(error, where) ?? `cannot connect to Redis at ${where}: ${(error as Error).message}`, { cause: error });
     } finally {
       clearTimeout(timer);
+      client.off("error", onError!);
     }
     return stores;
+  }
+
+  /**
+   * Refuses a Redis that may evict keys unless `allowEviction`: the nonce records, with
+   * the shortest TTLs, would be the first to go (`volatile-ttl`, a cache sharing Redis).
+   */
+  async #checkEvictionPolicy(where: string, allowEviction: boolean): Promise<void> {
+    const found = await readEvictionPolicy({ sendCommand: (args) => this.#bounded("read maxmemory-policy", this.#client.sendCommand(args)) });
+    const verdict = evictionVerdict(where, found, allowEviction, this.#evictedKeys !== undefined);
+    if (verdict.refuse !== undefined) throw new StoreUnavailableError(verdict.refuse);
+    if (verdict.notice !== undefined) this.#event(verdict.notice);
+    this.#mayEvict = found.policy !== SAFE_EVICTION_POLICY;
   }
 
   /** True while connected. */
@@ -201,12 +238,7 @@ export class RedisFiberStores {
     try {
       return new TextDecoder().decode(await decodeAtRest(this.#storageKey, stored, slot));
     } catch {
-      const why = isSealedAtRest(stored)
-        ? this.#storageKey === undefined
-          ? "is sealed: give the storage key the other instances use"
-          : "does not open with this storage key (another key, or altered)"
-        : "is stored in the clear while a storage key is configured: delete it or use no storage key";
-      throw new KeyFormatError(`the shared RSA key in Redis (${slot}) ${why}`);
+      throw new KeyFormatError(`the shared RSA key in Redis (${slot}) ${sharedKeyRefusal(isSealedAtRest(stored), this.#storageKey !== undefined)}`);
     }
   }
 
@@ -214,11 +246,15 @@ export class RedisFiberStores {
     return this.#prefix + name;
   }
 
-  /** Runs one command once Redis is reachable and synchronised, or fails fast. */
+  /** Runs one command once Redis is reachable and checked, or fails fast. */
   async #run<T>(what: string, command: (client: Client) => Promise<T>): Promise<T> {
     if (!this.#client.isReady) throw new StoreUnavailableError(`Redis is unreachable (could not ${what})`);
     try {
-      if (this.#sync !== undefined) await this.#bounded("synchronise with Redis", this.#sync);
+      if (!this.#checked) {
+        // Check again at once rather than at the next tick of the timer.
+        await this.#bounded("check the epoch marker", this.#checking ?? this.#startCheck(false));
+        if (!this.#checked) throw new StoreUnavailableError(`Redis could not be checked for a data loss (${(this.#checkError as Error)?.message ?? this.#checkError}); could not ${what}`);
+      }
       return await this.#bounded(what, command(this.#client));
     } catch (cause) {
       if (cause instanceof StoreUnavailableError) throw cause;
@@ -243,37 +279,68 @@ export class RedisFiberStores {
     }
   }
 
+  /** Starts a check; {@link #checking} holds it until it ends. */
+  #startCheck(reconnected: boolean): Promise<void> {
+    const check = this.#synchronise(reconnected).finally(() => {
+      if (this.#checking === check) this.#checking = undefined;
+    });
+    this.#checking = check;
+    return check;
+  }
+
+  /** Nonces minted before now are refused from now on (503): their records may be gone. */
+  #raiseFloor(reason: string): void {
+    this.#nonceFloorMs = this.#clock();
+    this.#floorReason = reason;
+  }
+
   /**
    * On every (re)connection, and every {@link EPOCH_CHECK_MS} while connected: reads or
-   * creates the epoch marker. A new epoch means Redis lost its data (or is new): every
-   * nonce minted before now may have lost its record, so they are refused from now on;
-   * the RSA key is re-published if it is missing. Never rejects: when the check itself
-   * fails, nonces minted before now are refused all the same (the safe side), and the
-   * periodic check tries again.
+   * creates the epoch marker and reads `evicted_keys`. A new epoch means Redis lost its
+   * data (or is new), a rise of `evicted_keys` that keys were evicted: every nonce minted
+   * before now may have lost its record, so they are refused from now on; the RSA key is
+   * re-published if it is missing. Never rejects. A check that fails (Redis slow or
+   * silent) moves no floor: it marks the store unchecked, and commands answer 503 until a
+   * check passes (an honest nonce is never refused as a replay for Redis being slow).
    */
   async #synchronise(reconnected: boolean): Promise<void> {
-    this.#syncing = true;
     try {
       const c = this.#client;
       const fresh = toHex(randomBytes(16));
       const created = (await this.#bounded("check the epoch marker", c.set(this.#key("epoch"), fresh, { condition: "NX" }))) === "OK";
       const epoch = created ? fresh : ((await this.#bounded("read the epoch marker", c.get(this.#key("epoch")))) ?? fresh);
-      // After a reconnection Redis may have restarted from a snapshot: same epoch, but the
-      // nonces recorded after the snapshot are gone. Refuse every nonce minted before now.
-      if (created || epoch !== this.#epoch || reconnected) this.#nonceFloorMs = this.#clock();
-      if (created || epoch !== this.#epoch) {
+      const evicted = await readEvictedKeys({ sendCommand: (args) => this.#bounded("read INFO stats", c.sendCommand(args)) });
+      const lost = created || (this.#epoch !== undefined && epoch !== this.#epoch);
+      if (lost) {
+        this.#raiseFloor("Redis lost its data");
         if (this.#epoch !== undefined) this.#event("Redis lost its data (restarted empty?): refusing nonces minted before now; validators re-handshake");
       } else if (reconnected) {
         this.#event("Redis is back");
       }
+      this.#observeEvictions(evicted);
       this.#epoch = epoch;
-      await this.#republishRSA();
-    } catch {
-      this.#nonceFloorMs = this.#clock();
-      this.#epoch = undefined;
-    } finally {
-      this.#syncing = false;
+      if (!this.#checked && this.#checkError !== undefined) this.#event("Redis answers again; checks pass");
+      this.#checked = true;
+      this.#checkError = undefined;
+    } catch (error) {
+      if (this.#checked || this.#checkError === undefined) this.#event(`could not check Redis for a data loss (${(error as Error)?.message ?? error}); answering 503 until a check passes`);
+      this.#checked = false;
+      this.#checkError = error;
+      return;
     }
+    await this.#republishRSA().catch(() => {}); // tried again at the next check
+  }
+
+  /** Takes in a reading of `evicted_keys` (replies arrive in command order on the one connection). */
+  #observeEvictions(evicted: number | undefined): void {
+    if (evicted !== undefined && this.#evictedKeys !== undefined && evicted > this.#evictedKeys) this.#evictionsSeen(evicted - this.#evictedKeys);
+    this.#evictedKeys = evicted;
+  }
+
+  /** Evicted keys may have been nonce records: a data loss. */
+  #evictionsSeen(count: number): void {
+    this.#raiseFloor("Redis evicted keys");
+    this.#evictionLog.add(count);
   }
 
   /** Puts the RSA key this instance serves back into Redis when it is missing there. */
@@ -291,21 +358,24 @@ export class RedisFiberStores {
     }
   }
 
-  /** True when the nonce was minted before the last data loss (its record may be gone). */
-  #beforeFloor(nonce: string): boolean {
-    const ts = nonceTimestampMs(nonce);
-    return ts === undefined || ts < this.#nonceFloorMs;
-  }
-
   async #hasNonce(nonce: string): Promise<boolean> {
     const exists = await this.#run("look up a nonce", (c) => c.exists(this.#key(`nonce:${nonce}`)));
-    return exists > 0 || this.#beforeFloor(nonce);
+    if (exists > 0 || nonceTimestampMs(nonce) === undefined) return true;
+    refuseBeforeFloor(nonce, this.#nonceFloorMs, this.#floorReason);
+    return false;
   }
 
   async #addNonce(nonce: string, ttlMs: number): Promise<boolean> {
-    if (this.#beforeFloor(nonce)) return false;
+    if (nonceTimestampMs(nonce) === undefined) return false;
+    refuseBeforeFloor(nonce, this.#nonceFloorMs, this.#floorReason);
     const key = this.#key(`nonce:${nonce}`);
-    const reply = await this.#run("record a nonce", (c) => c.set(key, "1", { condition: "NX", expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) } }));
+    const set = (c: Client) => c.set(key, "1", { condition: "NX", expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) } });
+    if (!this.#mayEvict) return (await this.#run("record a nonce", set)) === "OK";
+    // Pipelined after the SET: any eviction up to it (the replayed nonce's record, say) shows
+    // in this reading, so a replay cannot slip in between two periodic checks.
+    const [reply, info] = await this.#run("record a nonce", (c) => Promise.all([set(c), c.sendCommand(["INFO", "stats"])]));
+    this.#observeEvictions(parseEvictedKeys(String(info)));
+    refuseBeforeFloor(nonce, this.#nonceFloorMs, this.#floorReason);
     return reply === "OK";
   }
 

@@ -76,3 +76,14 @@ export function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM
     child.kill(signal);
   });
 }
+
+/**
+ * `pmh serve … | head -1`: starts it, reads up to the "listening" line, then closes
+ * the reading ends of its stdout and stderr, so that its next log line meets EPIPE.
+ */
+export async function startServeThenCloseOutput(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const { child, url } = await startServe(args);
+  child.stdout!.destroy();
+  child.stderr!.destroy();
+  return { child, url };
+}

@@ -42,11 +42,17 @@ export class RedisServer {
   #child: ChildProcess | undefined;
   readonly #dir = mkdtempSync(join(tmpdir(), "pmh-redis-"));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    readonly args: readonly string[],
+  ) {}
 
-  /** Starts one on a free port; resolves once it accepts connections. */
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /**
+   * Starts one on a free port; resolves once it accepts connections.
+   * @param args - more redis-server options, e.g. `["--requirepass", "s3cret"]`
+   */
+  static async start(args: readonly string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), args);
     await server.restart();
     return server;
   }
@@ -62,7 +68,7 @@ export class RedisServer {
    */
   async restart(): Promise<void> {
     if (this.#child !== undefined) return;
-    const child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.#dir], { stdio: "ignore" });
+    const child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.#dir, ...this.args], { stdio: "ignore" });
     this.#child = child;
     child.once("exit", () => {
       if (this.#child === child) this.#child = undefined;
