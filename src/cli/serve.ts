@@ -14,6 +14,7 @@ import { withCors } from "../fiber/cors.js";
 import { loadMetagraphFile } from "../node/wallet.js";
 import { action, EXIT, hotkeyOptions, loadHotkey, messageOf, parseInteger, type HotkeyFlags } from "./common.js";
 import { openStores, storeOptions, type StoreFlags } from "./stores.js";
+import { cliWarnings } from "./warnings.js";
 
 /** Options of `pmh serve`, as commander parses them. */
 interface ServeFlags extends HotkeyFlags, StoreFlags {
@@ -60,10 +61,11 @@ function parseOrigins(value: string, previous: string[] | undefined): string[] {
 }
 
 async function run(flags: ServeFlags): Promise<void> {
-  const keypair = await loadHotkey(flags, "miner");
+  const onWarning = cliWarnings("serve");
+  const keypair = await loadHotkey(flags, "miner", onWarning);
   const authorize = await loadAuthorizer(flags);
   const log = (line: string) => console.log(`pmh: ${line}`);
-  const stores = await openStores(flags, log);
+  const stores = await openStores(flags, log, onWarning);
   let running;
   try {
     const { description, close, ...options } = stores;

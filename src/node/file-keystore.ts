@@ -11,7 +11,7 @@
 import { aint } from "../bytes.js";
 import { KeyFormatError, StoreUnavailableError } from "../errors.js";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
-import { readTextFile, writeFileAtomic } from "./files.js";
+import { isMissingFile, readTextFile, writeFileAtomic } from "./files.js";
 import { decodeAtRest, encodeAtRest, type StorageKey } from "./storage-key.js";
 
 const FORMAT = "poorman-handshake/fiber-keys";
@@ -79,7 +79,7 @@ export class FileKeyStore implements SymmetricKeyStore {
     try {
       text = await readTextFile(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return store;
+      if (isMissingFile(error)) return store;
       throw error;
     }
     let entries: FileEntry[];
