@@ -40,7 +40,7 @@ export function storeOptions(command: Command): Command {
     .option("--redis-prefix <prefix>", "prefix of the Redis keys; instances acting as one miner share it", DEFAULT_REDIS_PREFIX)
     .option("--store <file>", "keep exchanged keys in this file across restarts (single instance; needs a storage key)")
     .addOption(new Option("--storage-key <hex>", "64 hex digits (openssl rand -hex 32): seal keys at rest in Redis or --store").env("PMH_STORAGE_KEY"))
-    .option("--rsa-key <file>", "keep the RSA key in this file across restarts (created, mode 0600, if missing)");
+    .option("--rsa-key <file>", "keep the RSA key in this file across restarts (created, mode 0600, if missing; a key it cannot use is refused, never replaced)");
 }
 
 /**
