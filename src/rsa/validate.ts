@@ -76,7 +76,7 @@ export function checkRSAPublicNumbers({ modulus, exponent }: RSAPublicNumbers, n
 export function checkCryptoKeyNumbers(key: CryptoKey, name: string): void {
   const algorithm = key.algorithm as Partial<RsaHashedKeyAlgorithm>;
   if (typeof algorithm.modulusLength !== "number" || !(algorithm.publicExponent instanceof Uint8Array)) {
-    throw new UnsupportedKeyError(`${name} must be an RSA key, got a ${key.algorithm.name} key`);
+    throw new UnsupportedKeyError(`${name} must be an RSA key, got one for ${key.algorithm.name}`);
   }
   const bits = algorithm.modulusLength;
   checkBits(bits, name);
