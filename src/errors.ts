@@ -21,7 +21,8 @@ export type PoormanErrorCode =
   | "ERR_NONCE_EXHAUSTED"
   | "ERR_PROTOCOL"
   | "ERR_STORE_UNAVAILABLE"
-  | "ERR_RESPONSE_TOO_LARGE";
+  | "ERR_RESPONSE_TOO_LARGE"
+  | "ERR_FILE";
 
 /** Base class of every error thrown by poorman-handshake. */
 export class PoormanError extends Error {
@@ -84,6 +85,15 @@ export class KeyFormatError extends PoormanError {
     super("ERR_KEY_FORMAT", message, options);
   }
 }
+
+/**
+ * A well-formed key that this library refuses to use: an encrypted key, another
+ * algorithm (EC, Ed25519, DSA), a certificate, or RSA parameters that are unsafe (e < 3,
+ * even e, e >= n, a modulus too small or too large). A {@link KeyFormatError} (same code),
+ * so code matching on `ERR_KEY_FORMAT` keeps working; `instanceof` tells the two apart,
+ * which key-file loaders use: they replace a corrupt file, never an unsupported key.
+ */
+export class UnsupportedKeyError extends KeyFormatError {}
 
 /** A peer presented a key different from the one pinned for it (trust on first use). */
 export class KeyMismatchError extends PoormanError {
@@ -196,5 +206,28 @@ export class NonceUnverifiableError extends StoreUnavailableError {
   /** @param message - names the nonce store and since when it holds records */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
+  }
+}
+
+/**
+ * A file or folder could not be read or written. The message names the path, says what
+ * was expected there and why it failed; the original Node error is the `cause`.
+ */
+export class FileError extends PoormanError {
+  /** The file or folder concerned. */
+  readonly path: string;
+  /** Node's error code (`ENOENT`, `EACCES`, `EISDIR`, `ENOTDIR`, ...), when there was one. */
+  readonly systemCode: string | undefined;
+
+  /**
+   * @param path - the file or folder
+   * @param message - names the path, what was expected and why it failed
+   * @param systemCode - Node's error code, if any
+   * @param options - standard `ErrorOptions` (for `cause`)
+   */
+  constructor(path: string, message: string, systemCode?: string, options?: ErrorOptions) {
+    super("ERR_FILE", message, options);
+    this.path = path;
+    this.systemCode = systemCode;
   }
 }

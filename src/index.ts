@@ -7,12 +7,15 @@
 export { PasswordHandShake, type PasswordHandShakeOptions } from "./password/handshake.js";
 export { fingerprint } from "./fingerprint.js";
 export { HalfHandShake, HandShake, type HandShakeOptions } from "./rsa/handshake.js";
+export type { PoormanWarning, WarningHandler } from "./warnings.js";
 export {
   DecryptionError,
   HandshakeRejectedError,
   HandshakeStateError,
   InvalidArgumentError,
   KeyFormatError,
+  UnsupportedKeyError,
+  FileError,
   KeyMismatchError,
   PoormanError,
   StoreFullError,

@@ -1,13 +1,15 @@
 /** `pmh serve` as users run it: the built binary in a child process, a real client, signals. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { HttpStatusError } from "../src/errors.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Keypair } from "../src/fiber/keypair.js";
+import { createRSAKey } from "../src/node/keyfile.js";
 import { PMH_BIN, startServe, startServeThenCloseOutput, stopChild } from "./helpers/cli.js";
 import { identities, MINER_SEED, VALIDATOR_MNEMONIC, type Identities } from "./helpers/fiber.js";
 
@@ -76,6 +78,35 @@ describe("pmh serve", { timeout: 60_000 }, () => {
       for (let i = 0; i < 3; i++) assert.equal(((await client.post(url, ids.miner.ss58Address, "/echo", { i })) as { i: number }).i, i);
     } finally {
       // "SIGTERM, closing" and "closed" go to the closed pipe: before the fix, an uncaught EPIPE (exit 1).
+      assert.equal(await stop(child, "SIGTERM"), 0);
+    }
+  });
+  it("--rsa-key with a key it cannot use exits 2 with the reason and leaves the file untouched", () => {
+    const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+    const encrypted = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "pw" }) as string;
+    for (const [name, pem, reason] of [["ec.pem", ec, /not an RSA \(rsaEncryption\) key/], ["encrypted.pem", encrypted, /encrypted PEM keys are not supported/]] as const) {
+      const keyFile = join(dir, name);
+      writeFileSync(keyFile, pem, { mode: 0o600 });
+      const r = spawnSync(process.execPath, [bin, "serve", "--host", "127.0.0.1", "--port", "0", "--hotkey-seed", MINER_SEED, "--rsa-key", keyFile], { encoding: "utf8", timeout: 15_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^pmh serve: ${keyFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} holds a key we cannot use: `));
+      assert.match(r.stderr, reason);
+      assert.equal(readFileSync(keyFile, "utf8"), pem, "untouched");
+      assert.equal(existsSync(`${keyFile}.bak`), false);
+    }
+  });
+  it("--rsa-key readable by others is used, with one warning line on stderr", async () => {
+    const keyFile = join(dir, "shared-rsa.pem");
+    writeFileSync(keyFile, (await createRSAKey()).privateKey);
+    chmodSync(keyFile, 0o644);
+    const { child, url, output } = await start(["--hotkey-seed", MINER_SEED, "--rsa-key", keyFile]);
+    try {
+      assert.match((await (await fetch(`${url}/public-encryption-key`)).json()).public_key, /BEGIN PUBLIC KEY/);
+      const warnings = output().split("\n").filter((line) => line.includes("warning"));
+      assert.equal(warnings.length, 1, output());
+      assert.match(warnings[0]!, /^pmh serve: warning: .*shared-rsa\.pem holds a private key and is readable by others \(mode 0644\)/);
+    } finally {
       assert.equal(await stop(child, "SIGTERM"), 0);
     }
   });

@@ -1,10 +1,12 @@
 /** The `pmh` commands as users run them: the built binary in a child process. */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fingerprint } from "../src/fingerprint.js";
+import { pemToDer } from "../src/rsa/pem.js";
+import { keys } from "./helpers/rsa.js";
 import { MemoryKeyStore } from "../src/fiber/keystore.js";
 import { FiberServer } from "../src/fiber/server.js";
 import { serve, type RunningServer } from "../src/node/serve.js";
@@ -70,6 +72,18 @@ describe("pmh keygen, pubkey, fingerprint", { timeout: 120_000 }, () => {
     assert.doesNotMatch(quiet.stdout + quiet.stderr, /PRIVATE KEY|privateKey/, "no private key printed with --out FILE");
     const shown = await pmh(["keygen", "--bits", "1024", "--out", join(dir, "shown.pem"), "--show-key", "--json"]);
     assert.equal((JSON.parse(shown.stdout) as { privateKey: string }).privateKey, readFileSync(join(dir, "shown.pem"), "utf8"));
+  });
+  it("fingerprint and pubkey of a private key file others can read work, with one warning line", async () => {
+    const path = join(dir, "shared.pem");
+    writeFileSync(path, keys.alice.private_pem_pkcs1);
+    chmodSync(path, 0o644);
+    const run = await pmh(["fingerprint", path]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout.trim(), fingerprint(pemToDer(keys.alice.public_pem_spki).der));
+    if (process.platform !== "win32") assert.match(run.stderr, /^pmh fingerprint: warning: .*shared\.pem holds a private key and is readable by others \(mode 0644\)[^\n]*\n$/);
+    const pub = join(dir, "shared-pub.pem");
+    writeFileSync(pub, keys.alice.public_pem_spki, { mode: 0o644 });
+    assert.deepEqual(await pmh(["pubkey", pub]), { code: 0, stdout: `${keys.alice.public_pem_spki}\n`, stderr: "" }, "a public key file is quiet");
   });
   it("refuses bad input with exit code 2 and one line", async () => {
     writeFileSync(join(dir, "junk.pem"), "not a key");

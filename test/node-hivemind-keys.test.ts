@@ -28,9 +28,9 @@ describe("HiveMind X25519 key files", () => {
 
   it("ignores surrounding whitespace and refuses malformed files", async () => {
     const path = join(folder, "spaced.key");
-    await writeFile(path, `\n  ${"ab".repeat(32)}  \n`);
+    await writeFile(path, `\n  ${"ab".repeat(32)}  \n`, { mode: 0o600 });
     assert.equal(toHex((await loadX25519KeyFile(path)).privateKey), "ab".repeat(32));
-    await writeFile(path, "not hex");
+    await writeFile(path, "not hex", { mode: 0o600 });
     await assert.rejects(loadX25519KeyFile(path), KeyFormatError);
     await assert.rejects(loadOrCreateX25519KeyFile(path), KeyFormatError);
     await assert.rejects(saveX25519KeyFile(path, new Uint8Array(31)), KeyFormatError);

@@ -68,7 +68,7 @@ describe("packed package", { timeout: 180_000 }, () => {
       import { HandShake, HalfHandShake } from "poorman-handshake";
       import { loadRSAKey } from "poorman-handshake/node";
       import { hybridDecryptRSA, hybridEncryptRSA } from "poorman-handshake/rsa";
-      const a = await HandShake.create({ path: "keys/a.pem", keySize: 1024 }), b = await HalfHandShake.create({ keySize: 1024 });
+      const a = await HandShake.create({ path: "keys/a.pem" }), b = await HalfHandShake.create(); // 2048 bits: peers under 2048 are refused by default
       const shake = await a.generateHandshake(b.pubkey);
       await b.receiveAndVerify(shake, a.pubkey);
       const again = await HandShake.create({ path: "keys/a.pem" });

@@ -209,13 +209,13 @@ describe("argument and key errors", () => {
 });
 
 describe("handshake properties", () => {
-  it("mutual: any key sizes and contributions give both sides own XOR peer", async () => {
+  it("mutual: any key sizes (1024-bit peers with minPeerKeyBits: 1024) and contributions give both sides own XOR peer", async () => {
     const pairs = await Promise.all([1024, 1536].map((bits) => generateRSAKeyPair(bits)));
     const pool = [...pairs.map((p) => p.privateKey), alice.private_pem_pkcs1, carol.private_pem_pkcs1];
     await fc.assert(
       fc.asyncProperty(fc.nat(pool.length - 1), fc.nat(pool.length - 1), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), async (i, j, x, y) => {
-        const a = await HandShake.create({ privateKey: pool[i]! });
-        const b = await HandShake.create({ privateKey: pool[j]! });
+        const a = await HandShake.create({ privateKey: pool[i]!, minPeerKeyBits: 1024 });
+        const b = await HandShake.create({ privateKey: pool[j]!, minPeerKeyBits: 1024 });
         await a.loadPublic(b.pubkey);
         await b.loadPublic(a.pubkey);
         const sa = await withRandom(toHex(x), () => a.generateHandshake());

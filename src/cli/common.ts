@@ -5,10 +5,12 @@
  * @module
  */
 import { Command, InvalidArgumentError as CommanderArgumentError } from "commander";
-import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, KeyFormatError, NetworkError, RequestTimeoutError, ResponseTooLargeError } from "../errors.js";
+import { FileError, HandshakeRejectedError, HttpStatusError, InvalidArgumentError, KeyFormatError, NetworkError, RequestTimeoutError, ResponseTooLargeError } from "../errors.js";
 import { Keypair } from "../fiber/keypair.js";
 import { isSs58Address } from "../fiber/ss58.js";
 import { loadWalletHotkey } from "../node/wallet.js";
+import type { WarningHandler } from "../warnings.js";
+import { cliWarnings } from "./warnings.js";
 
 /** Exit codes of `pmh`; documented in `pmh --help` and the README. */
 export const EXIT = {
@@ -40,7 +42,7 @@ export class UsageError extends Error {
 
 /** The exit code that fits an error. */
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError || error instanceof InvalidArgumentError || error instanceof KeyFormatError) return EXIT.usage;
+  if (error instanceof UsageError || error instanceof InvalidArgumentError || error instanceof KeyFormatError || error instanceof FileError) return EXIT.usage;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOENT" || code === "EEXIST" || code === "EACCES" || code === "EISDIR" || code === "ENOTDIR") return EXIT.usage;
   if (error instanceof HttpStatusError || error instanceof HandshakeRejectedError || error instanceof ResponseTooLargeError) return EXIT.refused;
@@ -155,8 +157,8 @@ export function hotkeyOptions(command: Command, whose: HotkeyRole): Command {
     .addHelpText("after", `\nSecrets on the command line are visible to other users (ps); prefer ${env.seed} / ${env.mnemonic} or a wallet file.\nThe environment is read only when no hotkey option is given.`);
 }
 
-/** Loads the one hotkey the flags name, or else the one the environment names. */
-export async function loadHotkey(flags: HotkeyFlags, whose: HotkeyRole): Promise<Keypair> {
+/** Loads the one hotkey the flags name, or else the one the environment names; a wallet file others can read warns. */
+export async function loadHotkey(flags: HotkeyFlags, whose: HotkeyRole, onWarning: WarningHandler = cliWarnings()): Promise<Keypair> {
   const given = flags.hotkeySeed !== undefined || flags.mnemonic !== undefined || flags.wallet !== undefined || flags.hotkey !== undefined;
   const env = HOTKEY_ENV[whose];
   const fromEnv = (name: string) => (process.env[name] === "" ? undefined : process.env[name]);
@@ -167,5 +169,5 @@ export async function loadHotkey(flags: HotkeyFlags, whose: HotkeyRole): Promise
   if (seed !== undefined) return Keypair.fromSeed(seed);
   if (mnemonic !== undefined) return Keypair.fromMnemonic(mnemonic);
   if (flags.wallet === undefined || flags.hotkey === undefined) throw new UsageError("--wallet and --hotkey go together");
-  return loadWalletHotkey(flags.wallet, flags.hotkey, flags.walletsPath === undefined ? {} : { walletsPath: flags.walletsPath });
+  return loadWalletHotkey(flags.wallet, flags.hotkey, { ...(flags.walletsPath === undefined ? {} : { walletsPath: flags.walletsPath }), onWarning });
 }

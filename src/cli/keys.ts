@@ -9,10 +9,12 @@ import type { Command } from "commander";
 import { DEFAULT_KEY_BITS, MAX_KEY_BITS, MIN_KEY_BITS } from "../rsa/constants.js";
 import { exportPublicKeyPem, publicKeyFingerprint } from "../rsa/keys.js";
 import { parseKeyMaterial } from "../rsa/pem.js";
-import { PRIVATE_FILE_MODE, readTextFile, writeFileAtomic } from "../node/files.js";
+import { fileError, PRIVATE_FILE_MODE, readFileChecked, writeFileAtomic } from "../node/files.js";
+import { checkKeyFileMode } from "../node/key-file-access.js";
 import { createRSAKey } from "../node/keyfile.js";
 import { KeyFormatError } from "../errors.js";
 import { action, jsonOption, messageOf, parseInteger, printJson, readStdin, UsageError } from "./common.js";
+import { cliWarnings } from "./warnings.js";
 
 interface KeygenFlags {
   out?: string;
@@ -26,12 +28,14 @@ interface KeygenFlags {
 async function writeNewPrivateFile(path: string, text: string): Promise<void> {
   const file = await open(path, "wx", PRIVATE_FILE_MODE).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "EEXIST") throw new UsageError(`${path} exists; pass --force to replace it`);
-    throw error;
+    throw fileError(error, path, "a new file that can be written");
   });
   try {
     await file.writeFile(text);
     await file.chmod(PRIVATE_FILE_MODE);
     await file.sync();
+  } catch (error) {
+    throw fileError(error, path, "a new file that can be written");
   } finally {
     await file.close();
   }
@@ -39,25 +43,27 @@ async function writeNewPrivateFile(path: string, text: string): Promise<void> {
 
 /**
  * Reads a key argument: PEM text itself, `-` for standard input, or a file path.
- * @returns the PEM text and where it came from
+ * @returns the PEM text, where it came from and the file's mode (for a file)
  */
-async function readKeyArgument(arg: string): Promise<{ pem: string; source: string }> {
+async function readKeyArgument(arg: string): Promise<{ pem: string; source: string; mode?: number }> {
   if (arg.trimStart().startsWith("-----BEGIN")) return { pem: arg, source: "argument" };
   if (arg === "-") {
     return { pem: await readStdin(), source: "stdin" };
   }
-  return { pem: await readTextFile(arg), source: arg };
+  const { bytes, mode } = await readFileChecked(arg, "an RSA key file (PEM)");
+  return { pem: bytes.toString("utf8"), source: arg, mode };
 }
 
-/** Reads and checks a key argument; the error names where it came from. */
-async function keyArgument(arg: string): Promise<{ pem: string; source: string; type: "public" | "private" }> {
-  const { pem, source } = await readKeyArgument(arg);
+/** Reads and checks a key argument; the error names where it came from. A private key file others can read warns. */
+async function keyArgument(arg: string, command: string): Promise<{ pem: string; source: string; type: "public" | "private" }> {
+  const { pem, source, mode } = await readKeyArgument(arg);
   let type: "public" | "private";
   try {
     type = parseKeyMaterial(pem, source).type;
-  } catch (error) {
-    throw new KeyFormatError(`${source} does not hold an RSA key in PEM (${messageOf(error)})`);
+  } catch (cause) {
+    throw new KeyFormatError(`${source} does not hold an RSA key we accept in PEM (${messageOf(cause)})`, { cause });
   }
+  if (type === "private" && mode !== undefined) checkKeyFileMode(source, mode, { onWarning: cliWarnings(command) });
   return { pem, source, type };
 }
 
@@ -105,7 +111,7 @@ export function keyCommands(program: Command): void {
       .argument("<file>", "PEM key file, or - for standard input"),
   ).action(
     action("pubkey", async (file: string, flags: { json?: boolean }) => {
-      const { pem } = await keyArgument(file);
+      const { pem } = await keyArgument(file, "pubkey");
       const publicKey = await exportPublicKeyPem(pem);
       if (flags.json) printJson({ publicKey, fingerprint: await publicKeyFingerprint(pem) });
       else console.log(publicKey);
@@ -119,7 +125,7 @@ export function keyCommands(program: Command): void {
       .argument("<key>", "PEM key file, PEM text, or - for standard input"),
   ).action(
     action("fingerprint", async (key: string, flags: { json?: boolean }) => {
-      const { pem, type } = await keyArgument(key);
+      const { pem, type } = await keyArgument(key, "fingerprint");
       const fp = await publicKeyFingerprint(pem);
       if (flags.json) printJson({ fingerprint: fp, keyType: type });
       else console.log(fp);

@@ -18,6 +18,7 @@ import { action, EXIT, hotkeyOptions, loadHotkey, messageOf, parseInteger, Usage
 import { echoSigned, streamSigned } from "./signed-routes.js";
 import { openStores, storeOptions, type StoreFlags } from "./stores.js";
 import { surviveClosedOutput } from "./streams.js";
+import { cliWarnings } from "./warnings.js";
 
 /** Options of `pmh serve`, as commander parses them. */
 interface ServeFlags extends HotkeyFlags, StoreFlags {
@@ -66,10 +67,11 @@ function parseOrigins(value: string, previous: string[] | undefined): string[] {
 
 async function run(flags: ServeFlags): Promise<void> {
   surviveClosedOutput(); // a closed log reader (`pmh serve | head -1`) must not stop the miner
-  const keypair = await loadHotkey(flags, "miner");
+  const onWarning = cliWarnings("serve");
+  const keypair = await loadHotkey(flags, "miner", onWarning);
   const authorize = await loadAuthorizer(flags);
   const log = (line: string) => console.log(`pmh: ${line}`);
-  const stores = await openStores(flags, log);
+  const stores = await openStores(flags, log, onWarning);
   let running;
   try {
     const { description, close, ...options } = stores;

@@ -11,6 +11,7 @@ import { FileKeyStore } from "../node/file-keystore.js";
 import { createRSAKey, loadOrCreateRSAKey } from "../node/keyfile.js";
 import { DEFAULT_REDIS_PREFIX, RedisFiberStores } from "../node/redis.js";
 import { StorageKey } from "../node/storage-key.js";
+import type { WarningHandler } from "../warnings.js";
 import { messageOf, UsageError } from "./common.js";
 
 /** The store options of `pmh serve`. */
@@ -41,16 +42,19 @@ export function storeOptions(command: Command): Command {
     .option("--allow-eviction", "start even if Redis may evict keys (maxmemory-policy not noeviction); each eviction then refuses older nonces (503)")
     .option("--store <file>", "keep exchanged keys in this file across restarts (single instance; needs a storage key)")
     .addOption(new Option("--storage-key <hex>", "64 hex digits (openssl rand -hex 32): seal keys at rest in Redis or --store").env("PMH_STORAGE_KEY"))
-    .option("--rsa-key <file>", "keep the RSA key in this file across restarts (created, mode 0600, if missing)");
+    .option("--rsa-key <file>", "keep the RSA key in this file across restarts (created, mode 0600, if missing; a key it cannot use is refused, never replaced)");
 }
 
-/** Opens what the flags ask for; in-memory stores (the server's defaults) otherwise. */
-export async function openStores(flags: StoreFlags, log: (line: string) => void): Promise<OpenedStores> {
+/**
+ * Opens what the flags ask for; in-memory stores (the server's defaults) otherwise.
+ * `onWarning` hears of an `--rsa-key` file others can read, or one replaced (it held no key).
+ */
+export async function openStores(flags: StoreFlags, log: (line: string) => void, onWarning?: WarningHandler): Promise<OpenedStores> {
   if (flags.redis !== undefined && flags.store !== undefined) throw new UsageError("--redis and --store exclude each other: Redis already keeps the keys");
   if (flags.allowEviction === true && flags.redis === undefined) throw new UsageError("--allow-eviction applies to --redis only");
   if (flags.store !== undefined && flags.storageKey === undefined) throw new UsageError("--store needs --storage-key (or PMH_STORAGE_KEY): keys are sealed at rest; make one with: openssl rand -hex 32");
   const storageKey = flags.storageKey === undefined ? undefined : await StorageKey.fromHex(flags.storageKey).catch((error) => Promise.reject(new UsageError(`--storage-key: ${messageOf(error)}`)));
-  const makeRSAKey = async () => (flags.rsaKey === undefined ? (await createRSAKey()).privateKey : loadOrCreateRSAKey(flags.rsaKey));
+  const makeRSAKey = async () => (flags.rsaKey === undefined ? (await createRSAKey()).privateKey : loadOrCreateRSAKey(flags.rsaKey, undefined, onWarning === undefined ? undefined : { onWarning }));
   const sealed = storageKey === undefined ? "in the clear (--storage-key seals them)" : "sealed under the storage key";
   if (flags.redis !== undefined) {
     let protocol: string;

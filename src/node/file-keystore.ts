@@ -13,7 +13,7 @@ import { aint } from "../bytes.js";
 import { KeyFormatError, StoreUnavailableError } from "../errors.js";
 import { FairKeyTable } from "../fiber/key-table.js";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
-import { readTextFile, writeFileAtomic } from "./files.js";
+import { isMissingFile, readTextFile, writeFileAtomic } from "./files.js";
 import { FileLock } from "./lock-file.js";
 import { decodeAtRest, encodeAtRest, type StorageKey } from "./storage-key.js";
 
@@ -102,7 +102,7 @@ export class FileKeyStore implements SymmetricKeyStore {
     try {
       text = await readTextFile(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return this;
+      if (isMissingFile(error)) return this;
       throw error;
     }
     let entries: FileEntry[];

@@ -10,6 +10,7 @@
 export { KEY_FILE_REPLACED_WARNING, createRSAKey, exportRSAKey, loadOrCreateRSAKey, loadRSAKey } from "./keyfile.js";
 export { JsonFilePinStore } from "./pins.js";
 export { PRIVATE_FILE_MODE, writeFileAtomic } from "./files.js";
+export { KEY_FILE_PERMISSIONS_WARNING, type KeyFileOptions } from "./key-file-access.js";
 export { serve, type FetchHandler, type RunningServer, type ServeOptions } from "./serve.js";
 export { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath, type WalletOptions } from "./wallet.js";
 export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "./hivemind/keys.js";

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
-import { writeFileAtomic } from "./files.js";
+import { isMissingFile, readTextFile, writeFileAtomic } from "./files.js";
 
 /** How one file format maps onto the map. */
 export interface JsonMapFormat {
@@ -81,9 +80,9 @@ export class JsonMapFile {
   async #read(): Promise<Map<string, string>> {
     let text: string;
     try {
-      text = await readFile(this.path, "utf8");
+      text = await readTextFile(this.path, "a JSON pin file");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      if (!isMissingFile(error)) throw error;
       return new Map();
     }
     let json: unknown;

@@ -10,11 +10,12 @@ import { InvalidArgumentError, KeyFormatError } from "../errors.js";
 import { parseMetagraph, type Metagraph } from "../fiber/authorize.js";
 import { Keypair } from "../fiber/keypair.js";
 import { readTextFile } from "./files.js";
+import { checkKeyFileOptions, readSecretTextFile, type KeyFileOptions } from "./key-file-access.js";
 
 const NAME = /^[A-Za-z0-9._-]+$/;
 
-/** Options of {@link loadWalletHotkey}. */
-export interface WalletOptions {
+/** Options of {@link loadWalletHotkey}; `onWarning` hears of a hotkey file others can read. */
+export interface WalletOptions extends KeyFileOptions {
   /** The wallets folder; `~/.bittensor/wallets` by default. */
   walletsPath?: string;
 }
@@ -39,11 +40,12 @@ export function walletHotkeyPath(wallet: string, hotkey: string, options: Wallet
  * @param wallet - the wallet name
  * @param hotkey - the hotkey name
  * @param options - see {@link WalletOptions}
+ * @throws FileError when the file cannot be read (missing, a folder, no permission)
  * @throws KeyFormatError when the file is not such a JSON file
  */
 export async function loadWalletHotkey(wallet: string, hotkey: string, options: WalletOptions = {}): Promise<Keypair> {
-  const path = walletHotkeyPath(wallet, hotkey, options);
-  const text = await readTextFile(path);
+  const path = walletHotkeyPath(wallet, hotkey, checkKeyFileOptions(options));
+  const text = await readSecretTextFile(path, "a Bittensor hotkey file (JSON with secretSeed)", options);
   let seed: unknown;
   try {
     seed = (JSON.parse(text) as { secretSeed?: unknown }).secretSeed;
@@ -57,11 +59,12 @@ export async function loadWalletHotkey(wallet: string, hotkey: string, options: 
 /**
  * Reads a metagraph file: a JSON object mapping ss58 hotkeys to stakes in TAO.
  * @param path - the file
+ * @throws FileError when the file cannot be read
  * @throws InvalidArgumentError when the content is not such an object
  */
 export async function loadMetagraphFile(path: string): Promise<Metagraph> {
   astring(path, "path");
-  const text = await readTextFile(path);
+  const text = await readTextFile(path, "a metagraph file (JSON: hotkey to stake)");
   let json: unknown;
   try {
     json = JSON.parse(text);

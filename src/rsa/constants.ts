@@ -9,10 +9,17 @@
 export const PUBLIC_EXPONENT = 65537;
 /** Modulus size in bits of a key generated without an explicit size. */
 export const DEFAULT_KEY_BITS = 2048;
-/** Smallest modulus we generate or accept for generation (the reference's minimum). */
+/**
+ * Smallest modulus we generate (the reference's minimum), and the lowest `minKeyBits`
+ * a caller may set to accept old peers. No key under it is ever imported.
+ */
 export const MIN_KEY_BITS = 1024;
-/** Largest modulus we generate. */
+/** Smallest modulus of a peer's public key accepted by default (`minKeyBits`). */
+export const MIN_PEER_KEY_BITS = 2048;
+/** Largest modulus we generate or import (OpenSSL's limit for public-key operations). */
 export const MAX_KEY_BITS = 16384;
+/** Smallest public exponent we import; it must also be odd and smaller than the modulus. */
+export const MIN_PUBLIC_EXPONENT = 3;
 
 /** OAEP hash (and MGF1 hash) of `encrypt_RSA` in the reference. */
 export const OAEP_DEFAULT_HASH = "SHA-1";

@@ -6,7 +6,7 @@
  * @module
  */
 import { concatBytes, equalBytes } from "../bytes.js";
-import { KeyFormatError } from "../errors.js";
+import { KeyFormatError, UnsupportedKeyError } from "../errors.js";
 
 const INTEGER = 0x02;
 const BIT_STRING = 0x03;
@@ -90,11 +90,11 @@ export function classifyKeyDer(der: Uint8Array): RSAKeyEncoding {
   const children = readSequence(der);
   const shape = tags(children);
   if (shape === `${SEQUENCE},${BIT_STRING}`) {
-    if (!isRsaAlgorithm(children[0])) throw new KeyFormatError("public key is not an RSA (rsaEncryption) key");
+    if (!isRsaAlgorithm(children[0])) throw new UnsupportedKeyError("public key is not an RSA (rsaEncryption) key");
     return "spki";
   }
   if (shape.startsWith(`${INTEGER},${SEQUENCE},${OCTET_STRING}`)) {
-    if (!isRsaAlgorithm(children[1])) throw new KeyFormatError("private key is not an RSA (rsaEncryption) key");
+    if (!isRsaAlgorithm(children[1])) throw new UnsupportedKeyError("private key is not an RSA (rsaEncryption) key");
     return "pkcs8";
   }
   if (shape === `${INTEGER},${INTEGER}`) return "pkcs1-public";
@@ -124,4 +124,43 @@ export function pkcs1PublicToSpki(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
 export function spkiFromPkcs1Private(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
   const [, modulus, exponent] = readSequence(pkcs1);
   return pkcs1PublicToSpki(encodeTlv(SEQUENCE, modulus!.encoded, exponent!.encoded));
+}
+
+/** The public numbers of an RSA key, as unsigned big-endian bytes without leading zeros. */
+export interface RSAPublicNumbers {
+  modulus: Uint8Array;
+  exponent: Uint8Array;
+}
+
+/** The unsigned value of a DER INTEGER; negative or non-minimal encodings are refused. */
+function unsignedInteger(tlv: Tlv | undefined, what: string): Uint8Array {
+  const v = tlv?.tag === INTEGER ? tlv.value : undefined;
+  if (v === undefined || v.length === 0) throw new KeyFormatError(`key's ${what} is not a DER INTEGER`);
+  if (v[0]! & 0x80) throw new KeyFormatError(`key's ${what} is negative`);
+  if (v.length > 1 && v[0] === 0 && !(v[1]! & 0x80)) throw new KeyFormatError(`key's ${what} is not minimally encoded DER`);
+  return v[0] === 0 ? v.subarray(1) : v;
+}
+
+/** The `RSAPublicKey` inside an SPKI: a BIT STRING with no unused bits, then `SEQUENCE { n, e }`. */
+function spkiPublicKey(der: Uint8Array): Tlv[] {
+  const bits = readSequence(der)[1]!.value;
+  if (bits[0] !== 0) throw new KeyFormatError("public key's BIT STRING has unused bits");
+  const inner = readSequence(bits.subarray(1));
+  if (tags(inner) !== `${INTEGER},${INTEGER}`) throw new KeyFormatError("public key's RSAPublicKey is not SEQUENCE { n, e }");
+  return inner;
+}
+
+/**
+ * Reads the modulus and public exponent of an RSA key ourselves, so that hostile values
+ * are refused before Web Crypto sees them.
+ * @param der - the key's DER
+ * @param encoding - what {@link classifyKeyDer} said it is
+ * @throws KeyFormatError when they are not positive minimal DER INTEGERs
+ */
+export function rsaPublicNumbers(der: Uint8Array, encoding: RSAKeyEncoding): RSAPublicNumbers {
+  let fields: Tlv[];
+  if (encoding === "spki") fields = spkiPublicKey(der);
+  else if (encoding === "pkcs1-public") fields = readSequence(der);
+  else fields = readSequence(encoding === "pkcs8" ? pkcs8ToPkcs1(der) : der).slice(1);
+  return { modulus: unsignedInteger(fields[0], "modulus"), exponent: unsignedInteger(fields[1], "public exponent") };
 }

@@ -8,9 +8,11 @@
  */
 import { astring, fromHex, isHex, randomBytes, toHex, wipe, xorBytes } from "../bytes.js";
 import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../errors.js";
-import { DEFAULT_KEY_BITS, SECRET_BYTES } from "./constants.js";
+import { DEFAULT_KEY_BITS, MIN_PEER_KEY_BITS, SECRET_BYTES } from "./constants.js";
 import { exportPublicKeyPem, generateRSAKeyPair, importRSAKey, modulusBytes, type RSAKeyInput } from "./keys.js";
 import { decryptRSA, encryptRSA, signRSA, verifyRSA } from "./primitives.js";
+import { minKeyBitsOf } from "./validate.js";
+import type { WarningHandler } from "../warnings.js";
 
 /** Options of {@link HandShake.create}. */
 export interface HandShakeOptions {
@@ -23,13 +25,24 @@ export interface HandShakeOptions {
    * (see `poorman-handshake/node` for the rules on corrupt files).
    */
   path?: string;
+  /**
+   * Smallest peer key accepted, in bits: 2048 by default, 1024 at the lowest (for old
+   * peers). Smaller keys, and keys with unsafe numbers, are a `KeyFormatError`.
+   */
+  minPeerKeyBits?: number;
+  /**
+   * Node only: called with what is wrong but not fatal about the key file `path` (it
+   * is readable by others; a corrupt file was replaced). A `process` warning otherwise.
+   */
+  onWarning?: WarningHandler;
 }
 
-/** A peer's public key, imported once for both uses. */
+/** A peer's public key, imported once for both uses, and the policy it was accepted under. */
 interface PeerKey {
   encrypt: CryptoKey;
   verify: CryptoKey;
   bytes: number;
+  options: { minKeyBits: number };
 }
 
 /** Our key pair, imported once for both uses. */
@@ -54,9 +67,9 @@ async function importOwnKey(input: RSAKeyInput): Promise<OwnKey> {
 /** Key-file operations, supplied on Node by the main entry's `node` export condition. */
 export interface HandShakeKeyFiles {
   /** Loads the private key of `path`, or generates and saves one (`bits`) when there is none. */
-  loadOrCreate(path: string, bits: number): Promise<RSAKeyInput>;
+  loadOrCreate(path: string, bits: number, options: { onWarning?: WarningHandler }): Promise<RSAKeyInput>;
   /** Loads the private key of an existing file. */
-  load(path: string): Promise<RSAKeyInput>;
+  load(path: string, options: { onWarning?: WarningHandler }): Promise<RSAKeyInput>;
   /** Saves a private key as PKCS#1 PEM, atomically, mode 0600. */
   save(key: RSAKeyInput, path: string): Promise<void>;
 }
@@ -101,6 +114,8 @@ function split(data: Uint8Array, at: number): { signature: Uint8Array; ciphertex
  */
 export class HandShake {
   #key: OwnKey;
+  #minPeerKeyBits = MIN_PEER_KEY_BITS;
+  #onWarning: WarningHandler | undefined;
   #peer: PeerKey | undefined;
   #own: Uint8Array | undefined;
   #secret: Uint8Array | undefined;
@@ -115,18 +130,24 @@ export class HandShake {
    * Makes a handshake object with a generated key, a given key, or (Node) a key file.
    * @param options - see {@link HandShakeOptions}; at most one of `privateKey` and `path`
    * @throws KeyFormatError when `privateKey` is not an RSA private key
+   * @throws FileError (Node) when `path` cannot be read or written
    */
   static async create<T extends HandShake>(this: { prototype: T }, options: HandShakeOptions = {}): Promise<T> {
     if (options === null || typeof options !== "object") throw new InvalidArgumentError("options must be an object");
-    const { keySize = DEFAULT_KEY_BITS, privateKey, path } = options;
+    const { keySize = DEFAULT_KEY_BITS, privateKey, path, onWarning } = options;
+    const minPeerKeyBits = minKeyBitsOf({ minKeyBits: options.minPeerKeyBits }, "options.minPeerKeyBits");
+    if (onWarning !== undefined && typeof onWarning !== "function") throw new InvalidArgumentError("options.onWarning must be a function");
     if (privateKey !== undefined && path !== undefined) {
       throw new InvalidArgumentError("options.privateKey and options.path cannot be used together");
     }
     let key: RSAKeyInput;
-    if (path !== undefined) key = await requireKeyFiles("options.path").loadOrCreate(astring(path, "options.path"), keySize);
+    if (path !== undefined) key = await requireKeyFiles("options.path").loadOrCreate(astring(path, "options.path"), keySize, { onWarning });
     else key = privateKey ?? (await generateRSAKeyPair(keySize)).privateKey;
     const Self = this as unknown as new (key: OwnKey) => T;
-    return new Self(await importOwnKey(key));
+    const shake = new Self(await importOwnKey(key));
+    shake.#minPeerKeyBits = minPeerKeyBits;
+    shake.#onWarning = onWarning;
+    return shake;
   }
 
   /** Our public key as SPKI PEM, exactly as Python's `pubkey` (64-char lines, LF, no trailing newline). */
@@ -152,7 +173,8 @@ export class HandShake {
   /**
    * Remembers the peer's public key for later calls without a `pub` argument.
    * @param pub - the peer's public key (PEM, DER or `CryptoKey`)
-   * @throws KeyFormatError when it is not an RSA public key
+   * @throws KeyFormatError when it is not an RSA public key, or one we refuse (unsafe
+   *   numbers, under `minPeerKeyBits`)
    */
   async loadPublic(pub: RSAKeyInput): Promise<void> {
     this.#peer = await this.#importPeer(pub, "pub");
@@ -167,7 +189,7 @@ export class HandShake {
   async generateHandshake(pub?: RSAKeyInput): Promise<string> {
     const peer = await this.#peerFor(pub, "generateHandshake");
     const own = randomBytes(SECRET_BYTES);
-    const ciphertext = await encryptRSA(peer.encrypt, own);
+    const ciphertext = await encryptRSA(peer.encrypt, own, peer.options);
     const signature = await signRSA(this.#key.sign, ciphertext);
     wipe(this.#own);
     this.#own = own;
@@ -186,7 +208,7 @@ export class HandShake {
     const peer = await this.#peerFor(pub, "verify");
     if (!isHex(shake) || shake.length / 2 <= peer.bytes) return false;
     const { signature, ciphertext } = split(fromHex(shake), peer.bytes);
-    return verifyRSA(peer.verify, ciphertext, signature);
+    return verifyRSA(peer.verify, ciphertext, signature, peer.options);
   }
 
   /**
@@ -221,7 +243,7 @@ export class HandShake {
     const { signature, ciphertext } = split(data, data.length - this.#key.bytes);
     // Verify and decrypt concurrently; the secret is used only if the signature holds.
     const [valid, peerSecret] = await Promise.all([
-      signature.length === peer.bytes ? verifyRSA(peer.verify, ciphertext, signature) : false,
+      signature.length === peer.bytes ? verifyRSA(peer.verify, ciphertext, signature, peer.options) : false,
       this.#decryptShake(data).then(
         (secret) => ({ secret }),
         (error: unknown) => ({ error }),
@@ -275,9 +297,10 @@ export class HandShake {
    * `load_private`), so `pubkey` changes; secrets of the old key are forgotten.
    * @param path - a PKCS#1 or PKCS#8 PEM private key file
    * @throws KeyFormatError when the file holds no private key (our key is kept then)
+   * @throws FileError when the file cannot be read
    */
   async loadPrivate(path: string): Promise<void> {
-    const key = await importOwnKey(await requireKeyFiles("loadPrivate()").load(astring(path, "path")));
+    const key = await importOwnKey(await requireKeyFiles("loadPrivate()").load(astring(path, "path"), { onWarning: this.#onWarning }));
     this.destroy();
     this.#key = key;
   }
@@ -302,8 +325,9 @@ export class HandShake {
   }
 
   async #importPeer(pub: RSAKeyInput, name: string): Promise<PeerKey> {
-    const [encrypt, verify] = await Promise.all([importRSAKey(pub, "encrypt", undefined, name), importRSAKey(pub, "verify", undefined, name)]);
-    return { encrypt, verify, bytes: modulusBytes(encrypt) };
+    const options = { minKeyBits: this.#minPeerKeyBits };
+    const [encrypt, verify] = await Promise.all([importRSAKey(pub, "encrypt", undefined, name, options), importRSAKey(pub, "verify", undefined, name, options)]);
+    return { encrypt, verify, bytes: modulusBytes(encrypt), options };
   }
 
   async #peerFor(pub: RSAKeyInput | undefined, method: string): Promise<PeerKey> {

@@ -12,20 +12,23 @@ import { aesGcmDecrypt, aesGcmEncrypt } from "./aes-gcm.js";
 import { HYBRID_AES_KEY_BYTES, HYBRID_LENGTH_PREFIX_BYTES, HYBRID_NONCE_BYTES, HYBRID_TAG_BYTES } from "./constants.js";
 import { importRSAKey, modulusBytes, type RSAKeyInput } from "./keys.js";
 import { decryptRSA, encryptRSA } from "./primitives.js";
+import type { RSAPeerKeyOptions } from "./validate.js";
 
 /**
  * Encrypts data of any length for the holder of `publicKey`, as the reference's
  * `hybrid_encrypt_RSA`.
  * @param publicKey - the recipient's RSA key
  * @param plaintext - bytes, or a string encoded as UTF-8
+ * @param options - `minKeyBits` for the recipient's key (2048 by default)
  * @returns the blob `uint16_be(len) || rsa_ct || nonce || tag || aes_ct`
+ * @throws KeyFormatError when `publicKey` is refused (see {@link importRSAKey})
  */
-export async function hybridEncryptRSA(publicKey: RSAKeyInput, plaintext: Uint8Array | string): Promise<Uint8Array> {
+export async function hybridEncryptRSA(publicKey: RSAKeyInput, plaintext: Uint8Array | string, options?: RSAPeerKeyOptions): Promise<Uint8Array> {
   const data = typeof plaintext === "string" ? utf8(plaintext) : abytes(plaintext, "plaintext");
   const aesKey = randomBytes(HYBRID_AES_KEY_BYTES);
   const nonce = randomBytes(HYBRID_NONCE_BYTES);
   try {
-    const [rsaCt, { ciphertext, tag }] = await Promise.all([encryptRSA(publicKey, aesKey), aesGcmEncrypt(aesKey, nonce, data)]);
+    const [rsaCt, { ciphertext, tag }] = await Promise.all([encryptRSA(publicKey, aesKey, options?.minKeyBits === undefined ? undefined : { minKeyBits: options.minKeyBits }), aesGcmEncrypt(aesKey, nonce, data)]);
     return concatBytes(Uint8Array.of(rsaCt.length >> 8, rsaCt.length & 0xff), rsaCt, nonce, tag, ciphertext);
   } finally {
     wipe(aesKey);

@@ -17,7 +17,8 @@ export {
   type RSAKeyInput,
   type RSAKeyUsage,
 } from "./keys.js";
-export { decryptRSA, encryptRSA, signRSA, verifyRSA, type OAEPOptions } from "./primitives.js";
+export { decryptRSA, encryptRSA, signRSA, verifyRSA, type EncryptRSAOptions, type OAEPOptions } from "./primitives.js";
+export type { RSAPeerKeyOptions } from "./validate.js";
 export { derToPem, pemToDer } from "./pem.js";
 export { pkcs1ToPkcs8, pkcs8ToPkcs1 } from "./der.js";
 export * as RSA_WIRE from "./constants.js";

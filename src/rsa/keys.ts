@@ -10,10 +10,11 @@
  */
 import { aint } from "../bytes.js";
 import { fingerprint } from "../fingerprint.js";
-import { InvalidArgumentError, KeyFormatError } from "../errors.js";
+import { InvalidArgumentError, KeyFormatError, type UnsupportedKeyError } from "../errors.js";
 import { DEFAULT_KEY_BITS, MAX_KEY_BITS, MIN_KEY_BITS, OAEP_DEFAULT_HASH, OAEP_HASH_BYTES, PEM_PKCS1_PRIVATE, PEM_SPKI, PSS_HASH, PUBLIC_EXPONENT } from "./constants.js";
 import { pkcs8ToPkcs1 } from "./der.js";
 import { derToPem, parseKeyMaterial, publicDer, type KeyMaterial } from "./pem.js";
+import { checkCryptoKeyNumbers, checkPeerKeyBits, minKeyBitsOf, type RSAPeerKeyOptions } from "./validate.js";
 
 /** An RSA key: PEM text, DER bytes (SPKI, PKCS#1 or PKCS#8) or a Web Crypto `CryptoKey`. */
 export type RSAKeyInput = string | Uint8Array | CryptoKey;
@@ -71,14 +72,20 @@ function cacheFor(input: RSAKeyInput): Map<string, Promise<CryptoKey>> {
   return entry;
 }
 
-/** Exports a `CryptoKey` to SPKI or PKCS#8 material. */
+/** Exports a `CryptoKey` to SPKI or PKCS#8 material, checked as PEM/DER input is. */
 async function materialOfCryptoKey(key: CryptoKey, name: string): Promise<KeyMaterial> {
   if (!key.extractable) {
     throw new KeyFormatError(`${name} is a non-extractable CryptoKey made for ${key.algorithm.name} ${key.usages.join("/")}; pass it for that use, or pass the PEM/DER key`);
   }
-  if (key.type === "public") return { type: "public", der: new Uint8Array(await subtle().exportKey("spki", key)) };
-  if (key.type === "private") return { type: "private", der: new Uint8Array(await subtle().exportKey("pkcs8", key)) };
-  throw new KeyFormatError(`${name} must be an RSA public or private key, got a ${key.type} key`);
+  if (key.type !== "public" && key.type !== "private") throw new KeyFormatError(`${name} must be an RSA public or private key, got a ${key.type} key`);
+  checkCryptoKeyNumbers(key, name);
+  let der: Uint8Array;
+  try {
+    der = new Uint8Array(await subtle().exportKey(key.type === "public" ? "spki" : "pkcs8", key));
+  } catch (cause) {
+    throw new KeyFormatError(`${name} could not be exported from Web Crypto`, { cause });
+  }
+  return parseKeyMaterial(der, name);
 }
 
 /** Parses any input to SPKI/PKCS#8 material. */
@@ -90,6 +97,16 @@ export async function keyMaterial(input: RSAKeyInput, name = "key"): Promise<Key
 function fitsAlready(key: CryptoKey, algorithm: string, hash: string, usage: RSAKeyUsage): boolean {
   const alg = key.algorithm as RsaHashedKeyAlgorithm;
   return alg.name === algorithm && alg.hash?.name === hash && key.usages.includes(usage);
+}
+
+/** True for the uses of a peer's key, to which `minKeyBits` applies. */
+const isPeerUse = (usage: RSAKeyUsage): boolean => usage === "encrypt" || usage === "verify";
+
+/** Checks an imported key's numbers (again, for `CryptoKey` inputs) and the peer-key policy. */
+function checkImported(key: CryptoKey, usage: RSAKeyUsage, minKeyBits: number, name: string): CryptoKey {
+  checkCryptoKeyNumbers(key, name);
+  if (isPeerUse(usage)) checkPeerKeyBits((key.algorithm as RsaHashedKeyAlgorithm).modulusLength, minKeyBits, name);
+  return key;
 }
 
 async function importFresh(input: RSAKeyInput, algorithm: string, hash: string, usage: RSAKeyUsage, name: string): Promise<CryptoKey> {
@@ -110,19 +127,32 @@ async function importFresh(input: RSAKeyInput, algorithm: string, hash: string, 
 /**
  * Imports a key for one use, once: later calls with the same input, use and hash
  * return the same `CryptoKey`. A `CryptoKey` already made for that use is returned as is.
+ *
+ * Every key is checked first: a modulus of 1024 to 16384 bits, an odd public exponent
+ * from 3 to n - 1. For a peer's key (`encrypt`, `verify`) the modulus must also have
+ * at least `options.minKeyBits` bits (2048 by default).
  * @param input - PEM, DER or `CryptoKey`
  * @param usage - `encrypt`/`decrypt` give RSA-OAEP, `sign`/`verify` give RSA-PSS
  * @param hash - the OAEP hash; PSS always uses SHA-256
  * @param name - the argument's name, for error messages
- * @throws KeyFormatError when the key cannot serve that use
+ * @param options - see {@link RSAPeerKeyOptions}
+ * @throws KeyFormatError when the key cannot serve that use ({@link UnsupportedKeyError}
+ *   when it is a key we refuse: encrypted, not RSA, unsafe numbers, too small)
  */
-export function importRSAKey(input: RSAKeyInput, usage: RSAKeyUsage, hash: OAEPHash = OAEP_DEFAULT_HASH, name = "key"): Promise<CryptoKey> {
+export function importRSAKey(input: RSAKeyInput, usage: RSAKeyUsage, hash: OAEPHash = OAEP_DEFAULT_HASH, name = "key", options?: RSAPeerKeyOptions): Promise<CryptoKey> {
   checkInput(input, name);
   if (!USAGES.includes(usage)) throw new InvalidArgumentError(`usage must be one of ${USAGES.join(", ")}, got ${String(usage)}`);
   checkOAEPHash(hash, "hash");
+  const minKeyBits = minKeyBitsOf(options);
   const algorithm = usage === "sign" || usage === "verify" ? "RSA-PSS" : "RSA-OAEP";
   const digest = algorithm === "RSA-PSS" ? PSS_HASH : hash;
-  if (isCryptoKey(input) && fitsAlready(input, algorithm, digest, usage)) return Promise.resolve(input);
+  if (isCryptoKey(input) && fitsAlready(input, algorithm, digest, usage)) {
+    try {
+      return Promise.resolve(checkImported(input, usage, minKeyBits, name));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
   const cache = cacheFor(input);
   const slot = `${algorithm}/${digest}/${usage}`;
   let pending = cache.get(slot);
@@ -131,7 +161,7 @@ export function importRSAKey(input: RSAKeyInput, usage: RSAKeyUsage, hash: OAEPH
     cache.set(slot, pending);
     pending.catch(() => cache.delete(slot));
   }
-  return pending;
+  return pending.then((key) => checkImported(key, usage, minKeyBits, name));
 }
 
 /** Modulus size in bytes of an imported RSA key (256 for RSA-2048). */
@@ -148,7 +178,11 @@ export async function generateRSAKeyPair(bits: number = DEFAULT_KEY_BITS): Promi
   aint(bits, "bits", MIN_KEY_BITS, MAX_KEY_BITS);
   if (bits % 8 !== 0) throw new InvalidArgumentError(`bits must be a multiple of 8, got ${bits}`);
   const exponent = Uint8Array.of(PUBLIC_EXPONENT >> 16, (PUBLIC_EXPONENT >> 8) & 0xff, PUBLIC_EXPONENT & 0xff);
-  return subtle().generateKey({ name: "RSA-OAEP", modulusLength: bits, publicExponent: exponent, hash: OAEP_DEFAULT_HASH }, true, ["encrypt", "decrypt"]);
+  try {
+    return await subtle().generateKey({ name: "RSA-OAEP", modulusLength: bits, publicExponent: exponent, hash: OAEP_DEFAULT_HASH }, true, ["encrypt", "decrypt"]);
+  } catch (cause) {
+    throw new KeyFormatError(`this runtime's Web Crypto could not generate an RSA-${bits} key`, { cause });
+  }
 }
 
 /** The SPKI DER of a key's public half (a private key gives its public key). */

@@ -5,17 +5,21 @@
  * @module
  */
 import { fromBase64, toBase64 } from "../bytes.js";
-import { InvalidArgumentError, KeyFormatError } from "../errors.js";
+import { InvalidArgumentError, KeyFormatError, UnsupportedKeyError } from "../errors.js";
 import { PEM_LINE_LENGTH, PEM_PKCS1_PRIVATE, PEM_PKCS1_PUBLIC, PEM_PKCS8, PEM_SPKI } from "./constants.js";
-import { classifyKeyDer, pkcs1PublicToSpki, pkcs1ToPkcs8, pkcs8ToPkcs1, spkiFromPkcs1Private } from "./der.js";
+import { classifyKeyDer, pkcs1PublicToSpki, pkcs1ToPkcs8, pkcs8ToPkcs1, rsaPublicNumbers, spkiFromPkcs1Private } from "./der.js";
+import { checkRSAPublicNumbers } from "./validate.js";
 
-/** Key material ready for `importKey`: SPKI DER (public) or PKCS#8 DER (private). */
+/** Key material ready for `importKey`: SPKI DER (public) or PKCS#8 DER (private), checked. */
 export interface KeyMaterial {
   type: "public" | "private";
   der: Uint8Array<ArrayBuffer>;
+  /** Modulus size in bits. */
+  bits: number;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \1-----/;
+// The body may hold RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`), so it is anything up to the END line.
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/;
 const PEM_LABELS: Record<string, string> = {
   [PEM_SPKI]: "spki",
   [PEM_PKCS1_PUBLIC]: "pkcs1-public",
@@ -43,8 +47,8 @@ export function pemToDer(pem: string): { label: string; der: Uint8Array<ArrayBuf
   const match = PEM_BLOCK.exec(pem);
   if (!match) throw new KeyFormatError("key string is not PEM (no -----BEGIN ...----- block)");
   const [, label, body] = match as unknown as [string, string, string];
-  if (label.includes("ENCRYPTED") || body.includes("ENCRYPTED")) {
-    throw new KeyFormatError("encrypted PEM keys are not supported; decrypt the key first");
+  if (label.includes("ENCRYPTED") || /^Proc-Type:.*ENCRYPTED/m.test(body)) {
+    throw new UnsupportedKeyError("encrypted PEM keys are not supported; decrypt the key first (openssl pkey -in FILE -out PLAIN)");
   }
   try {
     return { label, der: fromBase64(body.replace(/\s+/g, ""), "PEM body") };
@@ -65,25 +69,33 @@ export function parseKeyMaterial(input: string | Uint8Array, name = "key"): KeyM
   if (typeof input === "string") {
     const pem = pemToDer(input);
     encoding = Object.hasOwn(PEM_LABELS, pem.label) ? PEM_LABELS[pem.label] : undefined;
-    if (encoding === undefined) throw new KeyFormatError(`${name}: PEM label "${pem.label}" is not an RSA key`);
+    if (encoding === undefined) throw foreignBlock(input, pem.label, name);
     der = pem.der;
-    if (classifyKeyDer(der) !== encoding) throw new KeyFormatError(`${name}: PEM body does not match its label "${pem.label}"`);
+    if (classifyKeyDer(der) !== encoding) throw new UnsupportedKeyError(`${name}: PEM body does not match its label "${pem.label}"`);
   } else if (input instanceof Uint8Array) {
     der = input;
     encoding = classifyKeyDer(der);
   } else {
     throw new InvalidArgumentError(`${name} must be a PEM string, DER bytes or a CryptoKey`);
   }
+  const bits = checkRSAPublicNumbers(rsaPublicNumbers(der, encoding), name);
   switch (encoding) {
     case "spki":
-      return { type: "public", der: new Uint8Array(der) };
+      return { type: "public", der: new Uint8Array(der), bits };
     case "pkcs1-public":
-      return { type: "public", der: pkcs1PublicToSpki(der) };
+      return { type: "public", der: pkcs1PublicToSpki(der), bits };
     case "pkcs1-private":
-      return { type: "private", der: pkcs1ToPkcs8(der) };
+      return { type: "private", der: pkcs1ToPkcs8(der), bits };
     default:
-      return { type: "private", der: new Uint8Array(der) };
+      return { type: "private", der: new Uint8Array(der), bits };
   }
+}
+
+/** The error for a PEM whose first block is not an RSA key (a certificate, an EC key...). */
+function foreignBlock(pem: string, label: string, name: string): UnsupportedKeyError {
+  const keyLater = Object.keys(PEM_LABELS).some((l) => pem.includes(`-----BEGIN ${l}-----`));
+  const hint = keyLater ? "; an RSA key follows it: keep only the key in this file" : "";
+  return new UnsupportedKeyError(`${name} is a PEM "${label}" block, not an RSA key (SPKI, PKCS#1 or PKCS#8)${hint}`);
 }
 
 /** The SPKI DER of the public half of parsed key material. */

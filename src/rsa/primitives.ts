@@ -5,9 +5,10 @@
  * @module
  */
 import { abytes, bufferSource, utf8 } from "../bytes.js";
-import { DecryptionError, InvalidArgumentError } from "../errors.js";
+import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../errors.js";
 import { OAEP_DEFAULT_HASH, OAEP_HASH_BYTES, PSS_SALT_BYTES } from "./constants.js";
 import { checkOAEPHash, importRSAKey, modulusBytes, type OAEPHash, type RSAKeyInput } from "./keys.js";
+import type { RSAPeerKeyOptions } from "./validate.js";
 
 /** Options of {@link encryptRSA} and {@link decryptRSA}; both sides must use the same. */
 export interface OAEPOptions {
@@ -17,10 +18,26 @@ export interface OAEPOptions {
   label?: Uint8Array;
 }
 
-function oaepParams(options: OAEPOptions | undefined): { hash: OAEPHash; params: RsaOaepParams } {
+/** Options of {@link encryptRSA}: the OAEP parameters and the policy for the recipient's key. */
+export interface EncryptRSAOptions extends OAEPOptions, RSAPeerKeyOptions {}
+
+function checkOptions(options: unknown): void {
   if (options === null || (options !== undefined && typeof options !== "object")) {
     throw new InvalidArgumentError("options must be an object");
   }
+}
+
+/** Runs a Web Crypto operation with our key; its failure is a typed error naming the key. */
+async function withKey<T>(operation: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await operation();
+  } catch (cause) {
+    throw new KeyFormatError(`${what} failed in Web Crypto: the key cannot be used for it`, { cause });
+  }
+}
+
+function oaepParams(options: OAEPOptions | undefined): { hash: OAEPHash; params: RsaOaepParams } {
+  checkOptions(options);
   const hash = checkOAEPHash(options?.hash ?? OAEP_DEFAULT_HASH, "options.hash");
   const label = options?.label === undefined ? undefined : bufferSource(abytes(options.label, "options.label"));
   return { hash, params: label === undefined ? { name: "RSA-OAEP" } : { name: "RSA-OAEP", label } };
@@ -37,17 +54,19 @@ function messageBytes(data: unknown, name: string): Uint8Array<ArrayBuffer> {
  * @param publicKey - the recipient's key (a private key's public half is used)
  * @param data - bytes, or a string encoded as UTF-8; at most `k - 2·hLen - 2` bytes
  *   (214 for RSA-2048 with SHA-1)
+ * @param options - OAEP parameters, and `minKeyBits` for the recipient's key (2048 by default)
  * @returns the ciphertext, as long as the modulus
+ * @throws KeyFormatError when `publicKey` is refused (see {@link importRSAKey})
  */
-export async function encryptRSA(publicKey: RSAKeyInput, data: Uint8Array | string, options?: OAEPOptions): Promise<Uint8Array> {
+export async function encryptRSA(publicKey: RSAKeyInput, data: Uint8Array | string, options?: EncryptRSAOptions): Promise<Uint8Array> {
   const { hash, params } = oaepParams(options);
   const plaintext = messageBytes(data, "data");
-  const key = await importRSAKey(publicKey, "encrypt", hash, "publicKey");
+  const key = await importRSAKey(publicKey, "encrypt", hash, "publicKey", options);
   const max = modulusBytes(key) - 2 * OAEP_HASH_BYTES[hash] - 2;
   if (plaintext.length > max) {
     throw new InvalidArgumentError(`data must be at most ${max} bytes for this key and OAEP-${hash}, got ${plaintext.length}`);
   }
-  return new Uint8Array(await globalThis.crypto.subtle.encrypt(params, key, plaintext));
+  return new Uint8Array(await withKey(() => globalThis.crypto.subtle.encrypt(params, key, plaintext), "RSA-OAEP encryption to publicKey"));
 }
 
 /**
@@ -78,7 +97,7 @@ export async function decryptRSA(privateKey: RSAKeyInput, ciphertext: Uint8Array
 export async function signRSA(privateKey: RSAKeyInput, message: Uint8Array | string): Promise<Uint8Array> {
   const data = messageBytes(message, "message");
   const key = await importRSAKey(privateKey, "sign", undefined, "privateKey");
-  return new Uint8Array(await globalThis.crypto.subtle.sign({ name: "RSA-PSS", saltLength: PSS_SALT_BYTES }, key, data));
+  return new Uint8Array(await withKey(() => globalThis.crypto.subtle.sign({ name: "RSA-PSS", saltLength: PSS_SALT_BYTES }, key, data), "RSA-PSS signing with privateKey"));
 }
 
 /**
@@ -86,13 +105,15 @@ export async function signRSA(privateKey: RSAKeyInput, message: Uint8Array | str
  * @param publicKey - the signer's key
  * @param message - bytes, or a string encoded as UTF-8
  * @param signature - the signature to check
+ * @param options - `minKeyBits` for the signer's key (2048 by default)
  * @returns whether the signature is valid; `false`, never an exception, for any bad signature
- * @throws KeyFormatError when `publicKey` is not a usable key
+ * @throws KeyFormatError when `publicKey` is refused (see {@link importRSAKey})
  */
-export async function verifyRSA(publicKey: RSAKeyInput, message: Uint8Array | string, signature: Uint8Array): Promise<boolean> {
+export async function verifyRSA(publicKey: RSAKeyInput, message: Uint8Array | string, signature: Uint8Array, options?: RSAPeerKeyOptions): Promise<boolean> {
+  checkOptions(options);
   const data = messageBytes(message, "message");
   abytes(signature, "signature");
-  const key = await importRSAKey(publicKey, "verify", undefined, "publicKey");
+  const key = await importRSAKey(publicKey, "verify", undefined, "publicKey", options);
   if (signature.length !== modulusBytes(key)) return false;
   try {
     return await globalThis.crypto.subtle.verify({ name: "RSA-PSS", saltLength: PSS_SALT_BYTES }, key, bufferSource(signature), data);

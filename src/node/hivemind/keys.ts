@@ -5,22 +5,15 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { astring, isHex, toHex } from "../../bytes.js";
 import { KeyFormatError } from "../../errors.js";
 import { parseX25519Key } from "../../hivemind/index.js";
-import { writeFileAtomic } from "../files.js";
+import { isMissingFile, writeFileAtomic } from "../files.js";
 import { JsonMapFile } from "../json-map-file.js";
+import { checkKeyFileOptions, readSecretTextFile, type KeyFileOptions } from "../key-file-access.js";
 
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-}
+const EXPECTED = "a HiveMind X25519 key file (64 hex digits)";
 
 /** An X25519 static key pair. */
 export interface X25519KeyPair {
@@ -31,16 +24,23 @@ export interface X25519KeyPair {
 }
 
 /**
- * Loads a HiveMind static key file (hex; surrounding whitespace ignored).
+ * Loads a HiveMind static key file (hex; surrounding whitespace ignored). A file
+ * others can read is used, with a warning (see {@link KeyFileOptions}).
+ * @param path - the key file
+ * @param options - see {@link KeyFileOptions}
+ * @throws FileError when the file cannot be read (missing, a folder, no permission)
  * @throws KeyFormatError when the file is not 64 hex digits
  */
-export async function loadX25519KeyFile(path: string): Promise<X25519KeyPair> {
-  const text = await readFile(astring(path, "path"), "utf8");
+export async function loadX25519KeyFile(path: string, options?: KeyFileOptions): Promise<X25519KeyPair> {
+  const text = await readSecretTextFile(astring(path, "path"), EXPECTED, checkKeyFileOptions(options));
   const privateKey = parseX25519Key(text, path);
   return { privateKey, publicKey: x25519.getPublicKey(privateKey) };
 }
 
-/** Writes `privateKey` as lowercase hex, atomically, with mode 0600. */
+/**
+ * Writes `privateKey` as lowercase hex, atomically, with mode 0600.
+ * @throws FileError when the path cannot be written
+ */
 export async function saveX25519KeyFile(path: string, privateKey: Uint8Array): Promise<void> {
   await writeFileAtomic(astring(path, "path"), toHex(parseX25519Key(privateKey, "privateKey")));
 }
@@ -48,9 +48,17 @@ export async function saveX25519KeyFile(path: string, privateKey: Uint8Array): P
 /**
  * Loads the key file at `path`, or creates it with a fresh random key when it does not
  * exist. An unreadable or malformed file is an error, never silently replaced.
+ * @param path - the key file
+ * @param options - see {@link KeyFileOptions}
+ * @throws FileError when the path cannot be read or written
+ * @throws KeyFormatError when the file is not 64 hex digits
  */
-export async function loadOrCreateX25519KeyFile(path: string): Promise<X25519KeyPair & { readonly created: boolean }> {
-  if ((await readOptional(astring(path, "path"))) !== undefined) return { ...(await loadX25519KeyFile(path)), created: false };
+export async function loadOrCreateX25519KeyFile(path: string, options?: KeyFileOptions): Promise<X25519KeyPair & { readonly created: boolean }> {
+  try {
+    return { ...(await loadX25519KeyFile(path, options)), created: false };
+  } catch (error) {
+    if (!isMissingFile(error)) throw error;
+  }
   const privateKey = x25519.utils.randomSecretKey();
   await saveX25519KeyFile(path, privateKey);
   return { privateKey, publicKey: x25519.getPublicKey(privateKey), created: true };
