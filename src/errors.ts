@@ -20,7 +20,8 @@ export type PoormanErrorCode =
   | "ERR_NETWORK"
   | "ERR_NONCE_EXHAUSTED"
   | "ERR_PROTOCOL"
-  | "ERR_STORE_UNAVAILABLE";
+  | "ERR_STORE_UNAVAILABLE"
+  | "ERR_MISSING_DEPENDENCY";
 
 /** Base class of every error thrown by poorman-handshake. */
 export class PoormanError extends Error {
@@ -165,5 +166,23 @@ export class StoreUnavailableError extends PoormanError {
   /** @param message - names the store and why */
   constructor(message: string, options?: ErrorOptions) {
     super("ERR_STORE_UNAVAILABLE", message, options);
+  }
+}
+
+/**
+ * An optional peer dependency (`@redis/client` for the Redis stores, `commander` for the
+ * `pmh` command line) is not installed. The message names the package to install.
+ */
+export class MissingDependencyError extends PoormanError {
+  /** The npm package to install, e.g. `@redis/client`. */
+  readonly packageName: string;
+
+  /**
+   * @param packageName - the npm package to install
+   * @param message - says what needs it and how to install it
+   */
+  constructor(packageName: string, message: string, options?: ErrorOptions) {
+    super("ERR_MISSING_DEPENDENCY", message, options);
+    this.packageName = packageName;
   }
 }

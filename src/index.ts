@@ -20,5 +20,6 @@ export {
   HttpStatusError,
   RequestTimeoutError,
   NetworkError,
+  MissingDependencyError,
   type PoormanErrorCode,
 } from "./errors.js";

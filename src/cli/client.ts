@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { fromBase64Any } from "../bytes.js";
-import { FiberClient } from "../fiber/client.js";
+import { FiberClient, type FiberSession } from "../fiber/client.js";
 import { fingerprint } from "../fingerprint.js";
 import { action, hotkeyOptions, jsonOption, loadHotkey, parseInteger, parseSs58, printJson, readStdin, UsageError, type HotkeyFlags } from "./common.js";
 
@@ -34,6 +34,14 @@ function checkUrl(url: string): string {
 async function client(flags: ClientFlags): Promise<FiberClient> {
   const keypair = await loadHotkey(flags, "validator");
   return new FiberClient({ keypair, handshakeTimeoutMs: flags.timeout, timeoutMs: flags.timeout, requireSignedKey: flags.requireSignedKey ?? false });
+}
+
+/**
+ * The `--json` shape `handshake` and `send` share: which miner, which key (uuid and
+ * fingerprint, never the key itself) and how long it took; `send` adds `route` and `answer`.
+ */
+function sessionJson(url: string, minerHotkey: string, session: FiberSession, ms: number): Record<string, unknown> {
+  return { url, minerHotkey, uuid: session.uuid, fingerprint: fingerprint(fromBase64Any(session.key, "key")), ms: Number(ms.toFixed(1)) };
 }
 
 /** Adds the options both client commands take. */
@@ -72,7 +80,7 @@ export function clientCommands(program: Command): void {
         const session = await fiber.handshake(checkUrl(url), flags.minerHotkey);
         const ms = performance.now() - started;
         const keyFingerprint = fingerprint(fromBase64Any(session.key, "key"));
-        if (flags.json) printJson({ url, minerHotkey: flags.minerHotkey, uuid: session.uuid, fingerprint: keyFingerprint, ms: Number(ms.toFixed(1)), ...(flags.showKey ? { key: session.key } : {}) });
+        if (flags.json) printJson({ ...sessionJson(url, flags.minerHotkey, session, ms), ...(flags.showKey ? { key: session.key } : {}) });
         else console.log(`uuid ${session.uuid}\nkey fingerprint ${keyFingerprint}${flags.showKey ? `\nkey ${session.key}` : ""}\n(${ms.toFixed(1)} ms)`);
       }),
     );
@@ -80,7 +88,7 @@ export function clientCommands(program: Command): void {
   clientOptions(
     program
       .command("send")
-      .description("handshake with a miner, send one Fernet-encrypted JSON request to ROUTE, print the answer")
+      .description("handshake with a miner, send one Fernet-encrypted JSON request to ROUTE, print the answer (--json: the handshake's fields plus route and answer)")
       .argument("<url>", "the miner's root URL, e.g. http://127.0.0.1:7999")
       .argument("<route>", "the encrypted route, e.g. /echo")
       .argument("<json>", "the JSON payload, or - for standard input"),
@@ -89,8 +97,12 @@ export function clientCommands(program: Command): void {
       if (!route.startsWith("/")) throw new UsageError(`ROUTE must start with '/', got ${JSON.stringify(route)}`);
       const payload = await payloadArgument(json);
       const fiber = await client(flags);
+      const started = performance.now();
       const answer = await fiber.post(checkUrl(url), flags.minerHotkey, route, payload);
-      console.log(flags.json ? JSON.stringify(answer) : JSON.stringify(answer, null, 2));
+      const ms = performance.now() - started;
+      // The key the answer came with (post may have re-handshaken once); cached, no request.
+      if (flags.json) printJson({ ...sessionJson(url, flags.minerHotkey, await fiber.handshake(url, flags.minerHotkey), ms), route, answer });
+      else console.log(JSON.stringify(answer, null, 2));
     }),
   );
 }

@@ -12,7 +12,7 @@ import { isSs58Address } from "../fiber/ss58.js";
 import { serve } from "../node/serve.js";
 import { withCors } from "../fiber/cors.js";
 import { loadMetagraphFile } from "../node/wallet.js";
-import { action, EXIT, hotkeyOptions, loadHotkey, messageOf, parseInteger, type HotkeyFlags } from "./common.js";
+import { action, EXIT, hotkeyOptions, jsonOption, loadHotkey, messageOf, parseInteger, printJson, type HotkeyFlags } from "./common.js";
 import { openStores, storeOptions, type StoreFlags } from "./stores.js";
 
 /** Options of `pmh serve`, as commander parses them. */
@@ -23,6 +23,7 @@ interface ServeFlags extends HotkeyFlags, StoreFlags {
   metagraph?: string;
   minStake: number;
   cors?: string[];
+  json?: boolean;
 }
 
 function parseStake(value: string): number {
@@ -62,7 +63,8 @@ function parseOrigins(value: string, previous: string[] | undefined): string[] {
 async function run(flags: ServeFlags): Promise<void> {
   const keypair = await loadHotkey(flags, "miner");
   const authorize = await loadAuthorizer(flags);
-  const log = (line: string) => console.log(`pmh: ${line}`);
+  // --json: every stdout line is a JSON object with an `event` ("listening", "log").
+  const log = flags.json ? (line: string) => printJson({ event: "log", message: line }) : (line: string) => console.log(`pmh: ${line}`);
   const stores = await openStores(flags, log);
   let running;
   try {
@@ -83,7 +85,8 @@ async function run(flags: ServeFlags): Promise<void> {
   }
   const who = flags.allow === undefined && flags.metagraph === undefined ? "any validator with a valid signature" : "authorized validators only";
   const cors = flags.cors === undefined ? "" : `; CORS for ${flags.cors.join(", ")}`;
-  log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; POST /echo; ${stores.description}${cors})`);
+  if (flags.json) printJson({ event: "listening", url: running.url, host: flags.host, port: running.port, minerHotkey: keypair.ss58Address, routes: ["/echo"], stores: stores.description, ...(flags.cors === undefined ? {} : { cors: flags.cors }) });
+  else log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; POST /echo; ${stores.description}${cors})`);
   const stop = (signal: string) => {
     log(`${signal}, closing`);
     void running
@@ -103,7 +106,7 @@ async function run(flags: ServeFlags): Promise<void> {
 
 /** Adds the `serve` subcommand to `program`. */
 export function serveCommand(program: Command): void {
-  storeOptions(hotkeyOptions(
+  jsonOption(storeOptions(hotkeyOptions(
     program
       .command("serve")
       .description("start a Fiber-compatible miner with the demo encrypted route POST /echo")
@@ -114,6 +117,6 @@ export function serveCommand(program: Command): void {
     .option("--allow <ss58,…>", "serve only these validator hotkeys", parseAllow)
     .option("--metagraph <file>", "JSON object mapping validator hotkeys to stake (TAO)")
     .option("--min-stake <tao>", "minimum stake with --metagraph", parseStake, DEFAULT_MIN_STAKE)
-    .option("--cors <origin,…>", "allow browser validators from these origins (or *)", parseOrigins)
+    .option("--cors <origin,…>", "allow browser validators from these origins (or *)", parseOrigins))
     .action(action("serve", run));
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { aint, astring, randomBytes, toBase64, toBase64Url, toHex } from "../bytes.js";
-import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, NetworkError, RequestTimeoutError } from "../errors.js";
+import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, RequestTimeoutError } from "../errors.js";
 import { encryptRSA } from "../rsa/index.js";
 import {
   DETAIL,
@@ -14,7 +14,6 @@ import {
   HANDSHAKE_TIMEOUT_MS,
   MINER_HOTKEY_HEADER,
   NONCE_HEADER,
-  PAYLOAD_NONCE_FIELD,
   PUBLIC_KEY_PATH,
   RSA_OAEP_HASH,
   SIGNATURE_HEADER,
@@ -26,7 +25,9 @@ import {
 import { Fernet } from "./fernet.js";
 import { Keypair } from "./keypair.js";
 import { generateNonce } from "./nonce.js";
+import { addPayloadNonce } from "./payload-nonce.js";
 import { verifyPublicKeyResponse, type PublicKeyResponse } from "./pubkey.js";
+import { checkBaseUrl, networkError } from "./request-errors.js";
 import { isSs58Address } from "./ss58.js";
 import { signingMessage } from "./verify.js";
 
@@ -50,6 +51,12 @@ export interface FiberClientOptions {
   requireSignedKey?: boolean;
   /** Current time in milliseconds; `Date.now` by default. */
   clock?: () => number;
+}
+
+/** Options of {@link FiberClient.post}. */
+export interface FiberPostOptions<T> {
+  /** Validates and types the miner's answer (e.g. `schema.parse`); what it throws, `post` throws. */
+  parse?: ((value: unknown) => T) | undefined;
 }
 
 /** An exchanged symmetric key. */
@@ -110,28 +117,35 @@ export class FiberClient {
   }
 
   /**
-   * POSTs `payload` as a Fernet token to `route` and returns the parsed JSON answer.
-   * When the miner has lost the key (400 `No symmetric key found…`), handshakes once
-   * more and retries once.
+   * POSTs `payload` as a Fernet token to `route` and returns the parsed JSON answer,
+   * typed by `options.parse` when given (e.g. `schema.parse` of zod or valibot).
+   * An object payload gets Fiber's `nonce` field (the server removes it), so it must not
+   * have one. When the miner has lost the key (400 `No symmetric key found…`),
+   * handshakes once more and retries once.
    * @throws HttpStatusError with the status and `detail` of any other error answer
+   * @throws InvalidArgumentError for a base URL that is not http(s) or a payload with a `nonce` field
    */
-  async post(baseUrl: string, minerHotkey: string, route: string, payload: unknown): Promise<unknown> {
+  post<T = unknown>(baseUrl: string, minerHotkey: string, route: string, payload: unknown, options?: FiberPostOptions<T>): Promise<T>;
+  async post(baseUrl: string, minerHotkey: string, route: string, payload: unknown, options: FiberPostOptions<unknown> = {}): Promise<unknown> {
     astring(route, "route");
     for (let attempt = 0; ; attempt++) {
       const session = await this.#session(baseUrl, minerHotkey);
+      let answer: unknown;
       try {
-        return await this.#postOnce(baseUrl, minerHotkey, route, payload, session);
+        answer = await this.#postOnce(baseUrl, minerHotkey, route, payload, session);
       } catch (error) {
         const lostKey = error instanceof HttpStatusError && error.status === 400 && error.detail === DETAIL.noSymmetricKey;
         if (!lostKey || attempt > 0) throw error;
         this.forget(baseUrl, minerHotkey);
+        continue;
       }
+      return options.parse === undefined ? answer : options.parse(answer);
     }
   }
 
   async #postOnce(baseUrl: string, minerHotkey: string, route: string, payload: unknown, session: CachedSession): Promise<unknown> {
     const nonce = generateNonce(this.#clock());
-    const body = payload !== null && typeof payload === "object" && !Array.isArray(payload) ? { ...payload, [PAYLOAD_NONCE_FIELD]: nonce } : payload;
+    const body = addPayloadNonce(payload, nonce);
     const token = await session.fernet.encrypt(JSON.stringify(body));
     const headers = await this.#headers(nonce, minerHotkey, session.uuid);
     headers.set("content-type", "application/octet-stream");
@@ -140,6 +154,7 @@ export class FiberClient {
 
   #session(baseUrl: string, minerHotkey: string): Promise<CachedSession> {
     astring(baseUrl, "baseUrl");
+    checkBaseUrl(baseUrl);
     if (!isSs58Address(minerHotkey)) throw new InvalidArgumentError("minerHotkey must be an ss58 address");
     const id = sessionId(baseUrl, minerHotkey);
     let session = this.#sessions.get(id);
@@ -196,7 +211,7 @@ export class FiberClient {
       if (cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError")) {
         throw new RequestTimeoutError(`${init.method} ${url} took longer than ${timeoutMs} ms`, { cause });
       }
-      throw new NetworkError(`${init.method} ${url} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw networkError(init.method ?? "GET", url, cause);
     }
     let json: unknown;
     try {

@@ -25,6 +25,7 @@ import { FiberHttpError, errorResponse, jsonResponse, missing, parseJson, readBo
 import { Keypair } from "./keypair.js";
 import { MemoryKeyStore, type SymmetricKeyStore } from "./keystore.js";
 import { MemoryNonceStore, type NonceStore } from "./nonce.js";
+import { withoutPayloadNonce } from "./payload-nonce.js";
 import { publicKeyMessage } from "./pubkey.js";
 import { SessionFernets } from "./session-fernets.js";
 import { authenticate, readFiberHeaders, type AuthContext, type FiberHeaders } from "./verify.js";
@@ -89,8 +90,11 @@ export interface FiberRouteContext {
  * validator exchanged; `parse` validates it (throw to answer 422), `handler` answers.
  */
 export interface FiberRoute<T> {
-  /** Validates and types the decrypted JSON, e.g. `schema.parse` of zod or valibot; throw to refuse (422). */
-  parse?: (value: unknown) => T;
+  /**
+   * Validates and types the decrypted JSON, e.g. `schema.parse` of zod or valibot; throw to refuse (422).
+   * It receives the payload without the `nonce` field Fiber's client adds to every object.
+   */
+  parse?: ((value: unknown) => T) | undefined;
   /** Returns a JSON-serialisable value (sent as 200 JSON) or a `Response`. Throw a `FiberHttpError` for another status. */
   handler: (payload: T, context: FiberRouteContext) => unknown | Promise<unknown>;
 }
@@ -258,7 +262,7 @@ export class FiberServer {
     } finally {
       key.fill(0);
     }
-    const json = parseJson(plain);
+    const json = withoutPayloadNonce(parseJson(plain));
     let payload: unknown = json;
     if (route.parse !== undefined) {
       try {

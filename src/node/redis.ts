@@ -15,11 +15,12 @@
  *
  * @module
  */
-import { createClient } from "@redis/client";
+import type { createClient as CreateClient } from "@redis/client";
 import { randomBytes, toHex, utf8 } from "../bytes.js";
 import { KeyFormatError, StoreUnavailableError } from "../errors.js";
 import { nonceTimestampMs, type NonceStore } from "../fiber/nonce.js";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
+import { importOptional } from "./optional-dependency.js";
 import { decodeAtRest, encodeAtRest, isSealedAtRest, type StorageKey } from "./storage-key.js";
 
 /** How often a connected instance re-reads the epoch marker (a flush without a reconnection). */
@@ -47,7 +48,7 @@ export interface RedisStoresOptions {
 }
 
 /** A node-redis client that never queues commands while offline and bounds each one. */
-function makeClient(url: string, options: RedisStoresOptions) {
+function makeClient(createClient: typeof CreateClient, url: string, options: RedisStoresOptions) {
   const maxDelay = options.maxReconnectDelayMs ?? 1000;
   return createClient({
     url,
@@ -137,7 +138,9 @@ export class RedisFiberStores {
    * @throws StoreUnavailableError when Redis cannot be reached in time
    */
   static async connect(url: string, options: RedisStoresOptions = {}): Promise<RedisFiberStores> {
-    const client = makeClient(url, options);
+    // Loaded here, not at import: `@redis/client` is an optional peer dependency.
+    const { createClient } = await importOptional("@redis/client", "RedisFiberStores", () => import("@redis/client"));
+    const client = makeClient(createClient, url, options);
     const stores = new RedisFiberStores(client, options);
     const limit = options.connectTimeoutMs ?? 5000;
     let timer: ReturnType<typeof setTimeout> | undefined;
