@@ -39,18 +39,18 @@ export interface FiberClientOptions {
   /** The validator's hotkey. */
   keypair: Keypair;
   /** A `fetch` implementation; the global one by default. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /** Timeout of each handshake request; 3 s by default, as Fiber. */
-  handshakeTimeoutMs?: number;
+  handshakeTimeoutMs?: number | undefined;
   /** Timeout of each encrypted request; 10 s by default. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * Refuse miners whose public key response is not signed by their hotkey (our
    * extension; Python miners do not sign). False by default; a bad signature is always refused.
    */
-  requireSignedKey?: boolean;
+  requireSignedKey?: boolean | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
 /** Options of {@link FiberClient.post}. */

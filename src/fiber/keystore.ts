@@ -19,9 +19,9 @@ export interface SymmetricKeyStore {
 /** Options of {@link MemoryKeyStore}. */
 export interface MemoryKeyStoreOptions {
   /** Most keys held at once; the oldest is dropped beyond it (its validator re-handshakes). 100,000 by default. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
 /**

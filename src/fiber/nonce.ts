@@ -82,9 +82,9 @@ export interface NonceStore {
 /** Options of {@link MemoryNonceStore}. */
 export interface MemoryNonceStoreOptions {
   /** Most nonces remembered at once; 1,000,000 by default (~150 MB at worst). */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
 /**

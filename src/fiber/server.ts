@@ -55,26 +55,26 @@ export interface FiberServerOptions {
    * `loadOrCreateRSAKey(path)` of `poorman-handshake/node`; a fresh RSA-2048 key at every
    * start (as Python) by default.
    */
-  rsaPrivateKey?: RSAKeyInput;
+  rsaPrivateKey?: RSAKeyInput | undefined;
   /** Which validators may use the miner; everyone with a valid signature by default. */
-  authorize?: Authorizer;
+  authorize?: Authorizer | undefined;
   /** Replay protection; in memory by default (use a shared store for several processes). */
-  nonceStore?: NonceStore;
+  nonceStore?: NonceStore | undefined;
   /** Exchanged keys; in memory by default. */
-  keyStore?: SymmetricKeyStore;
+  keyStore?: SymmetricKeyStore | undefined;
   /**
    * Refuse encrypted bodies whose Fernet token is older than this many seconds (400), so an
    * old body cannot be replayed under fresh headers (the signature does not cover the
    * body). {@link DEFAULT_ENCRYPTED_BODY_TTL_S} (nonce window + margin) by default; Python
    * sets no TTL. Widen it for validators whose requests take longer to arrive.
    */
-  encryptedBodyTtlSeconds?: number;
+  encryptedBodyTtlSeconds?: number | undefined;
   /** Largest accepted request body in bytes (413 beyond); 4 MiB by default. */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /** Sign the public key response with the hotkey (an extension old clients ignore); true by default. */
-  signPublicKey?: boolean;
+  signPublicKey?: boolean | undefined;
 }
 
 /** What a route handler gets besides the payload. */

@@ -76,7 +76,7 @@ export interface AuthContext {
   minerHotkey: string;
   authorize: Authorizer;
   nonces: NonceStore;
-  nonceWindowMs?: number;
+  nonceWindowMs?: number | undefined;
   clock: () => number;
 }
 

@@ -19,16 +19,16 @@ const FORMAT = "poorman-handshake/fiber-keys";
 /** Options of {@link FileKeyStore.open}. */
 export interface FileKeyStoreOptions {
   /** Seals the keys in the file (AES-256-GCM); without one they are written in the clear. */
-  storageKey?: StorageKey;
+  storageKey?: StorageKey | undefined;
   /** Most keys held; the oldest is dropped beyond it. 100,000 by default. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /**
    * How long a change waits for others to share its write (group commit); 5 ms by
    * default. Changes arriving while a write is in progress share the next one anyway.
    */
-  flushDelayMs?: number;
+  flushDelayMs?: number | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
 interface Entry {

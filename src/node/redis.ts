@@ -32,19 +32,19 @@ export const DEFAULT_REDIS_PREFIX = "pmh:fiber:";
 /** Options of {@link RedisFiberStores.connect}. */
 export interface RedisStoresOptions {
   /** Prefix of the Redis keys; {@link DEFAULT_REDIS_PREFIX} by default. Instances that act as one miner share it. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Seal symmetric keys and the RSA key at rest (AES-256-GCM); in the clear by default. */
-  storageKey?: StorageKey;
+  storageKey?: StorageKey | undefined;
   /** Longest wait for one command before answering 503; 1000 ms by default. */
-  commandTimeoutMs?: number;
+  commandTimeoutMs?: number | undefined;
   /** Longest wait for the first connection; 5000 ms by default. */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /** Longest pause between reconnection attempts; 1000 ms by default. */
-  maxReconnectDelayMs?: number;
+  maxReconnectDelayMs?: number | undefined;
   /** Receives one line per state change (offline, back, data lost, key published). */
-  onEvent?: (message: string) => void;
+  onEvent?: ((message: string) => void) | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
 /** A node-redis client that never queues commands while offline and bounds each one. */

@@ -16,7 +16,7 @@ const NAME = /^[A-Za-z0-9._-]+$/;
 /** Options of {@link loadWalletHotkey}. */
 export interface WalletOptions {
   /** The wallets folder; `~/.bittensor/wallets` by default. */
-  walletsPath?: string;
+  walletsPath?: string | undefined;
 }
 
 /**

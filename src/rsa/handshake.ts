@@ -15,14 +15,14 @@ import { decryptRSA, encryptRSA, signRSA, verifyRSA } from "./primitives.js";
 /** Options of {@link HandShake.create}. */
 export interface HandShakeOptions {
   /** Modulus size in bits of a generated key (2048 by default). */
-  keySize?: number;
+  keySize?: number | undefined;
   /** Our private key (PEM, DER or `CryptoKey`); a fresh key is generated when omitted. */
-  privateKey?: RSAKeyInput;
+  privateKey?: RSAKeyInput | undefined;
   /**
    * Node only: a PKCS#1 PEM key file, loaded if it exists, else generated and saved
    * (see `poorman-handshake/node` for the rules on corrupt files).
    */
-  path?: string;
+  path?: string | undefined;
 }
 
 /** A peer's public key, imported once for both uses. */
@@ -70,7 +70,10 @@ export function installHandShakeKeyFiles(files: HandShakeKeyFiles): void {
 
 function requireKeyFiles(what: string): HandShakeKeyFiles {
   if (!keyFiles) {
-    throw new HandshakeStateError(`${what} needs Node's file system: import poorman-handshake on Node (the browser build has no key files)`);
+    throw new InvalidArgumentError(
+      `${what} needs key files, which this build of poorman-handshake (browsers, workers, Deno and Bun without node:fs) cannot use: ` +
+        "pass options.privateKey (a PEM string or CryptoKey you store yourself, e.g. from exportPrivateKeyPem) instead, or run on Node, where the main entry has key files",
+    );
   }
   return keyFiles;
 }
