@@ -21,6 +21,7 @@ export * as FIBER_WIRE from "./constants.js";
 export { allowAll, allowlist, minStake, parseMetagraph, pythonFloat, NOT_ALLOWED_DETAIL, type AuthDecision, type Authorizer, type Metagraph } from "./authorize.js";
 export { FiberServer, FiberHttpError, BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, DEFAULT_MAX_BODY_BYTES, STORE_UNAVAILABLE_DETAIL, type FiberRoute, type FiberRouteContext, type FiberServerOptions } from "./server.js";
 export { withCors } from "./cors.js";
+export { DEFAULT_ENCRYPTED_BODY_TTL_S } from "./server.js";
 export { FiberClient, DEFAULT_REQUEST_TIMEOUT_MS, type FiberClientOptions, type FiberPostOptions, type FiberSession } from "./client.js";
 export { signingMessage, WRONG_MINER_DETAIL, BAD_UUID_DETAIL, BUSY_DETAIL, type FiberHeaders } from "./verify.js";
 export { publicKeyMessage, verifyPublicKeyResponse, PUBLIC_KEY_SIGNATURE_CONTEXT, type PublicKeyResponse } from "./pubkey.js";

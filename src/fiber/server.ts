@@ -34,7 +34,7 @@ import { authenticate, readFiberHeaders, type AuthContext, type FiberHeaders } f
  * Default TTL of encrypted bodies in seconds (130): the nonce window plus a margin. A
  * validator makes the token when it sends, with the clock its nonce is checked against.
  */
-export const DEFAULT_ENCRYPTED_BODY_TTL_S = Math.ceil((NONCE_WINDOW_MS + ENCRYPTED_BODY_TTL_MARGIN_MS) / 1000);
+export const DEFAULT_ENCRYPTED_BODY_TTL_S: number = Math.ceil((NONCE_WINDOW_MS + ENCRYPTED_BODY_TTL_MARGIN_MS) / 1000);
 /** Default largest request body: 4 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** 400 detail of an `encrypted_symmetric_key` that is not base64. */

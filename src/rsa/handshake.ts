@@ -109,7 +109,10 @@ export class HandShake {
   #secret: Uint8Array | undefined;
   #receiving = false;
 
-  /** Use {@link HandShake.create}. */
+  /**
+   * Use {@link HandShake.create}.
+   * @internal
+   */
   protected constructor(key: OwnKey) {
     this.#key = key;
   }
