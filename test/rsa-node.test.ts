@@ -16,16 +16,21 @@ const fresh = (name = "key.pem") => join(root, `case${n++}`, name);
 const mode = (path: string) => statSync(path).mode & 0o777;
 const posix = process.platform !== "win32";
 
-/** Collects the process warnings emitted while `fn` runs. */
+/**
+ * Collects the process warnings emitted while `fn` runs, instead of letting Node print
+ * them (the test log shows no warning of ours).
+ */
 async function warningsDuring(fn: () => Promise<unknown>): Promise<Error[]> {
   const seen: Error[] = [];
-  const listener = (w: Error) => seen.push(w);
-  process.on("warning", listener);
+  const original = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, options?: { type?: string; code?: string } | string) => {
+    const { type, code } = typeof options === "object" ? options : { type: options, code: undefined };
+    seen.push(typeof warning === "string" ? Object.assign(new Error(warning), { name: type ?? "Warning", code }) : warning);
+  }) as typeof process.emitWarning;
   try {
     await fn();
-    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
   } finally {
-    process.off("warning", listener);
+    process.emitWarning = original;
   }
   return seen;
 }
