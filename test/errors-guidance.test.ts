@@ -13,7 +13,7 @@ describe("errors that say what to do", () => {
       // dist's own classes, not src's: compare name and code.
       assert.ok(e instanceof Error && e.name === "InvalidArgumentError" && (e as PoormanError).code === "ERR_INVALID_ARGUMENT", String(e));
       assert.match(e.message, /^options\.path needs key files/);
-      assert.match(e.message, /pass options\.privateKey/);
+      assert.match(e.message, /exportPrivateKeyPem, then HandShake\.create\(\{ privateKey \}\)/);
       return true;
     });
   });

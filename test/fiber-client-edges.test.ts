@@ -70,6 +70,10 @@ describe("FiberClient and Fiber's payload nonce", () => {
     const sum: number = answer.sum; // typed: no cast
     assert.equal(sum, 5);
     await assert.rejects(client.post(running.url, ids.miner.ss58Address, "/raw", { a: 1 }, { parse }), TypeError);
+    const untyped = await client.post(running.url, ids.miner.ss58Address, "/strict", { a: 1, b: "" });
+    // @ts-expect-error without parse the answer is unknown: no unchecked cast through a type argument
+    const unchecked: { sum: number } = untyped;
+    assert.deepEqual(unchecked, { sum: 1 });
   });
 });
 

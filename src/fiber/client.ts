@@ -125,7 +125,9 @@ export class FiberClient {
    * @throws HttpStatusError with the status and `detail` of any other error answer
    * @throws InvalidArgumentError for a base URL that is not http(s) or a payload with a `nonce` field
    */
-  post<T = unknown>(baseUrl: string, minerHotkey: string, route: string, payload: unknown, options?: FiberPostOptions<T>): Promise<T>;
+  post<T>(baseUrl: string, minerHotkey: string, route: string, payload: unknown, options: FiberPostOptions<T> & { parse: (value: unknown) => T }): Promise<T>;
+  /** Without `parse`, the answer is the miner's JSON, `unknown` until you check it. */
+  post(baseUrl: string, minerHotkey: string, route: string, payload: unknown, options?: FiberPostOptions<unknown>): Promise<unknown>;
   async post(baseUrl: string, minerHotkey: string, route: string, payload: unknown, options: FiberPostOptions<unknown> = {}): Promise<unknown> {
     astring(route, "route");
     for (let attempt = 0; ; attempt++) {

@@ -71,8 +71,8 @@ export function installHandShakeKeyFiles(files: HandShakeKeyFiles): void {
 function requireKeyFiles(what: string): HandShakeKeyFiles {
   if (!keyFiles) {
     throw new InvalidArgumentError(
-      `${what} needs key files, which this build of poorman-handshake (browsers, workers, Deno and Bun without node:fs) cannot use: ` +
-        "pass options.privateKey (a PEM string or CryptoKey you store yourself, e.g. from exportPrivateKeyPem) instead, or run on Node, where the main entry has key files",
+      `${what} needs key files (the file system), which this build of poorman-handshake (browsers, workers, bundles) cannot use: ` +
+        "keep the key yourself (exportPrivateKeyPem, then HandShake.create({ privateKey })) or run on Node, where the main entry has key files",
     );
   }
   return keyFiles;
