@@ -6,6 +6,13 @@
  */
 import { InvalidArgumentError } from "./errors.js";
 
+/**
+ * Bytes backed by an `ArrayBuffer` (what Web Crypto takes): `Uint8Array<ArrayBuffer>` for
+ * TypeScript 5.7 and later, plain `Uint8Array` for the older compilers whose `Uint8Array`
+ * is not generic, so that the published types work with both.
+ */
+export type ArrayBufferBytes = ReturnType<typeof Uint8Array.from>;
+
 const textEncoder = new TextEncoder();
 const HEX_DIGITS = "0123456789abcdef";
 const HEX_PAIR = /^(?:[0-9a-fA-F]{2})*$/;
@@ -83,7 +90,7 @@ export function isHex(text: string): boolean {
  * @param text - an even number of hex digits
  * @param name - the argument's name, for the error message
  */
-export function fromHex(text: string, name = "hex"): Uint8Array<ArrayBuffer> {
+export function fromHex(text: string, name = "hex"): ArrayBufferBytes {
   astring(text, name);
   if (!isHex(text)) {
     throw new InvalidArgumentError(`${name} must be an even number of hex digits`);
@@ -94,12 +101,12 @@ export function fromHex(text: string, name = "hex"): Uint8Array<ArrayBuffer> {
 }
 
 /** UTF-8 encodes a string. */
-export function utf8(text: string): Uint8Array<ArrayBuffer> {
+export function utf8(text: string): ArrayBufferBytes {
   return textEncoder.encode(text);
 }
 
 /** Concatenates byte arrays into a new one. */
-export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+export function concatBytes(...parts: Uint8Array[]): ArrayBufferBytes {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {
@@ -110,7 +117,7 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
 }
 
 /** XORs two byte arrays of equal length into a new one. */
-export function xorBytes(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
+export function xorBytes(a: Uint8Array, b: Uint8Array): ArrayBufferBytes {
   if (a.length !== b.length) {
     throw new InvalidArgumentError(`xor operands must have equal lengths, got ${a.length} and ${b.length}`);
   }
@@ -136,7 +143,7 @@ export function equalStrings(a: string, b: string): boolean {
 }
 
 /** Returns `length` bytes from the platform's cryptographic RNG. */
-export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
+export function randomBytes(length: number): ArrayBufferBytes {
   aint(length, "length", 0, 65536);
   return globalThis.crypto.getRandomValues(new Uint8Array(length));
 }
@@ -150,7 +157,7 @@ export function wipe(bytes: Uint8Array | undefined): void {
  * Returns `bytes` typed as Web Crypto's `BufferSource`, copying only when it is
  * backed by a `SharedArrayBuffer` (which Web Crypto refuses).
  */
-export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+export function bufferSource(bytes: Uint8Array): ArrayBufferBytes {
   return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
@@ -234,7 +241,7 @@ export function toBase64(bytes: Uint8Array): string {
  * @param text - base64 text
  * @param name - the argument's name, for the error message
  */
-export function fromBase64(text: string, name = "base64"): Uint8Array<ArrayBuffer> {
+export function fromBase64(text: string, name = "base64"): ArrayBufferBytes {
   astring(text, name);
   const out = decodeBase64(text, true, false);
   if (!(out instanceof Uint8Array)) throw new InvalidArgumentError(`${name} must be padded standard base64`);
@@ -252,7 +259,7 @@ export function toBase64Url(bytes: Uint8Array): string {
  * @param text - the base64 text
  * @param name - the argument's name, for the error message
  */
-export function fromBase64Any(text: string, name = "base64"): Uint8Array<ArrayBuffer> {
+export function fromBase64Any(text: string, name = "base64"): ArrayBufferBytes {
   astring(text, name);
   const out = decodeBase64(text, true, true);
   if (out === "mixed") throw new InvalidArgumentError(`${name} mixes the standard and URL-safe base64 alphabets`);

@@ -22,7 +22,8 @@ export type PoormanErrorCode =
   | "ERR_PROTOCOL"
   | "ERR_STORE_UNAVAILABLE"
   | "ERR_RESPONSE_TOO_LARGE"
-  | "ERR_FILE";
+  | "ERR_FILE"
+  | "ERR_MISSING_DEPENDENCY";
 
 /** Base class of every error thrown by poorman-handshake. */
 export class PoormanError extends Error {
@@ -229,5 +230,23 @@ export class FileError extends PoormanError {
     super("ERR_FILE", message, options);
     this.path = path;
     this.systemCode = systemCode;
+  }
+}
+
+/**
+ * An optional peer dependency (`@redis/client` for the Redis stores, `commander` for the
+ * `pmh` command line) is not installed. The message names the package to install.
+ */
+export class MissingDependencyError extends PoormanError {
+  /** The npm package to install, e.g. `@redis/client`. */
+  readonly packageName: string;
+
+  /**
+   * @param packageName - the npm package to install
+   * @param message - says what needs it and how to install it
+   */
+  constructor(packageName: string, message: string, options?: ErrorOptions) {
+    super("ERR_MISSING_DEPENDENCY", message, options);
+    this.packageName = packageName;
   }
 }

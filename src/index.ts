@@ -25,5 +25,6 @@ export {
   RequestTimeoutError,
   NetworkError,
   ResponseTooLargeError,
+  MissingDependencyError,
   type PoormanErrorCode,
 } from "./errors.js";

@@ -13,7 +13,7 @@ export interface PoormanWarning {
   /** A human-readable explanation naming the file and what to do. */
   readonly message: string;
   /** The file concerned, when there is one. */
-  readonly path?: string;
+  readonly path?: string | undefined;
 }
 
 /** Receives warnings (for example to log them your way, or to refuse to start). */

@@ -32,7 +32,7 @@ describe("pmh serve / send: signed requests", { timeout: 60_000 }, () => {
 
       const echoed = send([url, "/echo-signed", '{"hello": "miner"}', "--signed", "--json", "--miner-hotkey", ids.miner.ss58Address]);
       assert.equal(echoed.status, 0, echoed.stderr);
-      assert.deepEqual(JSON.parse(echoed.stdout), { hello: "miner" });
+      assert.deepEqual((JSON.parse(echoed.stdout) as { answer: unknown }).answer, { hello: "miner" });
       const streamed = send([url, "/stream-signed", '{"lines": ["a", "", "c"]}', "--signed", "--stream", "--miner-hotkey", ids.miner.ss58Address]);
       assert.equal(streamed.status, 0, streamed.stderr);
       assert.equal(streamed.stdout, "a\n\nc\n");

@@ -138,9 +138,11 @@ describe("pmh handshake and send", { timeout: 60_000 }, () => {
     const base = ["--miner-hotkey", ids.miner.ss58Address, "--hotkey-seed", OTHER_SEED];
     const sent = await pmh(["send", running.url, "/echo", '{"hello":"miner","n":[1,2]}', ...base, "--json"]);
     assert.equal(sent.code, 0, sent.stderr);
-    const answer = JSON.parse(sent.stdout) as Record<string, unknown>;
-    assert.equal(answer.hello, "miner");
-    assert.deepEqual(answer.n, [1, 2]);
+    // One --json shape with `handshake`: url, minerHotkey, uuid, fingerprint, ms; plus route and answer.
+    const { answer, ...session } = JSON.parse(sent.stdout) as { answer: Record<string, unknown>; uuid: string; fingerprint: string };
+    assert.deepEqual(answer, { hello: "miner", n: [1, 2] }, "the nonce the client added is not echoed back");
+    assert.deepEqual(Object.keys(session).sort(), ["fingerprint", "minerHotkey", "ms", "route", "url", "uuid"]);
+    assert.equal(session.fingerprint, fingerprint((await keyStore.get(ids.other.ss58Address, session.uuid))!));
     const piped = await pmh(["send", running.url, "/echo", "-", ...base], '{"from":"stdin"}');
     assert.equal((JSON.parse(piped.stdout) as { from: string }).from, "stdin");
 

@@ -6,23 +6,18 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runPortable } from "./portable/cli.js";
 import { failures, type PortableReport } from "./portable/harness.js";
+import { DENO_FIBER_ENV, findRuntime, missingRuntime } from "./helpers/runtimes.js";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const cli = "test/portable/cli.ts";
 const suiteFiles = readdirSync(join(repo, "test/portable/suites")).filter((f) => f.endsWith(".ts"));
-
-/** The runtime's binary from tools/runtimes, else from PATH, else undefined. */
-function findRuntime(name: string): string | undefined {
-  const dirs = [join(repo, "tools/runtimes/node_modules/.bin"), ...(process.env.PATH ?? "").split(delimiter).filter(Boolean)];
-  return dirs.map((d) => join(d, name)).find((p) => existsSync(p));
-}
 
 /** Checks one runtime's report: every suite ran, every case passed. */
 function assertReport(report: PortableReport, runtime: RegExp): number {
@@ -39,7 +34,9 @@ let nodeCount = 0;
 
 const RUNTIMES: Array<{ name: string; args: string[] }> = [
   // --sloppy-imports: our TypeScript imports siblings as `.js`, as NodeNext requires.
-  { name: "deno", args: ["run", "--quiet", "--no-prompt", "--no-lock", "--sloppy-imports", "--allow-read", "--allow-env", cli] },
+  // The narrowest permissions: the harness reads its own files (suites, vectors, the package
+  // it imports by name); Fiber's sr25519 (@polkadot/wasm-crypto) reads one variable at import.
+  { name: "deno", args: ["run", "--quiet", "--no-prompt", "--no-lock", "--sloppy-imports", "--allow-read=package.json,dist,test", `--allow-env=${DENO_FIBER_ENV}`, cli] },
   { name: "bun", args: ["run", cli] },
 ];
 
@@ -52,7 +49,7 @@ describe("portable vector suites", { timeout: 120_000 }, () => {
     it(name, async (t) => {
       const bin = findRuntime(name);
       if (!bin) {
-        t.skip(`${name} is not installed: run \`npm install --prefix tools/runtimes --no-save\` (as .ci/run does) or put ${name} on PATH`);
+        t.skip(missingRuntime(name));
         return;
       }
       const { stdout } = await promisify(execFile)(bin, args, { cwd: repo, timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } }).catch((e: { stdout?: string; stderr?: string; message: string }) => {

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { fromBase64Any } from "../bytes.js";
-import { FiberClient } from "../fiber/client.js";
+import { FiberClient, type FiberSession } from "../fiber/client.js";
 import { fingerprint } from "../fingerprint.js";
 import { action, hotkeyOptions, jsonOption, loadHotkey, parseInteger, parseSs58, printJson, readStdin, UsageError, type HotkeyFlags } from "./common.js";
 
@@ -39,6 +39,14 @@ function checkUrl(url: string): string {
 async function client(flags: ClientFlags): Promise<FiberClient> {
   const keypair = await loadHotkey(flags, "validator");
   return new FiberClient({ keypair, handshakeTimeoutMs: flags.timeout, timeoutMs: flags.timeout, requireSignedKey: flags.requireSignedKey ?? false });
+}
+
+/**
+ * The `--json` shape `handshake` and `send` share: which miner, which key (uuid and
+ * fingerprint, never the key itself) and how long it took; `send` adds `route` and `answer`.
+ */
+function sessionJson(url: string, minerHotkey: string, session: FiberSession, ms: number): Record<string, unknown> {
+  return { url, minerHotkey, uuid: session.uuid, fingerprint: fingerprint(fromBase64Any(session.key, "key")), ms: Number(ms.toFixed(1)) };
 }
 
 /** Adds the options both client commands take. */
@@ -77,7 +85,7 @@ export function clientCommands(program: Command): void {
         const session = await fiber.handshake(checkUrl(url), flags.minerHotkey);
         const ms = performance.now() - started;
         const keyFingerprint = fingerprint(fromBase64Any(session.key, "key"));
-        if (flags.json) printJson({ url, minerHotkey: flags.minerHotkey, uuid: session.uuid, fingerprint: keyFingerprint, ms: Number(ms.toFixed(1)), ...(flags.showKey ? { key: session.key } : {}) });
+        if (flags.json) printJson({ ...sessionJson(url, flags.minerHotkey, session, ms), ...(flags.showKey ? { key: session.key } : {}) });
         else console.log(`uuid ${session.uuid}\nkey fingerprint ${keyFingerprint}${flags.showKey ? `\nkey ${session.key}` : ""}\n(${ms.toFixed(1)} ms)`);
       }),
     );
@@ -85,7 +93,7 @@ export function clientCommands(program: Command): void {
   clientOptions(
     program
       .command("send")
-      .description("send one JSON request to ROUTE and print the answer: Fernet-encrypted after a handshake, or signed plain JSON with --signed")
+      .description("send one JSON request to ROUTE and print the answer: Fernet-encrypted after a handshake, or signed plain JSON with --signed (--json: the handshake's fields, if any, plus route and answer)")
       .argument("<url>", "the miner's root URL, e.g. http://127.0.0.1:7999")
       .argument("<route>", "the route, e.g. /echo (encrypted) or /echo-signed (--signed)")
       .argument("<json>", "the JSON payload, or - for standard input"),
@@ -102,8 +110,13 @@ export function clientCommands(program: Command): void {
           for await (const line of fiber.streamSigned(checkUrl(url), flags.minerHotkey, route, payload)) console.log(flags.json ? JSON.stringify(line) : line);
           return;
         }
+        const started = performance.now();
         const answer = flags.signed ? await fiber.postSigned(checkUrl(url), flags.minerHotkey, route, payload) : await fiber.post(checkUrl(url), flags.minerHotkey, route, payload);
-        console.log(flags.json ? JSON.stringify(answer) : JSON.stringify(answer, null, 2));
+        const ms = performance.now() - started;
+        if (!flags.json) console.log(JSON.stringify(answer, null, 2));
+        else if (flags.signed) printJson({ url, minerHotkey: flags.minerHotkey, ms: Number(ms.toFixed(1)), route, answer });
+        // The key the answer came with (post may have re-handshaken once); cached, no request.
+        else printJson({ ...sessionJson(url, flags.minerHotkey, await fiber.handshake(url, flags.minerHotkey), ms), route, answer });
       }),
     );
 }

@@ -86,6 +86,14 @@ export function action<A extends unknown[]>(name: string, run: (...args: A) => P
   };
 }
 
+/**
+ * Commander's usage errors (`error: unknown option '--x'`) in the style of every other
+ * error: `pmh <command>: <message>`, one line.
+ */
+export function oneErrorStyle(prefix: string, text: string): string {
+  return `${prefix}: ${text.replace(/^error: /, "")}`;
+}
+
 /** Reads all of standard input as UTF-8 (for `-` arguments). */
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

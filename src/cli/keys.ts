@@ -67,13 +67,20 @@ async function keyArgument(arg: string, command: string): Promise<{ pem: string;
   return { pem, source, type };
 }
 
+/** Above this size, key generation takes minutes: `--force` says the user means it. */
+const LARGE_KEY_BITS = 8192;
+/** From this size on, generation takes long enough to say so on stderr. */
+const SLOW_KEY_BITS = 4096;
+
 async function keygen(flags: KeygenFlags): Promise<void> {
   if (flags.bits % 8 !== 0) throw new UsageError(`--bits must be a multiple of 8, got ${flags.bits}`);
+  if (flags.bits > LARGE_KEY_BITS && !flags.force) throw new UsageError(`--bits above ${LARGE_KEY_BITS} takes minutes to generate; pass --force if you mean it`);
   const toStdout = flags.out === "-";
   const file = toStdout ? undefined : flags.out;
   // Private key material is printed only when asked for: `--out -` or `--show-key`.
   const show = toStdout || flags.showKey === true;
   if (file === undefined && !show) throw new UsageError("give --out FILE, or --out - (or --show-key) to print the private key on stdout");
+  if (flags.bits >= SLOW_KEY_BITS) console.error(`generating an RSA-${flags.bits} key: this can take ${flags.bits >= LARGE_KEY_BITS ? "a minute or more" : "a few seconds"}…`);
   const { publicKey, privateKey } = await createRSAKey(flags.bits);
   const fp = await publicKeyFingerprint(publicKey);
   if (file !== undefined) {
@@ -101,7 +108,7 @@ export function keyCommands(program: Command): void {
       .option("--out <file>", "write the private key here; - prints it on stdout (the rest on stderr)")
       .option("--show-key", "also print the private key (stdout; in --json as privateKey)")
       .option("--bits <n>", `modulus size, a multiple of 8`, parseInteger(MIN_KEY_BITS, MAX_KEY_BITS), DEFAULT_KEY_BITS)
-      .option("--force", "replace --out if it exists"),
+      .option("--force", `replace --out if it exists; allow --bits above ${LARGE_KEY_BITS}`),
   ).action(action("keygen", keygen));
 
   jsonOption(

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { clientCommands } from "./client.js";
 import { connectCommand } from "./connect.js";
-import { EXIT, EXIT_CODES_HELP, pemArgumentsLast } from "./common.js";
+import { EXIT, EXIT_CODES_HELP, oneErrorStyle, pemArgumentsLast } from "./common.js";
 import { demoCommand } from "./demo.js";
 import { hubCommand } from "./hub.js";
 import { keyCommands } from "./keys.js";
@@ -19,10 +19,11 @@ const { version } = JSON.parse(readFileSync(new URL("../../package.json", import
 
 const program = new Command()
   .name("pmh")
-  .description("poorman-handshake: bootstrap symmetric keys over insecure channels (Fiber, poorman_handshake)")
+  .description("poorman-handshake: bootstrap symmetric keys over insecure channels (poorman_handshake password and RSA handshakes, HiveMind protocol v3 Noise, Bittensor Fiber)")
   .version(version)
   .addHelpText("after", EXIT_CODES_HELP)
   .showSuggestionAfterError()
+  .configureOutput({ outputError: (text, write) => write(oneErrorStyle("pmh", text)) })
   .exitOverride();
 demoCommand(program);
 keyCommands(program);
@@ -31,7 +32,9 @@ clientCommands(program);
 hubCommand(program);
 connectCommand(program);
 // Usage errors exit 2 (commander prints them); every subcommand inherits exitOverride.
-for (const command of program.commands) command.exitOverride();
+for (const command of program.commands) {
+  command.exitOverride().configureOutput({ outputError: (text, write) => write(oneErrorStyle(`pmh ${command.name()}`, text)) });
+}
 
 try {
   await program.parseAsync(pemArgumentsLast(process.argv));

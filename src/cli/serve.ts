@@ -14,7 +14,7 @@ import { isSs58Address } from "../fiber/ss58.js";
 import { serve } from "../node/serve.js";
 import { withCors } from "../fiber/cors.js";
 import { loadMetagraphFile } from "../node/wallet.js";
-import { action, EXIT, hotkeyOptions, loadHotkey, messageOf, parseInteger, UsageError, type HotkeyFlags } from "./common.js";
+import { action, EXIT, hotkeyOptions, jsonOption, loadHotkey, messageOf, parseInteger, printJson, UsageError, type HotkeyFlags } from "./common.js";
 import { echoSigned, streamSigned } from "./signed-routes.js";
 import { openStores, storeOptions, type StoreFlags } from "./stores.js";
 import { surviveClosedOutput } from "./streams.js";
@@ -28,6 +28,7 @@ interface ServeFlags extends HotkeyFlags, StoreFlags {
   metagraph?: string;
   minStake?: number;
   cors?: string[];
+  json?: boolean;
 }
 
 function parseStake(value: string): number {
@@ -70,7 +71,8 @@ async function run(flags: ServeFlags): Promise<void> {
   const onWarning = cliWarnings("serve");
   const keypair = await loadHotkey(flags, "miner", onWarning);
   const authorize = await loadAuthorizer(flags);
-  const log = (line: string) => console.log(`pmh: ${line}`);
+  // --json: every stdout line is a JSON object with an `event` ("listening", "log").
+  const log = flags.json ? (line: string) => printJson({ event: "log", message: line }) : (line: string) => console.log(`pmh: ${line}`);
   const stores = await openStores(flags, log, onWarning);
   let running;
   try {
@@ -109,12 +111,13 @@ async function run(flags: ServeFlags): Promise<void> {
   // Before the "listening" line: a supervisor may signal as soon as it reads it.
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
-  log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; encrypted POST /echo; signed POST /echo-signed, /stream-signed; ${stores.description}${cors})`);
+  if (flags.json) printJson({ event: "listening", url: running.url, host: flags.host, port: running.port, minerHotkey: keypair.ss58Address, routes: ["/echo", "/echo-signed", "/stream-signed"], stores: stores.description, ...(flags.cors === undefined ? {} : { cors: flags.cors }) });
+  else log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; encrypted POST /echo; signed POST /echo-signed, /stream-signed; ${stores.description}${cors})`);
 }
 
 /** Adds the `serve` subcommand to `program`. */
 export function serveCommand(program: Command): void {
-  storeOptions(hotkeyOptions(
+  jsonOption(storeOptions(hotkeyOptions(
     program
       .command("serve")
       .description("start a Fiber-compatible miner: encrypted POST /echo, signed POST /echo-signed and /stream-signed")
@@ -125,6 +128,6 @@ export function serveCommand(program: Command): void {
     .option("--allow <ss58,…>", "serve only these validator hotkeys", parseAllow)
     .option("--metagraph <file>", "JSON object mapping validator hotkeys to stake (TAO), or Fiber's nodes.json")
     .option("--min-stake <tao>", `minimum stake with --metagraph (default ${DEFAULT_MIN_STAKE})`, parseStake)
-    .option("--cors <origin,…>", "allow browser validators from these origins (or *)", parseOrigins)
+    .option("--cors <origin,…>", "allow browser validators from these origins (or *)", parseOrigins))
     .action(action("serve", run));
 }

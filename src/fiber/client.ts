@@ -14,7 +14,6 @@ import {
   HANDSHAKE_TIMEOUT_MS,
   MINER_HOTKEY_HEADER,
   NONCE_HEADER,
-  PAYLOAD_NONCE_FIELD,
   PUBLIC_KEY_PATH,
   RSA_OAEP_HASH,
   SIGNATURE_HEADER,
@@ -28,7 +27,9 @@ import { Keypair } from "./keypair.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH, readBounded } from "./limits.js";
 import { generateNonce } from "./nonce.js";
 import { plainHeaders, signedPostInit, streamLines, type SignedRequestOptions } from "./signed-client.js";
+import { addPayloadNonce } from "./payload-nonce.js";
 import { verifyPublicKeyResponse, type PublicKeyResponse } from "./pubkey.js";
+import { checkBaseUrl, networkError } from "./request-errors.js";
 import { isSs58Address } from "./ss58.js";
 import { signingMessage } from "./verify.js";
 
@@ -44,24 +45,30 @@ export interface FiberClientOptions {
   /** The validator's hotkey. */
   keypair: Keypair;
   /** A `fetch` implementation; the global one by default. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /** Timeout of each handshake request; 3 s by default, as Fiber. */
-  handshakeTimeoutMs?: number;
+  handshakeTimeoutMs?: number | undefined;
   /** Timeout of each encrypted request; 10 s by default. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * Largest answer of an encrypted route in bytes, 16 MiB by default; beyond it the
    * download is aborted with a {@link ResponseTooLargeError}. Handshake answers are
    * limited to {@link MAX_HANDSHAKE_RESPONSE_BYTES}.
    */
-  maxResponseBytes?: number;
+  maxResponseBytes?: number | undefined;
   /**
    * Refuse miners whose public key response is not signed by their hotkey (our
    * extension; Python miners do not sign). False by default; a bad signature is always refused.
    */
-  requireSignedKey?: boolean;
+  requireSignedKey?: boolean | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
+}
+
+/** Options of {@link FiberClient.post}. */
+export interface FiberPostOptions<T> {
+  /** Validates and types the miner's answer (e.g. `schema.parse`); what it throws, `post` throws. */
+  parse?: ((value: unknown) => T) | undefined;
 }
 
 /** An exchanged symmetric key. */
@@ -124,24 +131,33 @@ export class FiberClient {
   }
 
   /**
-   * POSTs `payload` as a Fernet token to `route` and returns the parsed JSON answer.
-   * When the miner has lost the key (400 `No symmetric key found…`), handshakes once
-   * more and retries once.
+   * POSTs `payload` as a Fernet token to `route` and returns the parsed JSON answer,
+   * typed by `options.parse` when given (e.g. `schema.parse` of zod or valibot).
+   * An object payload gets Fiber's `nonce` field (the server removes it), so it must not
+   * have one. When the miner has lost the key (400 `No symmetric key found…`),
+   * handshakes once more and retries once.
    * @throws HttpStatusError with the status and `detail` of any other error answer, or
    *   for an answer that is not JSON (or nests deeper than 64 levels)
    * @throws ResponseTooLargeError for an answer over `maxResponseBytes`
+   * @throws InvalidArgumentError for a base URL that is not http(s) or a payload with a `nonce` field
    */
-  async post(baseUrl: string, minerHotkey: string, route: string, payload: unknown): Promise<unknown> {
+  post<T>(baseUrl: string, minerHotkey: string, route: string, payload: unknown, options: FiberPostOptions<T> & { parse: (value: unknown) => T }): Promise<T>;
+  /** Without `parse`, the answer is the miner's JSON, `unknown` until you check it. */
+  post(baseUrl: string, minerHotkey: string, route: string, payload: unknown, options?: FiberPostOptions<unknown>): Promise<unknown>;
+  async post(baseUrl: string, minerHotkey: string, route: string, payload: unknown, options: FiberPostOptions<unknown> = {}): Promise<unknown> {
     astring(route, "route");
     for (let attempt = 0; ; attempt++) {
       const session = await this.#session(baseUrl, minerHotkey);
+      let answer: unknown;
       try {
-        return await this.#postOnce(baseUrl, minerHotkey, route, payload, session);
+        answer = await this.#postOnce(baseUrl, minerHotkey, route, payload, session);
       } catch (error) {
         const lostKey = error instanceof HttpStatusError && error.status === 400 && error.detail === DETAIL.noSymmetricKey;
         if (!lostKey || attempt > 0) throw error;
         this.forget(baseUrl, minerHotkey);
+        continue;
       }
+      return options.parse === undefined ? answer : options.parse(answer);
     }
   }
 
@@ -197,7 +213,7 @@ export class FiberClient {
 
   async #postOnce(baseUrl: string, minerHotkey: string, route: string, payload: unknown, session: CachedSession): Promise<unknown> {
     const nonce = generateNonce(this.#clock());
-    const body = payload !== null && typeof payload === "object" && !Array.isArray(payload) ? { ...payload, [PAYLOAD_NONCE_FIELD]: nonce } : payload;
+    const body = addPayloadNonce(payload, nonce);
     const token = await session.fernet.encrypt(JSON.stringify(body));
     const headers = await this.#headers(nonce, minerHotkey, session.uuid);
     headers.set("content-type", "application/octet-stream");
@@ -206,6 +222,7 @@ export class FiberClient {
 
   #session(baseUrl: string, minerHotkey: string): Promise<CachedSession> {
     astring(baseUrl, "baseUrl");
+    checkBaseUrl(baseUrl);
     if (!isSs58Address(minerHotkey)) throw new InvalidArgumentError("minerHotkey must be an ss58 address");
     const id = sessionId(baseUrl, minerHotkey);
     let session = this.#sessions.get(id);
@@ -271,7 +288,7 @@ export class FiberClient {
       if (cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError")) {
         throw new RequestTimeoutError(`${init.method} ${url} took longer than ${timeoutMs} ms`, { cause });
       }
-      throw new NetworkError(`${init.method} ${url} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw networkError(init.method ?? "GET", url, cause);
     }
     let json: unknown;
     const tooDeep = exceedsJsonDepth(text);

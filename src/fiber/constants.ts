@@ -30,7 +30,7 @@ export const REQUEST_HEADERS = [VALIDATOR_HOTKEY_HEADER, SIGNATURE_HEADER, MINER
 
 /** JSON field of the exchange body holding the RSA-encrypted key (standard base64). */
 export const ENCRYPTED_KEY_FIELD = "encrypted_symmetric_key";
-/** JSON field the client adds to every encrypted payload; the server ignores it. */
+/** JSON field the client adds to every encrypted object payload; the server removes it before `parse`. */
 export const PAYLOAD_NONCE_FIELD = "nonce";
 
 /** Hash of RSA-OAEP (and of MGF1) used to wrap the symmetric key. */

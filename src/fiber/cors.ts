@@ -7,9 +7,6 @@
 import { InvalidArgumentError } from "../errors.js";
 import { REQUEST_HEADERS } from "./constants.js";
 
-/** A fetch-style handler. */
-type Handler = (request: Request) => Promise<Response>;
-
 const ALLOWED_HEADERS = ["content-type", ...REQUEST_HEADERS].join(", ");
 
 /**
@@ -19,7 +16,7 @@ const ALLOWED_HEADERS = ["content-type", ...REQUEST_HEADERS].join(", ");
  * @param handler - e.g. `FiberServer.fetch`
  * @param origins - exact origins such as `https://app.example`, or `["*"]`
  */
-export function withCors(handler: Handler, origins: readonly string[]): Handler {
+export function withCors(handler: (request: Request) => Promise<Response>, origins: readonly string[]): (request: Request) => Promise<Response> {
   if (!Array.isArray(origins) || origins.length === 0 || origins.some((o) => typeof o !== "string" || !(o === "*" || /^https?:\/\/[^/\s]+$/.test(o)))) {
     throw new InvalidArgumentError("origins must be '*' or origins such as https://app.example (scheme://host[:port], no path)");
   }

@@ -17,21 +17,21 @@ const TOKEN_CHARS = /^[A-Za-z0-9_-]+={0,2}$/;
 /** Options of {@link Fernet.create}. */
 export interface FernetOptions {
   /** Current time in milliseconds since the epoch; `Date.now` by default (inject one in tests). */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
 /** Options of {@link Fernet.decrypt}. */
 export interface FernetDecryptOptions {
   /** Refuse tokens older than this many seconds; no limit when omitted (Python Fiber sets none). */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 /** Options of {@link Fernet.encrypt}; both are for deterministic tests only. */
 export interface FernetEncryptOptions {
   /** The 16-byte CBC iv; random by default. Never reuse one in production. */
-  iv?: Uint8Array;
+  iv?: Uint8Array | undefined;
   /** Token timestamp in seconds; the clock by default. */
-  time?: number;
+  time?: number | undefined;
 }
 
 /**

@@ -58,9 +58,9 @@ export interface BodyLimits {
   /** Largest body (413 beyond, whether or not a `content-length` was sent). */
   maxBytes: number;
   /** Takes bytes from the budget shared by every body in flight; false answers 503. */
-  reserve?: (bytes: number) => boolean;
+  reserve?: ((bytes: number) => boolean) | undefined;
   /** Deadline for the whole body (408 beyond). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** 503 detail when the bodies in flight hold the whole `maxBufferedBytes` budget. */

@@ -24,7 +24,8 @@ export { FiberServer, FiberHttpError, BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, DEFAU
 export { withCors } from "./cors.js";
 export { MAX_JSON_DEPTH } from "./limits.js";
 export { BODIES_BUSY_DETAIL, SLOW_BODY_DETAIL } from "./http.js";
-export { FiberClient, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, MAX_HANDSHAKE_RESPONSE_BYTES, type FiberClientOptions, type FiberSession } from "./client.js";
+export { DEFAULT_ENCRYPTED_BODY_TTL_S, SMALL_BODY_BYTES } from "./server.js";
+export { FiberClient, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, MAX_HANDSHAKE_RESPONSE_BYTES, type FiberClientOptions, type FiberPostOptions, type FiberSession } from "./client.js";
 export { signingMessage, WRONG_MINER_DETAIL, BAD_UUID_DETAIL, BUSY_DETAIL, type FiberHeaders } from "./verify.js";
 export { publicKeyMessage, verifyPublicKeyResponse, PUBLIC_KEY_SIGNATURE_CONTEXT, type PublicKeyResponse } from "./pubkey.js";
 export { bodyHash, jsonBody, signedRequestHeaders, signedRequestMessage, type SignedRequestHeaderOptions } from "./signed.js";

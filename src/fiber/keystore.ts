@@ -23,9 +23,9 @@ export interface MemoryKeyStoreOptions {
    * else the oldest key of the hotkey holding the most keys (its validator
    * re-handshakes), so one validator's flood cannot evict another validator's keys.
    */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
 /**

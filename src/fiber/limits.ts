@@ -48,13 +48,13 @@ export interface ReadBoundedOptions {
   /** Makes the error thrown beyond `maxBytes`. */
   onTooLarge: () => Error;
   /** Called for each chunk before it is kept; false cancels the stream and throws `onOverBudget()`. */
-  reserve?: (bytes: number) => boolean;
+  reserve?: ((bytes: number) => boolean) | undefined;
   /** Makes the error thrown when `reserve` refuses; `onTooLarge` by default. */
-  onOverBudget?: () => Error;
+  onOverBudget?: (() => Error) | undefined;
   /** Deadline for the whole stream; beyond it the stream is cancelled and `onTimeout()` thrown. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Makes the error thrown at the deadline. */
-  onTimeout?: () => Error;
+  onTimeout?: (() => Error) | undefined;
 }
 
 /**

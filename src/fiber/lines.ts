@@ -26,7 +26,7 @@ export function splitLines(text: string): string[] {
 /** Options of {@link LineSplitter}. */
 export interface LineSplitterOptions {
   /** Longest unterminated line held; {@link DEFAULT_MAX_LINE_LENGTH} by default. */
-  maxLineLength?: number;
+  maxLineLength?: number | undefined;
 }
 
 /**

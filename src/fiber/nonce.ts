@@ -110,9 +110,9 @@ export interface NonceStore {
 /** Options of {@link MemoryNonceStore}. */
 export interface MemoryNonceStoreOptions {
   /** Most nonces remembered at once; 1,000,000 by default (~150 MB at worst). */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /**
    * Nonces dated before this time (ms) are refused with {@link NonceUnverifiableError}
    * (503): the store holds no record of them. The time the store is created by default,
@@ -120,7 +120,7 @@ export interface MemoryNonceStoreOptions {
    * request or key exchange replayed after a restart). Give an earlier time only when no
    * other process served this miner's hotkey in the nonce window before.
    */
-  floorMs?: number;
+  floorMs?: number | undefined;
 }
 
 /**

@@ -23,9 +23,9 @@ export interface PublicKeyResponse {
   /** Response time in seconds (float). */
   timestamp: number;
   /** Extension: the miner's ss58 address. */
-  miner_hotkey?: string;
+  miner_hotkey?: string | undefined;
   /** Extension: `"0x"` + hex sr25519 signature of {@link publicKeyMessage}. */
-  signature?: string;
+  signature?: string | undefined;
 }
 
 /**

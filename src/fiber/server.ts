@@ -26,6 +26,7 @@ import { Keypair } from "./keypair.js";
 import { MemoryKeyStore, type SymmetricKeyStore } from "./keystore.js";
 import { MemoryNonceStore, type NonceStore } from "./nonce.js";
 import { ByteBudget } from "./limits.js";
+import { withoutPayloadNonce } from "./payload-nonce.js";
 import { publicKeyMessage } from "./pubkey.js";
 import { SessionFernets } from "./session-fernets.js";
 import { signedRouteResponse } from "./signed-route.js";
@@ -35,7 +36,7 @@ import { checkHeaders, readFiberHeaders, verifyAndRecordNonce, type AuthContext,
  * Default TTL of encrypted bodies in seconds (130): the nonce window plus a margin. A
  * validator makes the token when it sends, with the clock its nonce is checked against.
  */
-export const DEFAULT_ENCRYPTED_BODY_TTL_S = Math.ceil((NONCE_WINDOW_MS + ENCRYPTED_BODY_TTL_MARGIN_MS) / 1000);
+export const DEFAULT_ENCRYPTED_BODY_TTL_S: number = Math.ceil((NONCE_WINDOW_MS + ENCRYPTED_BODY_TTL_MARGIN_MS) / 1000);
 /** Default largest request body: 4 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Default most bytes of request bodies buffered at once, across all requests: 64 MiB. */
@@ -71,35 +72,35 @@ export interface FiberServerOptions {
    * `loadOrCreateRSAKey(path)` of `poorman-handshake/node`; a fresh RSA-2048 key at every
    * start (as Python) by default.
    */
-  rsaPrivateKey?: RSAKeyInput;
+  rsaPrivateKey?: RSAKeyInput | undefined;
   /** Which validators may use the miner; everyone with a valid signature by default. */
-  authorize?: Authorizer;
+  authorize?: Authorizer | undefined;
   /** Replay protection; in memory by default (use a shared store for several processes). */
-  nonceStore?: NonceStore;
+  nonceStore?: NonceStore | undefined;
   /** Exchanged keys; in memory by default. */
-  keyStore?: SymmetricKeyStore;
+  keyStore?: SymmetricKeyStore | undefined;
   /**
    * Refuse encrypted bodies whose Fernet token is older than this many seconds (400), so an
    * old body cannot be replayed under fresh headers (the signature does not cover the
    * body). {@link DEFAULT_ENCRYPTED_BODY_TTL_S} (nonce window + margin) by default; Python
    * sets no TTL. Widen it for validators whose requests take longer to arrive.
    */
-  encryptedBodyTtlSeconds?: number;
+  encryptedBodyTtlSeconds?: number | undefined;
   /** Largest accepted request body in bytes (413 beyond); 4 MiB by default. */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /**
    * Most bytes of request bodies held at once across all requests in flight (503 with
    * `retry-after` for the body that would go over); 64 MiB by default, at least
    * `maxBodyBytes`. Bodies are read only after the headers pass their checks; bodies
    * over {@link SMALL_BODY_BYTES} may hold only seven eighths of it.
    */
-  maxBufferedBytes?: number;
+  maxBufferedBytes?: number | undefined;
   /** Deadline for receiving a whole request body, in milliseconds (408 beyond); 20 s by default. */
-  bodyTimeoutMs?: number;
+  bodyTimeoutMs?: number | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /** Sign the public key response with the hotkey (an extension old clients ignore); true by default. */
-  signPublicKey?: boolean;
+  signPublicKey?: boolean | undefined;
 }
 
 /** What a route handler gets besides the payload. */
@@ -117,8 +118,11 @@ export interface FiberRouteContext {
  * answer 422), `handler` answers.
  */
 export interface FiberRoute<T> {
-  /** Validates and types the decrypted JSON, e.g. `schema.parse` of zod or valibot; throw to refuse (422). */
-  parse?: (value: unknown) => T;
+  /**
+   * Validates and types the decrypted JSON, e.g. `schema.parse` of zod or valibot; throw to refuse (422).
+   * It receives the payload without the `nonce` field Fiber's client adds to every object.
+   */
+  parse?: ((value: unknown) => T) | undefined;
   /** Returns a JSON-serialisable value (sent as 200 JSON) or a `Response`. Throw a `FiberHttpError` for another status. */
   handler: (payload: T, context: FiberRouteContext) => unknown | Promise<unknown>;
 }
@@ -345,7 +349,7 @@ export class FiberServer {
     } finally {
       key.fill(0);
     }
-    const json = parseJson(plain);
+    const json = withoutPayloadNonce(parseJson(plain));
     let payload: unknown = json;
     if (route.parse !== undefined) {
       try {

@@ -20,7 +20,7 @@ export interface SignedRequestOptions {
    * the wait for the answer's headers and then for each chunk (as httpx's read timeout),
    * not the whole stream.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** Most bytes of an error answer read for its `detail`. */

@@ -37,9 +37,9 @@ export async function signedRequestMessage(nonce: string, minerHotkey: string, b
 /** Options of {@link signedRequestHeaders}. */
 export interface SignedRequestHeaderOptions {
   /** The nonce to use; a fresh one (`{time_ns}_{10 alphanumerics}`) by default. */
-  nonce?: string;
+  nonce?: string | undefined;
   /** Current time in milliseconds for the fresh nonce; `Date.now()` by default. */
-  nowMs?: number;
+  nowMs?: number | undefined;
 }
 
 /**

@@ -77,7 +77,7 @@ export interface AuthContext {
   minerHotkey: string;
   authorize: Authorizer;
   nonces: NonceStore;
-  nonceWindowMs?: number;
+  nonceWindowMs?: number | undefined;
   clock: () => number;
 }
 

@@ -22,17 +22,17 @@ export interface HiveMindClientOptions {
   /** The shared HiveMind password. */
   password: string;
   /** The client's X25519 static private key (32 bytes or hex); random when absent. */
-  staticKey?: Uint8Array | string;
+  staticKey?: Uint8Array | string | undefined;
   /** The hub's pinned static key; enables KKpsk0 when the hub offers it. */
-  pinnedHubKey?: Uint8Array | string;
+  pinnedHubKey?: Uint8Array | string | undefined;
   /** Suites in preference order (default ChaChaPoly then AESGCM). */
-  suites?: readonly HiveMindSuite[];
+  suites?: readonly HiveMindSuite[] | undefined;
   /** Ask for binary (HIVEMIND-WIRE-1) messages. Default false. */
-  binarize?: boolean;
+  binarize?: boolean | undefined;
   /** Encodings in preference order (default `["JSON-HEX"]`). */
-  encodings?: readonly string[];
+  encodings?: readonly string[] | undefined;
   /** Ephemeral private key. For test vectors only; never set it in production. */
-  ephemeralKey?: Uint8Array;
+  ephemeralKey?: Uint8Array | undefined;
 }
 
 type ClientPhase = "idle" | "awaiting-m2" | "done" | "failed";

@@ -26,11 +26,11 @@ export interface HubConnectionOptions {
   /** The hub's X25519 static private key. */
   staticKey: Uint8Array;
   /** The client's pinned static key: KKpsk0 is offered only then. */
-  pinnedKey?: Uint8Array;
+  pinnedKey?: Uint8Array | undefined;
   /** Suites to offer. */
-  suites?: readonly HiveMindSuite[];
+  suites?: readonly HiveMindSuite[] | undefined;
   /** Bus types the client may send; all when absent. */
-  allowedTypes?: readonly string[];
+  allowedTypes?: readonly string[] | undefined;
   /** HELLO `peer`: how the hub names the client. */
   peer: string;
   /** Sends a frame (text during the handshake, binary after). */

@@ -23,29 +23,29 @@ export interface HiveMindHubOptions {
   /** The hub's node id (HELLO `node_id`); salts the PSK. `null` for none. */
   nodeId: string | null;
   /** The hub's X25519 static private key (32 bytes or hex); random when absent. */
-  staticKey?: Uint8Array | string;
+  staticKey?: Uint8Array | string | undefined;
   /**
    * The client's pinned static keys; KKpsk0 is offered only when there is one. At most
    * `MAX_KK_CANDIDATES` (64): each is tried on an unauthenticated first message, so pass
    * only the connecting client's pin when the transport tells you who it is.
    */
-  pinnedClients?: readonly (Uint8Array | string)[];
+  pinnedClients?: readonly (Uint8Array | string)[] | undefined;
   /** Patterns to offer, in order (default `["KKpsk0", "XXpsk2"]`). */
-  patterns?: readonly HiveMindPattern[];
+  patterns?: readonly HiveMindPattern[] | undefined;
   /** Suites to offer, in order (default ChaChaPoly then AESGCM). */
-  suites?: readonly HiveMindSuite[];
+  suites?: readonly HiveMindSuite[] | undefined;
   /** HELLO `pubkey` (the legacy RSA public key PEM), when the hub has one. */
-  pubkey?: string;
+  pubkey?: string | undefined;
   /** HELLO `peer`: the client's address as the hub sees it. */
-  peer?: string;
+  peer?: string | undefined;
   /** Encodings the hub accepts, in order (default `["JSON-HEX"]`). */
-  encodings?: readonly string[];
+  encodings?: readonly string[] | undefined;
   /** PSK KDF to advertise; argon2id by default. */
-  kdf?: PskKdf;
+  kdf?: PskKdf | undefined;
   /** Write the m2 payload as compact JSON, as the vector generator did (default: Python's default form). */
   compactM2?: boolean;
   /** Ephemeral private key. For test vectors only; never set it in production. */
-  ephemeralKey?: Uint8Array;
+  ephemeralKey?: Uint8Array | undefined;
 }
 
 type HubPhase = "awaiting-m1" | "awaiting-m3" | "done" | "failed";

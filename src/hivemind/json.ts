@@ -17,11 +17,11 @@ import { RawNumber } from "./json-parse.js";
 /** Options of {@link pythonJsonDumps}, named after Python's. */
 export interface PythonJsonOptions {
   /** `sort_keys`: sort object keys by code point (Python's order). Default false. */
-  sortKeys?: boolean;
+  sortKeys?: boolean | undefined;
   /** `separators`: `[item, key]`. Default `[", ", ": "]`. */
-  separators?: readonly [string, string];
+  separators?: readonly [string, string] | undefined;
   /** `ensure_ascii`: escape every non-ASCII character as `\uXXXX`. Default true. */
-  ensureAscii?: boolean;
+  ensureAscii?: boolean | undefined;
 }
 
 const SHORT_ESCAPES: Readonly<Record<string, string>> = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };

@@ -28,12 +28,20 @@ const CODECS: Readonly<Record<LegacyEncoding, TextCodec>> = {
 /** Options of {@link LegacyTransport.create}. */
 export interface LegacyTransportOptions {
   /** `AES-GCM` (default, 16-byte nonce) or `CHACHA20-POLY1305` (12-byte nonce). */
-  cipher?: LegacyCipher;
+  cipher?: LegacyCipher | undefined;
   /** Encoding of JSON frames; `JSON-HEX` (the wire default) when absent. */
-  encoding?: LegacyEncoding;
+  encoding?: LegacyEncoding | undefined;
 }
 
 type Seal = (nonce: Uint8Array, plaintext: Uint8Array) => Promise<Uint8Array>;
+
+/** The bytes of a message to encrypt: a string (UTF-8) or bytes; the error names both. */
+function plaintextBytes(plaintext: unknown): Uint8Array {
+  if (typeof plaintext === "string") return utf8(plaintext);
+  if (plaintext instanceof Uint8Array) return plaintext;
+  const got = plaintext === null ? "null" : Array.isArray(plaintext) ? "an array" : typeof plaintext;
+  throw new InvalidArgumentError(`plaintext must be a string or a Uint8Array (JSON.stringify an object first), got ${got}`);
+}
 type Open = (nonce: Uint8Array, sealed: Uint8Array) => Promise<Uint8Array>;
 
 /**
@@ -105,7 +113,7 @@ export class LegacyTransport {
    */
   async encryptJson(plaintext: Uint8Array | string, nonce?: Uint8Array): Promise<string> {
     const n = this.#nonce(nonce);
-    const sealed = await this.#seal(n, typeof plaintext === "string" ? utf8(plaintext) : abytes(plaintext, "plaintext"));
+    const sealed = await this.#seal(n, plaintextBytes(plaintext));
     const codec = CODECS[this.encoding];
     const cut = sealed.length - LEGACY_TAG_BYTES;
     return pythonJsonDumps({ ciphertext: codec.encode(sealed.subarray(0, cut)), tag: codec.encode(sealed.subarray(cut)), nonce: codec.encode(n) });
@@ -141,7 +149,7 @@ export class LegacyTransport {
    */
   async encryptBinary(plaintext: Uint8Array | string, nonce?: Uint8Array): Promise<Uint8Array> {
     const n = this.#nonce(nonce);
-    return concatBytes(n, await this.#seal(n, typeof plaintext === "string" ? utf8(plaintext) : abytes(plaintext, "plaintext")));
+    return concatBytes(n, await this.#seal(n, plaintextBytes(plaintext)));
   }
 
   /** Decrypts a binary frame `nonce || ciphertext || tag`. */

@@ -14,11 +14,11 @@ export interface HiveMessage {
   /** For `bus`: a {@link BusMessage}; for `broadcast`/`propagate`/...: an inner HiveMessage. */
   payload: unknown;
   /** Free-form metadata (default `{}`). */
-  metadata?: Record<string, unknown>;
+  metadata?: Record<string, unknown> | undefined;
   /** The hops the message travelled (default `[]`). */
-  route?: unknown[];
+  route?: unknown[] | undefined;
   /** The sending node's id (default `null`). */
-  node?: string | null;
+  node?: string | null | undefined;
   /** Target site id (default `null`). */
   target_site_id?: string | null;
   /** Target public key (default `null`). */

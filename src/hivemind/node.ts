@@ -22,21 +22,21 @@ export interface HiveMindNodeOptions {
   /** The HiveMind password of that access key. */
   password: string;
   /** The name sent in the authorization (default `poorman-handshake`); no `:`. */
-  useragent?: string;
+  useragent?: string | undefined;
   /** The site id sent in the HELLO and in every bus message's session (default `unknown`). */
-  siteId?: string;
+  siteId?: string | undefined;
   /** The session id (random by default; never `default`). */
-  sessionId?: string;
+  sessionId?: string | undefined;
   /** This node's X25519 static private key (32 bytes or hex); generated when absent. */
-  staticKey?: Uint8Array | string;
+  staticKey?: Uint8Array | string | undefined;
   /** The hub's pinned static key: KKpsk0 when the hub offers it, else XXpsk2. */
-  pinnedHubKey?: Uint8Array | string;
+  pinnedHubKey?: Uint8Array | string | undefined;
   /** Noise suites in preference order (default ChaChaPoly, then AESGCM). */
-  suites?: readonly HiveMindSuite[];
+  suites?: readonly HiveMindSuite[] | undefined;
   /** Deadline of the whole connect, retry included (default 10 000 ms). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** A WebSocket constructor; default: the installed one (`ws` on Node) or the global `WebSocket`. */
-  WebSocket?: WebSocketConstructor;
+  WebSocket?: WebSocketConstructor | undefined;
 }
 
 /** The close of a connection: the WebSocket close code and reason. */

@@ -22,22 +22,22 @@ const FORMAT = "poorman-handshake/fiber-keys";
 /** Options of {@link FileKeyStore.open}. */
 export interface FileKeyStoreOptions {
   /** Seals the keys in the file (AES-256-GCM); without one they are written in the clear. */
-  storageKey?: StorageKey;
+  storageKey?: StorageKey | undefined;
   /** Most keys held, 100,000 by default; evicted as `MemoryKeyStore` evicts (an expired key, else the oldest of the hotkey holding the most). */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /**
    * How long a change waits for others to share its write (group commit); 5 ms by
    * default. Changes arriving while a write is in progress share the next one anyway.
    */
-  flushDelayMs?: number;
+  flushDelayMs?: number | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /**
    * Hold `path.lock` while open, so that a second process (or store) on the same file is
    * refused rather than overwrite its keys; true by default. False only for a store that
    * never writes while another has the file (e.g. reading it in a test).
    */
-  lock?: boolean;
+  lock?: boolean | undefined;
 }
 
 interface Entry {

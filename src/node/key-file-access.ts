@@ -19,7 +19,7 @@ export interface KeyFileOptions {
    * file replaced), at every load. Without it, a `process` warning of the same code is
    * emitted, once per file and code in a process.
    */
-  onWarning?: WarningHandler;
+  onWarning?: WarningHandler | undefined;
 }
 
 /**

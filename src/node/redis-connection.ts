@@ -7,10 +7,13 @@
  *
  * @module
  */
-import { createClient } from "@redis/client";
+import type { createClient as CreateClient } from "@redis/client";
 
-/** A node-redis client that never queues commands while offline and bounds each one. */
-export function makeClient(url: string, options: { commandTimeoutMs?: number; maxReconnectDelayMs?: number }) {
+/**
+ * A node-redis client that never queues commands while offline and bounds each one.
+ * @param createClient - `@redis/client`'s, loaded on first use (an optional peer dependency)
+ */
+export function makeClient(createClient: typeof CreateClient, url: string, options: { commandTimeoutMs?: number | undefined; maxReconnectDelayMs?: number | undefined }) {
   const maxDelay = options.maxReconnectDelayMs ?? 1000;
   return createClient({
     url,
@@ -50,7 +53,7 @@ export const SAFE_EVICTION_POLICY = "noeviction";
 /** What {@link readEvictionPolicy} found. */
 export interface EvictionPolicy {
   /** `maxmemory-policy`, e.g. `noeviction`, `allkeys-lru`; undefined when it cannot be read. */
-  policy?: string;
+  policy?: string | undefined;
   /** Where it was read (`CONFIG GET` or `INFO memory`), or why it could not be. */
   source: string;
 }

@@ -18,12 +18,14 @@
  *
  * @module
  */
+import type { createClient as CreateClient } from "@redis/client";
 import { randomBytes, toHex, utf8 } from "../bytes.js";
 import { KeyFormatError, StoreUnavailableError } from "../errors.js";
 import { nonceTimestampMs, refuseBeforeFloor, type NonceStore } from "../fiber/nonce.js";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
 import { EvictionLog, evictionVerdict, hopelessStartReason, sharedKeyRefusal, makeClient, parseEvictedKeys, readEvictedKeys, readEvictionPolicy, redactRedisUrl, SAFE_EVICTION_POLICY, type RedisClient as Client } from "./redis-connection.js";
 export { redactRedisUrl };
+import { importOptional } from "./optional-dependency.js";
 import { decodeAtRest, encodeAtRest, isSealedAtRest, type StorageKey } from "./storage-key.js";
 
 /** How often a connected instance re-reads the epoch marker (a flush without a reconnection). */
@@ -35,26 +37,26 @@ export const DEFAULT_REDIS_PREFIX = "pmh:fiber:";
 /** Options of {@link RedisFiberStores.connect}. */
 export interface RedisStoresOptions {
   /** Prefix of the Redis keys; {@link DEFAULT_REDIS_PREFIX} by default. Instances that act as one miner share it. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Seal symmetric keys and the RSA key at rest (AES-256-GCM); in the clear by default. */
-  storageKey?: StorageKey;
+  storageKey?: StorageKey | undefined;
   /** Longest wait for one command before answering 503; 1000 ms by default. */
-  commandTimeoutMs?: number;
+  commandTimeoutMs?: number | undefined;
   /** Longest wait for the first connection; 5000 ms by default. */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /** Longest pause between reconnection attempts; 1000 ms by default. */
-  maxReconnectDelayMs?: number;
+  maxReconnectDelayMs?: number | undefined;
   /**
    * Start even though Redis may evict keys (`maxmemory-policy` other than `noeviction`, or
    * unreadable): every rise of `evicted_keys` then counts as a data loss (nonces minted
    * before it are refused, 503). False by default: {@link RedisFiberStores.connect} refuses
    * such a Redis, because an evicted nonce record lets its replay through.
    */
-  allowEviction?: boolean;
+  allowEviction?: boolean | undefined;
   /** Receives one line per state change (offline, back, data lost, key published). */
-  onEvent?: (message: string) => void;
+  onEvent?: ((message: string) => void) | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
 /**
@@ -142,7 +144,9 @@ export class RedisFiberStores {
    */
   static async connect(url: string, options: RedisStoresOptions = {}): Promise<RedisFiberStores> {
     const where = redactRedisUrl(url);
-    const client = makeClient(url, options);
+    // Loaded here, not at import: `@redis/client` is an optional peer dependency.
+    const { createClient } = await importOptional("@redis/client", "RedisFiberStores", () => import("@redis/client"));
+    const client = makeClient(createClient, url, options);
     const stores = new RedisFiberStores(client, options);
     const limit = options.connectTimeoutMs ?? 5000;
     let timer: ReturnType<typeof setTimeout> | undefined;

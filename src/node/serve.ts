@@ -14,11 +14,11 @@ export type FetchHandler = (request: Request) => Promise<Response>;
 /** Options of {@link serve}. */
 export interface ServeOptions {
   /** Interface to bind; `127.0.0.1` by default (use `0.0.0.0` to accept remote validators). */
-  host?: string;
+  host?: string | undefined;
   /** Port; 0 (any free port) by default. */
-  port?: number;
+  port?: number | undefined;
   /** Closes the server when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** A listening server. */

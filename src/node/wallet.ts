@@ -17,7 +17,7 @@ const NAME = /^[A-Za-z0-9._-]+$/;
 /** Options of {@link loadWalletHotkey}; `onWarning` hears of a hotkey file others can read. */
 export interface WalletOptions extends KeyFileOptions {
   /** The wallets folder; `~/.bittensor/wallets` by default. */
-  walletsPath?: string;
+  walletsPath?: string | undefined;
 }
 
 /**

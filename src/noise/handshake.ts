@@ -19,18 +19,18 @@ export interface HandshakeOptions {
   /** True for the initiator (the party that sends the first message). */
   initiator: boolean;
   /** Prologue both sides must agree on; empty by default. */
-  prologue?: Uint8Array;
+  prologue?: Uint8Array | undefined;
   /**
    * Our static private key (copied, and wiped after split), or a key pair (used as given,
    * so its derived public key and any backend key cache are reused), when the pattern uses one.
    */
-  staticKey?: Uint8Array | KeyPair;
+  staticKey?: Uint8Array | KeyPair | undefined;
   /** Our ephemeral private key. For test vectors only: normally generated. */
-  ephemeralKey?: Uint8Array;
+  ephemeralKey?: Uint8Array | undefined;
   /** The peer's static public key, when known in advance (K and I-side patterns). */
-  remoteStaticKey?: Uint8Array;
+  remoteStaticKey?: Uint8Array | undefined;
   /** The pre-shared keys (32 bytes each), one per `psk` token, in order. */
-  psks?: readonly Uint8Array[];
+  psks?: readonly Uint8Array[] | undefined;
 }
 
 type Phase = "running" | "complete" | "failed" | "split";

@@ -12,7 +12,7 @@ import { blake2b, blake2s } from "@noble/hashes/blake2.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
 import type { CHash } from "@noble/hashes/utils.js";
-import { bufferSource, wipe } from "../bytes.js";
+import { bufferSource, wipe, type ArrayBufferBytes } from "../bytes.js";
 import { DecryptionError, HandshakeRejectedError } from "../errors.js";
 import { TAG_BYTES } from "./constants.js";
 
@@ -57,7 +57,7 @@ export interface CipherFunction {
   /** Noise name of the function. */
   readonly name: string;
   /** Builds the 12-byte AEAD nonce of Noise counter `n`. */
-  nonce(n: bigint): Uint8Array<ArrayBuffer>;
+  nonce(n: bigint): ArrayBufferBytes;
   /** Imports a 32-byte key. */
   importKey(key: Uint8Array): Promise<AeadKey>;
 }
@@ -97,7 +97,7 @@ function montgomery(name: string, curve: NobleMontgomery, dhLen: number): DhFunc
 }
 
 /** Builds a 12-byte nonce: 4 zero bytes then the 64-bit counter in the given byte order. */
-function counterNonce(n: bigint, littleEndian: boolean): Uint8Array<ArrayBuffer> {
+function counterNonce(n: bigint, littleEndian: boolean): ArrayBufferBytes {
   const nonce = new Uint8Array(12);
   new DataView(nonce.buffer).setBigUint64(4, n, littleEndian);
   return nonce;

@@ -12,7 +12,7 @@ import { createHsub, generateIv, ivFromHsub, matchHsub } from "./hsub.js";
 /** Options of {@link PasswordHandShake}. Both peers must use the same values. */
 export interface PasswordHandShakeOptions {
   /** PBKDF2 iteration count; 100000 on the wire of the reference. */
-  iterations?: number;
+  iterations?: number | undefined;
 }
 
 /**

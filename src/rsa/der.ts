@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { concatBytes, equalBytes } from "../bytes.js";
+import { concatBytes, equalBytes, type ArrayBufferBytes } from "../bytes.js";
 import { KeyFormatError, UnsupportedKeyError } from "../errors.js";
 
 const INTEGER = 0x02;
@@ -66,7 +66,7 @@ function readSequence(der: Uint8Array): Tlv[] {
   return readChildren(outer.value);
 }
 
-function encodeTlv(tag: number, ...content: Uint8Array[]): Uint8Array<ArrayBuffer> {
+function encodeTlv(tag: number, ...content: Uint8Array[]): ArrayBufferBytes {
   const value = concatBytes(...content);
   const n = value.length;
   const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
@@ -103,12 +103,12 @@ export function classifyKeyDer(der: Uint8Array): RSAKeyEncoding {
 }
 
 /** Wraps a PKCS#1 `RSAPrivateKey` as PKCS#8 `PrivateKeyInfo` (what Web Crypto imports). */
-export function pkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
+export function pkcs1ToPkcs8(pkcs1: Uint8Array): ArrayBufferBytes {
   return encodeTlv(SEQUENCE, Uint8Array.of(INTEGER, 1, 0), RSA_ALGORITHM_ID, encodeTlv(OCTET_STRING, pkcs1));
 }
 
 /** Unwraps PKCS#8 `PrivateKeyInfo` to the PKCS#1 `RSAPrivateKey` inside it. */
-export function pkcs8ToPkcs1(pkcs8: Uint8Array): Uint8Array<ArrayBuffer> {
+export function pkcs8ToPkcs1(pkcs8: Uint8Array): ArrayBufferBytes {
   if (classifyKeyDer(pkcs8) !== "pkcs8") throw new KeyFormatError("private key is not PKCS#8");
   const inner = readSequence(pkcs8)[2]!.value;
   if (classifyKeyDer(inner) !== "pkcs1-private") throw new KeyFormatError("PKCS#8 key does not hold a PKCS#1 RSA private key");
@@ -116,12 +116,12 @@ export function pkcs8ToPkcs1(pkcs8: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 /** Wraps a PKCS#1 `RSAPublicKey` as SPKI `SubjectPublicKeyInfo`. */
-export function pkcs1PublicToSpki(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
+export function pkcs1PublicToSpki(pkcs1: Uint8Array): ArrayBufferBytes {
   return encodeTlv(SEQUENCE, RSA_ALGORITHM_ID, encodeTlv(BIT_STRING, Uint8Array.of(0), pkcs1));
 }
 
 /** The SPKI public key of a PKCS#1 private key (its modulus and public exponent). */
-export function spkiFromPkcs1Private(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
+export function spkiFromPkcs1Private(pkcs1: Uint8Array): ArrayBufferBytes {
   const [, modulus, exponent] = readSequence(pkcs1);
   return pkcs1PublicToSpki(encodeTlv(SEQUENCE, modulus!.encoded, exponent!.encoded));
 }

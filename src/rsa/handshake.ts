@@ -17,24 +17,24 @@ import type { WarningHandler } from "../warnings.js";
 /** Options of {@link HandShake.create}. */
 export interface HandShakeOptions {
   /** Modulus size in bits of a generated key (2048 by default). */
-  keySize?: number;
+  keySize?: number | undefined;
   /** Our private key (PEM, DER or `CryptoKey`); a fresh key is generated when omitted. */
-  privateKey?: RSAKeyInput;
+  privateKey?: RSAKeyInput | undefined;
   /**
    * Node only: a PKCS#1 PEM key file, loaded if it exists, else generated and saved
    * (see `poorman-handshake/node` for the rules on corrupt files).
    */
-  path?: string;
+  path?: string | undefined;
   /**
    * Smallest peer key accepted, in bits: 2048 by default, 1024 at the lowest (for old
    * peers). Smaller keys, and keys with unsafe numbers, are a `KeyFormatError`.
    */
-  minPeerKeyBits?: number;
+  minPeerKeyBits?: number | undefined;
   /**
    * Node only: called with what is wrong but not fatal about the key file `path` (it
    * is readable by others; a corrupt file was replaced). A `process` warning otherwise.
    */
-  onWarning?: WarningHandler;
+  onWarning?: WarningHandler | undefined;
 }
 
 /** A peer's public key, imported once for both uses, and the policy it was accepted under. */
@@ -83,7 +83,10 @@ export function installHandShakeKeyFiles(files: HandShakeKeyFiles): void {
 
 function requireKeyFiles(what: string): HandShakeKeyFiles {
   if (!keyFiles) {
-    throw new HandshakeStateError(`${what} needs Node's file system: import poorman-handshake on Node (the browser build has no key files)`);
+    throw new InvalidArgumentError(
+      `${what} needs key files (the file system), which this build of poorman-handshake (browsers, workers, bundles) cannot use: ` +
+        "keep the key yourself (exportPrivateKeyPem, then HandShake.create({ privateKey })) or run on Node, where the main entry has key files",
+    );
   }
   return keyFiles;
 }
@@ -121,7 +124,10 @@ export class HandShake {
   #secret: Uint8Array | undefined;
   #receiving = false;
 
-  /** Use {@link HandShake.create}. */
+  /**
+   * Use {@link HandShake.create}.
+   * @internal
+   */
   protected constructor(key: OwnKey) {
     this.#key = key;
   }

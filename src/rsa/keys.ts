@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { aint } from "../bytes.js";
+import { aint, type ArrayBufferBytes } from "../bytes.js";
 import { fingerprint } from "../fingerprint.js";
 import { InvalidArgumentError, KeyFormatError, type UnsupportedKeyError } from "../errors.js";
 import { DEFAULT_KEY_BITS, MAX_KEY_BITS, MIN_KEY_BITS, OAEP_DEFAULT_HASH, OAEP_HASH_BYTES, PEM_PKCS1_PRIVATE, PEM_SPKI, PSS_HASH, PUBLIC_EXPONENT } from "./constants.js";
@@ -186,7 +186,7 @@ export async function generateRSAKeyPair(bits: number = DEFAULT_KEY_BITS): Promi
 }
 
 /** The SPKI DER of a key's public half (a private key gives its public key). */
-export async function exportPublicKeyDer(key: RSAKeyInput): Promise<Uint8Array<ArrayBuffer>> {
+export async function exportPublicKeyDer(key: RSAKeyInput): Promise<ArrayBufferBytes> {
   return publicDer(await keyMaterial(key));
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { fromBase64, toBase64 } from "../bytes.js";
+import { fromBase64, toBase64, type ArrayBufferBytes } from "../bytes.js";
 import { InvalidArgumentError, KeyFormatError, UnsupportedKeyError } from "../errors.js";
 import { PEM_LINE_LENGTH, PEM_PKCS1_PRIVATE, PEM_PKCS1_PUBLIC, PEM_PKCS8, PEM_SPKI } from "./constants.js";
 import { classifyKeyDer, pkcs1PublicToSpki, pkcs1ToPkcs8, pkcs8ToPkcs1, rsaPublicNumbers, spkiFromPkcs1Private } from "./der.js";
@@ -13,7 +13,7 @@ import { checkRSAPublicNumbers } from "./validate.js";
 /** Key material ready for `importKey`: SPKI DER (public) or PKCS#8 DER (private), checked. */
 export interface KeyMaterial {
   type: "public" | "private";
-  der: Uint8Array<ArrayBuffer>;
+  der: ArrayBufferBytes;
   /** Modulus size in bits. */
   bits: number;
 }
@@ -43,7 +43,7 @@ export function derToPem(label: string, der: Uint8Array): string {
  * @returns its label and DER bytes
  * @throws KeyFormatError when there is no PEM block, it is encrypted, or its body is not base64
  */
-export function pemToDer(pem: string): { label: string; der: Uint8Array<ArrayBuffer> } {
+export function pemToDer(pem: string): { label: string; der: ArrayBufferBytes } {
   const match = PEM_BLOCK.exec(pem);
   if (!match) throw new KeyFormatError("key string is not PEM (no -----BEGIN ...----- block)");
   const [, label, body] = match as unknown as [string, string, string];
@@ -99,6 +99,6 @@ function foreignBlock(pem: string, label: string, name: string): UnsupportedKeyE
 }
 
 /** The SPKI DER of the public half of parsed key material. */
-export function publicDer(material: KeyMaterial): Uint8Array<ArrayBuffer> {
+export function publicDer(material: KeyMaterial): ArrayBufferBytes {
   return material.type === "public" ? material.der : spkiFromPkcs1Private(pkcs8ToPkcs1(material.der));
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { abytes, bufferSource, utf8 } from "../bytes.js";
+import { abytes, bufferSource, utf8, type ArrayBufferBytes } from "../bytes.js";
 import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../errors.js";
 import { OAEP_DEFAULT_HASH, OAEP_HASH_BYTES, PSS_SALT_BYTES } from "./constants.js";
 import { checkOAEPHash, importRSAKey, modulusBytes, type OAEPHash, type RSAKeyInput } from "./keys.js";
@@ -13,9 +13,9 @@ import type { RSAPeerKeyOptions } from "./validate.js";
 /** Options of {@link encryptRSA} and {@link decryptRSA}; both sides must use the same. */
 export interface OAEPOptions {
   /** OAEP hash and MGF1 hash: `"SHA-1"` (default, the reference's) or `"SHA-256"` (Fiber's). */
-  hash?: OAEPHash;
+  hash?: OAEPHash | undefined;
   /** OAEP label; empty by default. */
-  label?: Uint8Array;
+  label?: Uint8Array | undefined;
 }
 
 /** Options of {@link encryptRSA}: the OAEP parameters and the policy for the recipient's key. */
@@ -44,7 +44,7 @@ function oaepParams(options: OAEPOptions | undefined): { hash: OAEPHash; params:
 }
 
 /** UTF-8 encodes a string; passes bytes through; anything else is an argument error. */
-function messageBytes(data: unknown, name: string): Uint8Array<ArrayBuffer> {
+function messageBytes(data: unknown, name: string): ArrayBufferBytes {
   return typeof data === "string" ? utf8(data) : bufferSource(abytes(data, name));
 }
 

@@ -17,7 +17,7 @@ export interface RSAPeerKeyOptions {
    * peers whose keys were made with the reference's minimum (RSA-1024 is weak: prefer
    * asking the peer for a new key).
    */
-  minKeyBits?: number;
+  minKeyBits?: number | undefined;
 }
 
 /** Bit length of an unsigned big-endian number without leading zeros. */

@@ -16,9 +16,9 @@ export interface HiveMindClientRecord {
   /** Its name: unique, the key of its pin in the pin store. */
   name: string;
   /** Bus types it may send; every type when absent (an empty list denies all). */
-  allowedTypes?: readonly string[];
+  allowedTypes?: readonly string[] | undefined;
   /** Its pinned X25519 static key, 64 hex digits: KKpsk0 is offered only then. */
-  pinnedKey?: string;
+  pinnedKey?: string | undefined;
 }
 
 /** Where the hub looks client records up (a database, say). */

@@ -25,33 +25,33 @@ const { CLOSE } = HIVEMIND_WIRE;
 /** Limits on failed handshakes (unknown key, bad authorization, failed or abandoned handshake). */
 export interface HiveMindRateLimit {
   /** Failures per access key and window before that key is refused (default 10). */
-  perKey?: number;
+  perKey?: number | undefined;
   /** Failures per remote address and window before that address is refused (default 50). */
-  perAddress?: number;
+  perAddress?: number | undefined;
   /** The window in milliseconds (default 60 000). */
-  windowMs?: number;
+  windowMs?: number | undefined;
   /** Most keys and addresses remembered (default 10 000 each). */
-  maxTracked?: number;
+  maxTracked?: number | undefined;
   /** Handshakes in progress at once from one address (default 32); more are refused with 1013. */
-  maxPendingPerAddress?: number;
+  maxPendingPerAddress?: number | undefined;
 }
 
 /** Options of {@link serveHiveMind}. */
 export interface ServeHiveMindOptions {
   /** Address to bind (default 127.0.0.1). */
-  host?: string;
+  host?: string | undefined;
   /** Port (default 0: any free port). */
-  port?: number;
+  port?: number | undefined;
   /** The hub's node id: HELLO `node_id`, the PSK salt (default `poorman-handshake-hub`). */
-  nodeId?: string;
+  nodeId?: string | undefined;
   /** The hub's X25519 static private key (32 bytes or hex); random when absent. */
-  staticKey?: Uint8Array | string;
+  staticKey?: Uint8Array | string | undefined;
   /** Client records, or a store to look them up. */
   clients: readonly HiveMindClientRecord[] | HiveMindClientStore;
   /** Pins learned on first contact are kept here (by client name) and read back. */
-  pinStore?: X25519PinStore;
+  pinStore?: X25519PinStore | undefined;
   /** Suites to offer (default both). */
-  suites?: readonly HiveMindSuite[];
+  suites?: readonly HiveMindSuite[] | undefined;
   /** Every HiveMessage a client sends that the policy lets through. */
   onMessage?(client: HiveMindConnectedClient, message: Required<HiveMessage>): void;
   /** A client finished its handshake and HELLO. */
@@ -65,9 +65,9 @@ export interface ServeHiveMindOptions {
    */
   onRefused?(event: HiveMindRefusal): void;
   /** Failed-handshake limits. */
-  rateLimit?: HiveMindRateLimit;
+  rateLimit?: HiveMindRateLimit | undefined;
   /** Time a client has from connecting to its HELLO (default 10 000 ms). */
-  handshakeTimeoutMs?: number;
+  handshakeTimeoutMs?: number | undefined;
 }
 
 /** A connection that ended before its HELLO was accepted. */
@@ -75,7 +75,7 @@ export interface HiveMindRefusal {
   /** The remote address. */
   readonly address: string;
   /** The access key, once the authorization was read. */
-  readonly accessKey?: string;
+  readonly accessKey?: string | undefined;
   /** Why. */
   readonly reason: string;
 }
