@@ -12,6 +12,7 @@ import { EXIT, EXIT_CODES_HELP, pemArgumentsLast } from "./common.js";
 import { demoCommand } from "./demo.js";
 import { keyCommands } from "./keys.js";
 import { serveCommand } from "./serve.js";
+import "../node/install-crypto.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
