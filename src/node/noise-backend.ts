@@ -5,6 +5,7 @@
  *
  * @module
  */
+import * as nodeCrypto from "node:crypto";
 import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, type KeyObject, randomBytes } from "node:crypto";
 import { concatBytes } from "../bytes.js";
 import { DecryptionError, HandshakeRejectedError } from "../errors.js";
@@ -69,8 +70,16 @@ const readsDerivedPublicKey = ((): boolean => {
  * contents, so an array changed since (wiped, say) never gets a stale KeyObject; they go
  * with the array when it is collected.
  */
+/**
+ * One-shot digest: `crypto.hash` (Node >= 20.12) skips the Hash stream object, about twice
+ * as fast for the 32 to 100-byte inputs of a handshake; `createHash` on older Nodes.
+ */
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: "buffer") => Buffer }).hash;
+const hashOnce = (algorithm: string, data: Uint8Array): Buffer => (oneShot === undefined ? createHash(algorithm).update(data).digest() : oneShot(algorithm, data, "buffer"));
+const asBytes = (buffer: Buffer): Uint8Array => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+
 const privateHandles = new WeakMap<Uint8Array, { digest: string; key: KeyObject }>();
-const digestOf = (raw: Uint8Array): string => createHash("sha256").update(raw).digest("base64");
+const digestOf = (raw: Uint8Array): string => hashOnce("sha256", raw).toString("base64");
 
 function privateHandle(raw: Uint8Array, ownPublicKey?: Uint8Array): KeyObject {
   const digest = digestOf(raw);
@@ -146,7 +155,6 @@ export const nodeChaChaPoly: CipherFunction = {
   },
 };
 
-const asBytes = (buffer: Buffer): Uint8Array => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 const HKDF_COUNTERS = [Buffer.of(1), Buffer.of(2), Buffer.of(3)] as const;
 
 /**
@@ -157,7 +165,7 @@ function nodeHash(name: string, algorithm: string, hashLen: number): HashFunctio
   return {
     name,
     hashLen,
-    hash: (data) => asBytes(createHash(algorithm).update(data).digest()),
+    hash: (data) => asBytes(hashOnce(algorithm, data)),
     hkdf(chainingKey, inputKeyMaterial, outputs) {
       const tempKey = createHmac(algorithm, chainingKey).update(inputKeyMaterial).digest();
       const out: Uint8Array[] = [];
