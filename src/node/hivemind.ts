@@ -1,12 +1,17 @@
 /**
  * `poorman-handshake/hivemind` on Node (the `node` export condition): the same API,
- * with the Noise engine's `node:crypto` backend installed.
+ * with the Noise engine's `node:crypto` backend installed, and libargon2 for the PSK when
+ * the optional `argon2` addon loads (hash-wasm otherwise).
  *
  * @module
  */
+import { setArgon2idImplementation } from "../hivemind/psk.js";
 import { setNoiseBackend } from "../noise/index.js";
+import { loadNativeArgon2id } from "./argon2.js";
 import { NODE_BACKEND } from "./noise-backend.js";
 
 setNoiseBackend(NODE_BACKEND);
+const nativeArgon2id = await loadNativeArgon2id();
+if (nativeArgon2id !== undefined) setArgon2idImplementation(nativeArgon2id);
 
 export * from "../hivemind/index.js";

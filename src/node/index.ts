@@ -15,6 +15,7 @@ export { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath, type WalletOptio
 export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "./hivemind-keys.js";
 export { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
 export { NODE_AES_GCM, NODE_FERNET } from "./symmetric-backends.js";
+export { loadNativeArgon2id } from "./argon2.js";
 export { DEFAULT_REDIS_PREFIX, RedisFiberStores, redactRedisUrl, type RedisStoresOptions } from "./redis.js";
 export { FileKeyStore, type FileKeyStoreOptions } from "./file-keystore.js";
 export { STORAGE_KEY_BYTES, StorageKey, decodeAtRest, encodeAtRest } from "./storage-key.js";
