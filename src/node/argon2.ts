@@ -1,6 +1,6 @@
 /**
  * argon2id from libargon2 through the optional `argon2` addon (N-API, prebuilt binaries):
- * SSE/AVX2 block compression, about 1.5x faster than the WebAssembly build at HiveMind's
+ * SSE/AVX2 block compression, up to about 1.5x faster than the WebAssembly build at HiveMind's
  * 64 MiB. When the addon is not installed (it is an optionalDependency) or does not load
  * on this platform, `hash-wasm` stays in use.
  *
