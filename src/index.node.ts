@@ -7,6 +7,7 @@
  */
 import { installHandShakeKeyFiles } from "./rsa/handshake.js";
 import { nodeHandShakeKeyFiles } from "./node/keyfile.js";
+import "./node/install-crypto.js";
 
 installHandShakeKeyFiles(nodeHandShakeKeyFiles);
 

@@ -5,7 +5,8 @@ import { fromBase64Any, toBase64Url } from "../src/bytes.js";
 
 const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 import { DecryptionError, KeyFormatError } from "../src/errors.js";
-import { Fernet } from "../src/fiber/fernet.js";
+import { Fernet, WEB_CRYPTO_FERNET, fernetBackend, type FernetBackend, type FernetOptions } from "../src/fiber/fernet.js";
+import { NODE_FERNET } from "../src/node/symmetric-backends.js";
 import { loadVectors } from "./helpers/vectors.js";
 
 interface Vector { token: string; now: string; iv?: number[]; src?: string; secret: string; ttl_sec?: number; desc?: string }
@@ -15,82 +16,104 @@ const invalid = loadVectors<Vector[]>("fernet/invalid.json");
 const clockAt = (rfc3339: string) => () => Date.parse(rfc3339);
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-describe("Fernet spec vectors", () => {
-  for (const v of generate) {
-    it(`generate: ${v.src}`, async () => {
-      const f = await Fernet.create(v.secret, { clock: clockAt(v.now) });
-      assert.equal(await f.encrypt(v.src!, { iv: Uint8Array.from(v.iv!) }), v.token);
-    });
-  }
-  for (const v of verify) {
-    it(`verify: ${v.src}`, async () => {
-      const f = await Fernet.create(v.secret, { clock: clockAt(v.now) });
-      assert.equal(text(await f.decrypt(v.token, { ttl: v.ttl_sec! })), v.src);
-    });
-  }
-  for (const v of invalid) {
-    it(`invalid: ${v.desc}`, async () => {
-      const f = await Fernet.create(v.secret, { clock: clockAt(v.now) });
-      await assert.rejects(f.decrypt(v.token, { ttl: v.ttl_sec! }), (e: unknown) => e instanceof DecryptionError && e.message === "decryption failed");
-    });
-  }
-  it("refuses the far-future token without a TTL too (clock-skew rule)", async () => {
-    const v = invalid.find((x) => x.desc!.includes("far-future"))!;
-    const f = await Fernet.create(v.secret, { clock: clockAt(v.now) });
-    await assert.rejects(f.decrypt(v.token), DecryptionError);
-  });
-  it("accepts the expired-TTL token when no TTL is set (as Python Fiber)", async () => {
-    const v = verify[0]!;
-    const f = await Fernet.create(v.secret, { clock: () => Date.parse(v.now) + 86_400_000 });
-    assert.equal(text(await f.decrypt(v.token)), v.src);
-  });
-});
+/** `to` opens what `from` seals, and refuses it with the uniform error after any single-bit flip. */
+async function roundTripsAndRefusesFlips(from: Fernet, to: Fernet, maxLength: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength }), fc.nat(), async (data, bit) => {
+      const token = await from.encrypt(data);
+      assert.deepEqual(await to.decrypt(token), data);
+      const raw = fromBase64Any(token);
+      raw[(bit >> 3) % raw.length]! ^= 1 << (bit & 7);
+      await assert.rejects(to.decrypt(toBase64Url(raw)), (e: unknown) => e instanceof DecryptionError && e.message === "decryption failed");
+    }),
+    { numRuns: 40 },
+  );
+}
 
-describe("Fernet keys and round trips", () => {
-  it("accepts the same key in standard and URL-safe base64 and as bytes", async () => {
-    const raw = fromBase64Any(generate[0]!.secret);
-    const std = toBase64(raw);
-    assert.notEqual(std, generate[0]!.secret, "the vector key must use URL-safe characters for this test");
-    const token = await (await Fernet.create(std)).encrypt("x");
-    for (const key of [std, toBase64Url(raw), raw]) assert.equal(text(await (await Fernet.create(key)).decrypt(token)), "x");
-  });
-  it("rejects keys that are not 32 bytes or not base64", async () => {
-    for (const key of ["", "abc", toBase64(new Uint8Array(31)), toBase64(new Uint8Array(33)), "a+b-" + "A".repeat(40), new Uint8Array(16)]) {
-      await assert.rejects(Fernet.create(key), KeyFormatError);
+const BACKENDS: ReadonlyArray<readonly [string, FernetBackend]> = [["Web Crypto", WEB_CRYPTO_FERNET], ["node:crypto", NODE_FERNET]];
+
+it("the isomorphic module defaults to the Web Crypto backend", () => assert.equal(fernetBackend(), WEB_CRYPTO_FERNET));
+
+for (const [name, backend] of BACKENDS) {
+  const create = (key: string | Uint8Array, options: FernetOptions = {}) => Fernet.create(key, { ...options, backend });
+  describe(`Fernet spec vectors (${name} backend)`, () => {
+    for (const v of generate) {
+      it(`generate: ${v.src}`, async () => {
+        const f = await create(v.secret, { clock: clockAt(v.now) });
+        assert.equal(await f.encrypt(v.src!, { iv: Uint8Array.from(v.iv!) }), v.token);
+      });
     }
+    for (const v of verify) {
+      it(`verify: ${v.src}`, async () => {
+        const f = await create(v.secret, { clock: clockAt(v.now) });
+        assert.equal(text(await f.decrypt(v.token, { ttl: v.ttl_sec! })), v.src);
+      });
+    }
+    for (const v of invalid) {
+      it(`invalid: ${v.desc}`, async () => {
+        const f = await create(v.secret, { clock: clockAt(v.now) });
+        await assert.rejects(f.decrypt(v.token, { ttl: v.ttl_sec! }), (e: unknown) => e instanceof DecryptionError && e.message === "decryption failed");
+      });
+    }
+    it("refuses the far-future token without a TTL too (clock-skew rule)", async () => {
+      const v = invalid.find((x) => x.desc!.includes("far-future"))!;
+      const f = await create(v.secret, { clock: clockAt(v.now) });
+      await assert.rejects(f.decrypt(v.token), DecryptionError);
+    });
+    it("accepts the expired-TTL token when no TTL is set (as Python Fiber)", async () => {
+      const v = verify[0]!;
+      const f = await create(v.secret, { clock: () => Date.parse(v.now) + 86_400_000 });
+      assert.equal(text(await f.decrypt(v.token)), v.src);
+    });
   });
-  it("generateKey gives 32 random bytes in URL-safe base64", async () => {
-    const a = Fernet.generateKey(), b = Fernet.generateKey();
-    assert.equal(fromBase64Any(a).length, 32);
-    assert.notEqual(a, b);
+
+  describe(`Fernet keys and round trips (${name} backend)`, () => {
+    it("accepts the same key in standard and URL-safe base64 and as bytes", async () => {
+      const raw = fromBase64Any(generate[0]!.secret);
+      const std = toBase64(raw);
+      assert.notEqual(std, generate[0]!.secret, "the vector key must use URL-safe characters for this test");
+      const token = await (await create(std)).encrypt("x");
+      for (const key of [std, toBase64Url(raw), raw]) assert.equal(text(await (await create(key)).decrypt(token)), "x");
+    });
+    it("rejects keys that are not 32 bytes or not base64", async () => {
+      for (const key of ["", "abc", toBase64(new Uint8Array(31)), toBase64(new Uint8Array(33)), "a+b-" + "A".repeat(40), new Uint8Array(16)]) {
+        await assert.rejects(create(key), KeyFormatError);
+      }
+    });
+    it("generateKey gives 32 random bytes in URL-safe base64", async () => {
+      const a = Fernet.generateKey(), b = Fernet.generateKey();
+      assert.equal(fromBase64Any(a).length, 32);
+      assert.notEqual(a, b);
+    });
+    it("round-trips any bytes and refuses any single-bit change", async () => {
+      const f = await create(Fernet.generateKey());
+      await roundTripsAndRefusesFlips(f, f, 100);
+    });
+    it("refuses a token of another key and garbage of any kind with DecryptionError", async () => {
+      const f = await create(Fernet.generateKey());
+      const other = await (await create(Fernet.generateKey())).encrypt("hi");
+      await assert.rejects(f.decrypt(other), DecryptionError);
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.string(), fc.base64String()), async (junk) => {
+          await assert.rejects(f.decrypt(junk), DecryptionError);
+        }),
+        { numRuns: 60 },
+      );
+    });
+    it("decrypts a token given as ASCII bytes", async () => {
+      const f = await create(Fernet.generateKey());
+      const token = await f.encrypt("bytes");
+      assert.equal(text(await f.decrypt(new TextEncoder().encode(token))), "bytes");
+    });
   });
-  it("round-trips any bytes and refuses any single-bit change", async () => {
-    const f = await Fernet.create(Fernet.generateKey());
-    await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 100 }), fc.nat(), async (data, bit) => {
-        const token = await f.encrypt(data);
-        assert.deepEqual(await f.decrypt(token), data);
-        const raw = fromBase64Any(token);
-        raw[(bit >> 3) % raw.length]! ^= 1 << (bit & 7);
-        await assert.rejects(f.decrypt(toBase64Url(raw)), DecryptionError);
-      }),
-      { numRuns: 40 },
-    );
+
+  it(`${name} tokens open with the other backend, and its tampered tokens fail there too`, async () => {
+    const key = Fernet.generateKey();
+    const [mine, other] = await Promise.all([create(key), Fernet.create(key, { backend: backend === NODE_FERNET ? WEB_CRYPTO_FERNET : NODE_FERNET })]);
+    await roundTripsAndRefusesFlips(mine, other, 300);
   });
-  it("refuses a token of another key and garbage of any kind with DecryptionError", async () => {
-    const f = await Fernet.create(Fernet.generateKey());
-    const other = await (await Fernet.create(Fernet.generateKey())).encrypt("hi");
-    await assert.rejects(f.decrypt(other), DecryptionError);
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.base64String()), async (junk) => {
-        await assert.rejects(f.decrypt(junk), DecryptionError);
-      }),
-      { numRuns: 60 },
-    );
-  });
-  it("decrypts a token given as ASCII bytes", async () => {
-    const f = await Fernet.create(Fernet.generateKey());
-    const token = await f.encrypt("bytes");
-    assert.equal(text(await f.decrypt(new TextEncoder().encode(token))), "bytes");
-  });
+}
+
+it("Fernet.create refuses a backend that is not one", async () => {
+  await assert.rejects(Fernet.create(Fernet.generateKey(), { backend: {} as FernetBackend }), /options.backend must be a FernetBackend/);
 });

@@ -14,6 +14,7 @@ import { demoCommand } from "./demo.js";
 import { hubCommand } from "./hub.js";
 import { keyCommands } from "./keys.js";
 import { serveCommand } from "./serve.js";
+import "../node/install-crypto.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 

@@ -1,6 +1,8 @@
 /**
- * Fernet (https://github.com/fernet/spec) with Web Crypto: AES-128-CBC + HMAC-SHA256,
- * tokens in padded URL-safe base64.
+ * Fernet (https://github.com/fernet/spec): AES-128-CBC + HMAC-SHA256, tokens in padded
+ * URL-safe base64. The primitives come from a {@link FernetBackend}: Web Crypto by
+ * default, `node:crypto` once the `node` entry of `poorman-handshake/fiber` installs it
+ * (no thread-pool hop per call). The token rules and checks live here, for both.
  *
  * @module
  */
@@ -14,10 +16,62 @@ const BLOCK_BYTES = 16;
 const asciiDecoder = new TextDecoder();
 const TOKEN_CHARS = /^[A-Za-z0-9_-]+={0,2}$/;
 
+/** Fernet's two keys, imported into a backend: HMAC-SHA256 and AES-128-CBC (PKCS#7 padding). */
+export interface FernetKeys {
+  /** HMAC-SHA256 of `data` under the signing key (32 bytes). */
+  mac(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** AES-128-CBC encryption of `plaintext` with PKCS#7 padding. */
+  encrypt(iv: Uint8Array, plaintext: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** AES-128-CBC decryption; throws (anything) on bad padding. */
+  decrypt(iv: Uint8Array, ciphertext: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+/** Where Fernet's primitives come from. */
+export interface FernetBackend {
+  /** A short name, for diagnostics. */
+  readonly name: string;
+  /** Imports the 16-byte signing and encryption keys; the caller wipes both arrays afterwards. */
+  importKeys(signingKey: Uint8Array, encryptionKey: Uint8Array): FernetKeys | Promise<FernetKeys>;
+}
+
+/** The portable backend: Web Crypto HMAC and AES-CBC, with non-extractable keys. */
+export const WEB_CRYPTO_FERNET: FernetBackend = {
+  name: "Web Crypto",
+  async importKeys(signing, encryption) {
+    const subtle = globalThis.crypto.subtle;
+    const [signingKey, encryptionKey] = await Promise.all([
+      subtle.importKey("raw", bufferSource(signing), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
+      subtle.importKey("raw", bufferSource(encryption), "AES-CBC", false, ["encrypt", "decrypt"]),
+    ]);
+    return {
+      mac: async (data) => new Uint8Array(await subtle.sign("HMAC", signingKey, bufferSource(data))),
+      encrypt: async (iv, plaintext) => new Uint8Array(await subtle.encrypt({ name: "AES-CBC", iv: bufferSource(iv) }, encryptionKey, bufferSource(plaintext))),
+      decrypt: async (iv, ciphertext) => new Uint8Array(await subtle.decrypt({ name: "AES-CBC", iv: bufferSource(iv) }, encryptionKey, bufferSource(ciphertext))),
+    };
+  },
+};
+
+let defaultBackend: FernetBackend = WEB_CRYPTO_FERNET;
+
+/** The backend {@link Fernet.create} uses when its options name none. */
+export function fernetBackend(): FernetBackend {
+  return defaultBackend;
+}
+
+/** Replaces the default Fernet backend (the Node entry points install `node:crypto`'s). */
+export function setFernetBackend(backend: FernetBackend): void {
+  if (backend === null || typeof backend !== "object" || typeof backend.importKeys !== "function") {
+    throw new InvalidArgumentError("backend must be a FernetBackend (an object with importKeys)");
+  }
+  defaultBackend = backend;
+}
+
 /** Options of {@link Fernet.create}. */
 export interface FernetOptions {
   /** Current time in milliseconds since the epoch; `Date.now` by default (inject one in tests). */
   clock?: (() => number) | undefined;
+  /** The primitives; the default backend ({@link fernetBackend}) when omitted. */
+  backend?: FernetBackend | undefined;
 }
 
 /** Options of {@link Fernet.decrypt}. */
@@ -35,7 +89,7 @@ export interface FernetEncryptOptions {
 }
 
 /**
- * A Fernet key, imported once into Web Crypto.
+ * A Fernet key, imported once into the backend (Web Crypto, or `node:crypto` on Node).
  *
  * Decryption refuses, with one uniform {@link DecryptionError}: bad base64, a wrong
  * version byte, a short or misaligned token, a bad MAC (checked in constant time before
@@ -50,13 +104,11 @@ export interface FernetEncryptOptions {
  * ```
  */
 export class Fernet {
-  readonly #signingKey: CryptoKey;
-  readonly #encryptionKey: CryptoKey;
+  readonly #keys: FernetKeys;
   readonly #clock: () => number;
 
-  private constructor(signingKey: CryptoKey, encryptionKey: CryptoKey, clock: () => number) {
-    this.#signingKey = signingKey;
-    this.#encryptionKey = encryptionKey;
+  private constructor(keys: FernetKeys, clock: () => number) {
+    this.#keys = keys;
     this.#clock = clock;
   }
 
@@ -94,12 +146,11 @@ export class Fernet {
       if (length !== SYMMETRIC_KEY_BYTES) throw new KeyFormatError(`Fernet key must be ${SYMMETRIC_KEY_BYTES} bytes, got ${length}`);
       const clock = options.clock ?? Date.now;
       if (typeof clock !== "function") throw new InvalidArgumentError("options.clock must be a function returning milliseconds");
-      const subtle = globalThis.crypto.subtle;
-      const [signingKey, encryptionKey] = await Promise.all([
-        subtle.importKey("raw", bufferSource(signing), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
-        subtle.importKey("raw", bufferSource(encryption), "AES-CBC", false, ["encrypt", "decrypt"]),
-      ]);
-      return new Fernet(signingKey, encryptionKey, clock);
+      const backend = options.backend ?? defaultBackend;
+      if (backend === null || typeof backend !== "object" || typeof backend.importKeys !== "function") {
+        throw new InvalidArgumentError("options.backend must be a FernetBackend (an object with importKeys)");
+      }
+      return new Fernet(await backend.importKeys(signing, encryption), clock);
     } finally {
       wipe(signing);
       wipe(encryption);
@@ -109,10 +160,6 @@ export class Fernet {
   /** Current time in whole seconds, from the injected clock. */
   #nowSeconds(): number {
     return Math.floor(this.#clock() / 1000);
-  }
-
-  async #mac(data: Uint8Array): Promise<Uint8Array> {
-    return new Uint8Array(await globalThis.crypto.subtle.sign("HMAC", this.#signingKey, bufferSource(data)));
   }
 
   /**
@@ -129,11 +176,8 @@ export class Fernet {
     header[0] = FERNET_VERSION;
     new DataView(header.buffer).setBigUint64(1, BigInt(time));
     header.set(iv, 9);
-    const ciphertext = new Uint8Array(
-      await globalThis.crypto.subtle.encrypt({ name: "AES-CBC", iv: bufferSource(iv) }, this.#encryptionKey, bufferSource(plain)),
-    );
-    const signed = concatBytes(header, ciphertext);
-    return toBase64Url(concatBytes(signed, await this.#mac(signed)));
+    const signed = concatBytes(header, await this.#keys.encrypt(iv, plain));
+    return toBase64Url(concatBytes(signed, await this.#keys.mac(signed)));
   }
 
   /**
@@ -156,11 +200,9 @@ export class Fernet {
     if (ttl !== undefined && timestamp + ttl < now) throw new DecryptionError();
     if (now + FERNET_MAX_CLOCK_SKEW_S < timestamp) throw new DecryptionError();
     const signed = data.subarray(0, data.length - MAC_BYTES);
-    if (!equalBytes(await this.#mac(signed), data.subarray(data.length - MAC_BYTES))) throw new DecryptionError();
+    if (!equalBytes(await this.#keys.mac(signed), data.subarray(data.length - MAC_BYTES))) throw new DecryptionError();
     try {
-      const iv = data.slice(9, HEADER_BYTES);
-      const ciphertext = data.slice(HEADER_BYTES, data.length - MAC_BYTES);
-      return new Uint8Array(await globalThis.crypto.subtle.decrypt({ name: "AES-CBC", iv }, this.#encryptionKey, ciphertext));
+      return await this.#keys.decrypt(data.subarray(9, HEADER_BYTES), data.subarray(HEADER_BYTES, data.length - MAC_BYTES));
     } catch {
       throw new DecryptionError();
     }

@@ -3,7 +3,17 @@
  *
  * @module
  */
-export { Fernet, type FernetDecryptOptions, type FernetEncryptOptions, type FernetOptions } from "./fernet.js";
+export {
+  Fernet,
+  WEB_CRYPTO_FERNET,
+  fernetBackend,
+  setFernetBackend,
+  type FernetBackend,
+  type FernetDecryptOptions,
+  type FernetEncryptOptions,
+  type FernetKeys,
+  type FernetOptions,
+} from "./fernet.js";
 export { Keypair, generateMnemonic, mnemonicToMiniSecret } from "./keypair.js";
 export { ss58Decode, ss58Encode, isSs58Address, type Ss58Decoded } from "./ss58.js";
 export { sr25519Verify } from "./sr25519.js";

@@ -9,8 +9,19 @@
 export { HiveMindHub, type HiveMindHubOptions } from "./hub.js";
 export { HiveMindClient, type HiveMindClientOptions } from "./client.js";
 export { HiveMindTransport, type HiveMindFrameMessage } from "./transport.js";
-export { buildPrologue, protocolName, parseX25519Key, type JsonObject, type NoiseEnvelope } from "./session.js";
-export { derivePsk, clearPskCache, pskSalt, pskKdfFromHandshake, ARGON2ID_KDF, type PskKdf } from "./psk.js";
+export { buildPrologue, clearStaticKeyCache, protocolName, parseX25519Key, type JsonObject, type NoiseEnvelope } from "./session.js";
+export {
+  derivePsk,
+  clearPskCache,
+  pskSalt,
+  pskKdfFromHandshake,
+  ARGON2ID_KDF,
+  HASH_WASM_ARGON2ID,
+  argon2idImplementationInUse,
+  setArgon2idImplementation,
+  type Argon2idFunction,
+  type PskKdf,
+} from "./psk.js";
 export { canonicalJson, pythonJsonDumps, pythonFloatRepr, compareCodePoints, type PythonJsonOptions } from "./json.js";
 export { parseJsonKeepingNumbers, RawNumber, jsonNumber, type RawJsonValue } from "./json-parse.js";
 export type { HiveMindPattern, HiveMindSuite, LegacyCipher, LegacyEncoding } from "./constants.js";

@@ -43,14 +43,13 @@ export function pskKdfFromHandshake(handshake: Record<string, unknown>): PskKdf 
   return { name: "pbkdf2", iterations };
 }
 
-async function computePsk(password: string, salt: Uint8Array, kdf: PskKdf): Promise<Uint8Array> {
-  if (kdf.name === "pbkdf2") {
-    const key = await globalThis.crypto.subtle.importKey("raw", utf8(password), "PBKDF2", false, ["deriveBits"]);
-    const bits = await globalThis.crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: bufferSource(salt), iterations: kdf.iterations }, key, 256);
-    return new Uint8Array(bits);
-  }
-  return argon2id({
-    password: utf8(password),
+/** argon2id with HiveMind's parameters (t=3, m=64 MiB, p=1, 32 bytes) of a password and salt. */
+export type Argon2idFunction = (password: Uint8Array, salt: Uint8Array) => Promise<Uint8Array>;
+
+/** The portable argon2id: `hash-wasm` (WebAssembly). */
+export const HASH_WASM_ARGON2ID: Argon2idFunction = (password, salt) =>
+  argon2id({
+    password,
     salt,
     iterations: ARGON2ID.iterations,
     memorySize: ARGON2ID.memoryKiB,
@@ -58,6 +57,31 @@ async function computePsk(password: string, salt: Uint8Array, kdf: PskKdf): Prom
     hashLength: ARGON2ID.hashLength,
     outputType: "binary",
   });
+
+let argon2idImplementation: Argon2idFunction = HASH_WASM_ARGON2ID;
+
+/**
+ * Replaces the argon2id implementation behind {@link derivePsk} (the Node entry points
+ * install libargon2 when the optional `argon2` addon loads). Clears the PSK cache.
+ */
+export function setArgon2idImplementation(fn: Argon2idFunction): void {
+  if (typeof fn !== "function") throw new InvalidArgumentError("the argon2id implementation must be a function");
+  argon2idImplementation = fn;
+  cache.clear();
+}
+
+/** The argon2id implementation in use. */
+export function argon2idImplementationInUse(): Argon2idFunction {
+  return argon2idImplementation;
+}
+
+async function computePsk(password: string, salt: Uint8Array, kdf: PskKdf): Promise<Uint8Array> {
+  if (kdf.name === "pbkdf2") {
+    const key = await globalThis.crypto.subtle.importKey("raw", utf8(password), "PBKDF2", false, ["deriveBits"]);
+    const bits = await globalThis.crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: bufferSource(salt), iterations: kdf.iterations }, key, 256);
+    return new Uint8Array(bits);
+  }
+  return argon2idImplementation(utf8(password), salt);
 }
 
 const CACHE_LIMIT = 16;

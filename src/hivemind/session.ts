@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { abytes, concatBytes, fromHex, isHex, utf8 } from "../bytes.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { concatBytes, fromHex, isHex, toHex, utf8, wipe } from "../bytes.js";
 import { HandshakeRejectedError, HandshakeStateError, KeyFormatError } from "../errors.js";
 import { type HandshakeState, type KeyPair, NOISE_WIRE, noiseBackend } from "../noise/index.js";
 import type { HiveMindPattern, HiveMindSuite } from "./constants.js";
@@ -36,9 +37,39 @@ export function parseX25519Key(key: Uint8Array | string, name: string): Uint8Arr
   return Uint8Array.from(key);
 }
 
-/** Our static private key: the given one, or a fresh random one. */
-export function staticPrivateKey(key: Uint8Array | string | undefined): Uint8Array {
-  return key === undefined ? noiseBackend().dh["25519"]!.generateKeyPair().privateKey : parseX25519Key(key, "staticKey");
+/** How many static key pairs {@link staticPrivateKey} keeps (a process has one or a few). */
+const STATIC_KEY_CACHE_LIMIT = 16;
+const staticKeyPairs = new Map<string, KeyPair>();
+
+/**
+ * Our static key pair: a fresh random one, or the given key's. A given key's pair is kept
+ * (by a SHA-256 of the key, at most 16) so that a hub or client made per connection with
+ * the same key reuses one array, whose public key and backend key handle (a `KeyObject` on
+ * Node) are then computed and imported once per process, not per connection.
+ */
+export function staticPrivateKey(key: Uint8Array | string | undefined): KeyPair {
+  const dh = noiseBackend().dh["25519"]!;
+  if (key === undefined) return dh.generateKeyPair();
+  const privateKey = parseX25519Key(key, "staticKey");
+  const id = toHex(sha256(privateKey));
+  const cached = staticKeyPairs.get(id);
+  if (cached !== undefined) {
+    wipe(privateKey);
+    return cached;
+  }
+  const pair = { privateKey, publicKey: dh.publicKey(privateKey) };
+  staticKeyPairs.set(id, pair);
+  // Dropped, not wiped: sessions made with an evicted pair may still be using it.
+  if (staticKeyPairs.size > STATIC_KEY_CACHE_LIMIT) staticKeyPairs.delete(staticKeyPairs.keys().next().value!);
+  return pair;
+}
+
+/**
+ * Forgets the static key pairs kept for hubs and clients created with a given `staticKey`
+ * (call it when a key is retired); hubs and clients already made keep theirs.
+ */
+export function clearStaticKeyCache(): void {
+  staticKeyPairs.clear();
 }
 
 /** The Noise protocol name of a HiveMind pattern and suite. */
@@ -98,11 +129,10 @@ export abstract class HiveMindSession {
   #handshakeHash: Uint8Array | undefined;
   #remoteStaticKey: Uint8Array | undefined;
 
-  /** @param staticKey - our X25519 static private key */
-  protected constructor(staticKey: Uint8Array) {
-    const privateKey = abytes(staticKey, "staticKey", 32);
-    this.staticPublicKey = noiseBackend().dh["25519"]!.publicKey(privateKey);
-    this.staticKey = { privateKey, publicKey: this.staticPublicKey };
+  /** @param staticKey - our X25519 static key pair (see {@link staticPrivateKey}) */
+  protected constructor(staticKey: KeyPair) {
+    this.staticKey = staticKey;
+    this.staticPublicKey = Uint8Array.from(staticKey.publicKey);
   }
 
   /** True once the handshake is complete and `encrypt`/`decrypt` may be used. */

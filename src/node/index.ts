@@ -17,6 +17,8 @@ export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX2551
 export { serveHiveMind, type ServeHiveMindOptions, type HiveMindHubServer, type HiveMindConnectedClient, type HiveMindRateLimit, type HiveMindRefusal } from "./hivemind/server.js";
 export { type HiveMindClientRecord, type HiveMindClientStore } from "./hivemind/clients.js";
 export { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
+export { NODE_AES_GCM, NODE_FERNET } from "./symmetric-backends.js";
+export { loadNativeArgon2id } from "./argon2.js";
 export { DEFAULT_REDIS_PREFIX, RedisFiberStores, redactRedisUrl, type RedisStoresOptions } from "./redis.js";
 export { FileKeyStore, type FileKeyStoreOptions } from "./file-keystore.js";
 export { STORAGE_KEY_BYTES, StorageKey, decodeAtRest, encodeAtRest } from "./storage-key.js";

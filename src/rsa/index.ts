@@ -23,5 +23,15 @@ export { derToPem, pemToDer } from "./pem.js";
 export { pkcs1ToPkcs8, pkcs8ToPkcs1 } from "./der.js";
 export * as RSA_WIRE from "./constants.js";
 export { hybridDecryptRSA, hybridEncryptRSA } from "./hybrid.js";
-export { AES_GCM_MAX_NONCE_BYTES, AES_GCM_MIN_NONCE_BYTES, AES_GCM_TAG_BYTES, aesGcmDecrypt, aesGcmEncrypt } from "./aes-gcm.js";
+export {
+  AES_GCM_MAX_NONCE_BYTES,
+  AES_GCM_MIN_NONCE_BYTES,
+  AES_GCM_TAG_BYTES,
+  WEB_CRYPTO_AES_GCM,
+  aesGcmBackend,
+  aesGcmDecrypt,
+  aesGcmEncrypt,
+  setAesGcmBackend,
+  type AesGcmBackend,
+} from "./aes-gcm.js";
 export { MemoryPinStore, TrustOnFirstUse, type PinResult, type PinStore } from "./tofu.js";

@@ -7,7 +7,6 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { x25519 } from "@noble/curves/ed25519.js";
 import { WebSocketServer, type WebSocket } from "ws";
 import { equalBytes } from "../../bytes.js";
 import { HandshakeRejectedError, InvalidArgumentError, KeyMismatchError, PoormanError } from "../../errors.js";
@@ -129,7 +128,8 @@ const remoteAddress = (request: IncomingMessage) => request.socket.remoteAddress
 export async function serveHiveMind(options: ServeHiveMindOptions): Promise<HiveMindHubServer> {
   if (options === null || typeof options !== "object") throw new InvalidArgumentError("options must be an object");
   const store = clientStore(options.clients);
-  const staticKey = staticPrivateKey(options.staticKey);
+  const staticKeyPair = staticPrivateKey(options.staticKey);
+  const staticKey = staticKeyPair.privateKey;
   const nodeId = options.nodeId ?? "poorman-handshake-hub";
   const limits = options.rateLimit ?? {};
   const windowMs = limits.windowMs ?? 60_000;
@@ -262,7 +262,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
   return {
     url: `ws://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
-    publicKey: x25519.getPublicKey(staticKey),
+    publicKey: Uint8Array.from(staticKeyPair.publicKey),
     clients: connected,
     async broadcast(message) {
       await Promise.all([...connected].map((c) => c.send(message).catch(() => undefined)));

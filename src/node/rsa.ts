@@ -1,0 +1,11 @@
+/**
+ * `poorman-handshake/rsa` on Node (the `node` export condition): the same API, with
+ * AES-GCM (the hybrid blob's cipher) and Fernet on `node:crypto` installed as the
+ * default backends. RSA itself stays on Web Crypto.
+ *
+ * @module
+ */
+import "./install-crypto.js";
+
+export * from "../rsa/index.js";
+export { NODE_AES_GCM } from "./symmetric-backends.js";
