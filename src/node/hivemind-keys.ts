@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { astring, isHex, toHex } from "../bytes.js";
 import { KeyFormatError } from "../errors.js";
-import { parseX25519Key } from "../hivemind/index.js";
+import { parseX25519Key } from "../noise/x25519-key.js";
 import { writeFileAtomic } from "./files.js";
 import { JsonMapFile } from "./json-map-file.js";
 

@@ -14,6 +14,7 @@ export { serve, type FetchHandler, type RunningServer, type ServeOptions } from 
 export { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath, type WalletOptions } from "./wallet.js";
 export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "./hivemind-keys.js";
 export { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
+export { NoiseHandShake } from "./noise.js";
 export { DEFAULT_REDIS_PREFIX, RedisFiberStores, redactRedisUrl, type RedisStoresOptions } from "./redis.js";
 export { FileKeyStore, type FileKeyStoreOptions } from "./file-keystore.js";
 export { STORAGE_KEY_BYTES, StorageKey, decodeAtRest, encodeAtRest } from "./storage-key.js";
