@@ -5,6 +5,8 @@
  * @module
  */
 export { PasswordHandShake, type PasswordHandShakeOptions } from "./password/handshake.js";
+export { checkPasswordStrength, estimatePassword, loadPasswordEstimator, passwordBits, type PasswordEstimate } from "./password/strength.js";
+export { DEFAULT_MIN_BITS } from "./password/constants.js";
 export { fingerprint } from "./fingerprint.js";
 export { HalfHandShake, HandShake, type HandShakeOptions } from "./rsa/handshake.js";
 export {
@@ -17,6 +19,7 @@ export {
   PoormanError,
   StoreFullError,
   StoreUnavailableError,
+  WeakPasswordError,
   HttpStatusError,
   RequestTimeoutError,
   NetworkError,
