@@ -1,37 +1,22 @@
 /** The `pmh` commands as users run them: the built binary in a child process. */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { fingerprint } from "../src/fingerprint.js";
 import { MemoryKeyStore } from "../src/fiber/keystore.js";
 import { FiberServer } from "../src/fiber/server.js";
 import { serve, type RunningServer } from "../src/node/serve.js";
 import { publicKeyFingerprint } from "../src/rsa/keys.js";
 import { identities, MINER_SEED, OTHER_SEED, type Identities } from "./helpers/fiber.js";
+import { runPmh, type PmhRun } from "./helpers/cli.js";
 
-const bin = fileURLToPath(new URL("../dist/cli/pmh.js", import.meta.url));
 let dir = "";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
+type Run = PmhRun;
 /** Runs `pmh args…` without blocking this process (the test's own server must answer). */
-function pmh(args: string[], input?: string, env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 30_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin!.end(input ?? "");
-  });
-}
+const pmh = runPmh;
 
 /** One-line error on stderr, no stack trace. */
 function assertOneLineError(run: Run, code: number, pattern: RegExp): void {
@@ -185,7 +170,7 @@ describe("pmh demo and --help", { timeout: 120_000 }, () => {
     assert.equal(new Set(out.results.map((r) => r.fingerprints[0])).size, 5, "each protocol derived its own secret");
   });
   it("every command has --help (exit 0) and the top-level help lists the exit codes", async () => {
-    const commands = ["demo", "keygen", "pubkey", "fingerprint", "serve", "handshake", "send"];
+    const commands = ["demo", "keygen", "pubkey", "fingerprint", "password-strength", "serve", "handshake", "send"];
     const runs = await Promise.all(commands.map((command) => pmh([command, "--help"])));
     commands.forEach((command, i) => {
       assert.equal(runs[i]!.code, 0, command);

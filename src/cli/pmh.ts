@@ -11,6 +11,7 @@ import { clientCommands } from "./client.js";
 import { EXIT, EXIT_CODES_HELP, pemArgumentsLast } from "./common.js";
 import { demoCommand } from "./demo.js";
 import { keyCommands } from "./keys.js";
+import { passwordStrengthCommand } from "./password-strength.js";
 import { serveCommand } from "./serve.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -24,6 +25,7 @@ const program = new Command()
   .exitOverride();
 demoCommand(program);
 keyCommands(program);
+passwordStrengthCommand(program);
 serveCommand(program);
 clientCommands(program);
 // Usage errors exit 2 (commander prints them); every subcommand inherits exitOverride.

@@ -1,5 +1,5 @@
 /** Runs the built `pmh` binary: `pmh serve` children that print their URL, and signals. */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** The built CLI. */
@@ -42,5 +42,23 @@ export function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM
   return new Promise((resolve) => {
     child.once("exit", (code) => resolve(code));
     child.kill(signal);
+  });
+}
+
+/** What a finished `pmh` run gave. */
+export interface PmhRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `pmh args…` without blocking this process, `input` on its standard input. */
+export function runPmh(args: string[], input?: string, env: Record<string, string> = {}): Promise<PmhRun> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [PMH_BIN, ...args], { encoding: "utf8", timeout: 30_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin!.end(input ?? "");
   });
 }
