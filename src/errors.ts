@@ -23,7 +23,8 @@ export type PoormanErrorCode =
   | "ERR_STORE_UNAVAILABLE"
   | "ERR_RESPONSE_TOO_LARGE"
   | "ERR_FILE"
-  | "ERR_MISSING_DEPENDENCY";
+  | "ERR_MISSING_DEPENDENCY"
+  | "ERR_WEAK_PASSWORD";
 
 /** Base class of every error thrown by poorman-handshake. */
 export class PoormanError extends Error {
@@ -248,5 +249,28 @@ export class MissingDependencyError extends PoormanError {
   constructor(packageName: string, message: string, options?: ErrorOptions) {
     super("ERR_MISSING_DEPENDENCY", message, options);
     this.packageName = packageName;
+  }
+}
+
+/**
+ * A password is too guessable for the password handshake: zxcvbn estimates fewer bits
+ * of guess resistance than required (`minBits`, 40 by default). Pass `minBits: 0` to
+ * skip the check (only for a known high-entropy secret).
+ */
+export class WeakPasswordError extends PoormanError {
+  /** The estimate, in bits (log2 of zxcvbn's guess count). */
+  readonly bits: number;
+  /** What was required. */
+  readonly minBits: number;
+
+  /**
+   * @param message - the estimate, zxcvbn's hint and how to bypass
+   * @param bits - the estimate
+   * @param minBits - the requirement
+   */
+  constructor(message: string, bits: number, minBits: number) {
+    super("ERR_WEAK_PASSWORD", message);
+    this.bits = bits;
+    this.minBits = minBits;
   }
 }

@@ -5,6 +5,8 @@
  * @module
  */
 export { PasswordHandShake, type PasswordHandShakeOptions } from "./password/handshake.js";
+export { checkPasswordStrength, estimatePassword, loadPasswordEstimator, passwordBits, type PasswordEstimate } from "./password/strength.js";
+export { DEFAULT_MIN_BITS } from "./password/constants.js";
 export { fingerprint } from "./fingerprint.js";
 export { HalfHandShake, HandShake, type HandShakeOptions } from "./rsa/handshake.js";
 export type { PoormanWarning, WarningHandler } from "./warnings.js";
@@ -21,6 +23,7 @@ export {
   StoreFullError,
   StoreUnavailableError,
   NonceUnverifiableError,
+  WeakPasswordError,
   HttpStatusError,
   RequestTimeoutError,
   NetworkError,

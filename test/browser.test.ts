@@ -106,12 +106,18 @@ describe("demo page in headless Chromium", { timeout: 120_000 }, () => {
 
   it("password handshake: different passwords give no shared secret", async (t) => {
     if (!runs(t)) return;
-    await page.fill("#password-bob", "not the same");
+    await page.fill("#password-bob", "Another Quite Different Pass Phrase");
     await page.click("#password-run");
     await page.waitForSelector(settled("password-result"));
     assert.equal(await page.getAttribute("#password-result", "data-state"), "fail");
     assert.match((await page.textContent("#password-result")) ?? "", /passwords differ/);
     assert.equal(await page.$("#password-fp-alice"), null);
+    // a guessable password is refused in the page too (zxcvbn, loaded on first use)
+    await page.fill("#password-bob", "not the same");
+    await page.click("#password-run");
+    await page.waitForSelector(settled("password-result"));
+    assert.equal(await page.getAttribute("#password-result", "data-state"), "fail");
+    assert.match((await page.textContent("#password-result")) ?? "", /too guessable \(~32 bits/);
     await page.fill("#password-bob", await page.inputValue("#password-alice"));
     await page.click("#password-run");
     await page.waitForSelector(settled("password-result"));

@@ -174,7 +174,7 @@ describe("pmh demo and --help", { timeout: 120_000 }, () => {
     assert.equal(new Set(out.results.map((r) => r.fingerprints[0])).size, out.results.length, "each protocol derived its own secret (or body hash)");
   });
   it("every command has --help (exit 0) and the top-level help lists the exit codes", async () => {
-    const commands = ["demo", "keygen", "pubkey", "fingerprint", "serve", "handshake", "send", "hub", "connect"];
+    const commands = ["demo", "keygen", "pubkey", "fingerprint", "password-strength", "serve", "handshake", "send", "hub", "connect"];
     const runs = await Promise.all(commands.map((command) => pmh([command, "--help"])));
     commands.forEach((command, i) => {
       assert.equal(runs[i]!.code, 0, command);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
-import { HandshakeRejectedError } from "../src/errors.js";
+import { HandshakeRejectedError, HandshakeStateError } from "../src/errors.js";
 import { type AeadKey, type CipherFunction, CipherState, HandshakeState, type KeyPair, type NoiseBackend, PORTABLE_BACKEND, aesGcm, chaChaPoly, parseProtocolName } from "../src/noise/index.js";
 import { NODE_BACKEND, nodeChaChaPoly } from "../src/node/index.js";
 
@@ -22,6 +22,18 @@ async function holdsZeroKey(cipher: CipherFunction, aead: AeadKey): Promise<bool
 const CHACHA_BACKENDS: [string, NoiseBackend, CipherFunction][] = [["portable", PORTABLE_BACKEND, chaChaPoly], ["node", NODE_BACKEND, nodeChaChaPoly]];
 
 describe("Noise key hygiene", () => {
+  it("a destroyed CipherState refuses to encrypt or decrypt (never passes data through in the clear)", async () => {
+    const plain = new TextEncoder().encode("secret");
+    for (const cipher of [chaChaPoly, aesGcm, nodeChaChaPoly]) {
+      const state = await CipherState.withKey(cipher, new Uint8Array(32).fill(9));
+      const sealed = await state.encryptWithAd(new Uint8Array(0), plain);
+      state.destroy();
+      await assert.rejects(state.encryptWithAd(new Uint8Array(0), plain), HandshakeStateError);
+      await assert.rejects(state.decryptWithAd(new Uint8Array(0), sealed), HandshakeStateError);
+      await assert.rejects(state.initializeKey(new Uint8Array(32)), HandshakeStateError);
+      await assert.rejects(state.rekey(), HandshakeStateError);
+    }
+  });
   for (const [label, backend, cipher] of CHACHA_BACKENDS) {
     it(`CipherState.destroy and re-initialisation zero the ${label} ChaChaPoly key copy`, async () => {
       const spy = spyCipher(cipher);

@@ -23,13 +23,13 @@ async function handshakeWithIv(hs: PasswordHandShake, ivHex: string): Promise<st
 }
 
 /** Few iterations keep property tests fast; the vectors use the real 100000. */
-const FAST = { iterations: 1000 };
+const FAST = { iterations: 1000, minBits: 0 };
 
 describe("password handshake vectors from the Python reference", () => {
   for (const v of vectors.cases) {
     if (v.name.startsWith("reflection") || v.iv_a_hex === v.iv_b_hex) continue; // asserted below
     it(v.name, async () => {
-      const a = new PasswordHandShake(v.password_a), b = new PasswordHandShake(v.password_b);
+      const a = new PasswordHandShake(v.password_a, { minBits: 0 }), b = new PasswordHandShake(v.password_b, { minBits: 0 });
       assert.equal(await handshakeWithIv(a, v.iv_a_hex), v.hsub_a);
       assert.equal(await handshakeWithIv(b, v.iv_b_hex), v.hsub_b);
       assert.equal(await a.verify(v.hsub_b), v.a_verify_b);
@@ -54,7 +54,7 @@ describe("password handshake vectors from the Python reference", () => {
 
   it("equal ivs (all-zero salt): Python accepts, we refuse as indistinguishable from reflection", async () => {
     const v = vectors.cases.find((c: any) => c.iv_a_hex === c.iv_b_hex);
-    const a = new PasswordHandShake(v.password_a);
+    const a = new PasswordHandShake(v.password_a, { minBits: 0 });
     assert.equal(await handshakeWithIv(a, v.iv_a_hex), v.hsub_a);
     assert.equal(await a.verify(v.hsub_b), false);
     await assert.rejects(a.receiveHandshake(v.hsub_b), HandshakeRejectedError);
@@ -64,7 +64,7 @@ describe("password handshake vectors from the Python reference", () => {
   it("reflection: Python verifies our own hsub echoed back; we refuse it", async () => {
     const v = vectors.cases.find((c: any) => c.name.startsWith("reflection"));
     assert.equal(v.a_verify_own_hsub_a, true, "the vector records the reference's fault");
-    const a = new PasswordHandShake(v.password_a);
+    const a = new PasswordHandShake(v.password_a, { minBits: 0 });
     const own = await handshakeWithIv(a, v.iv_a_hex);
     assert.equal(own, v.hsub_a);
     assert.equal(await a.verify(own), false);
@@ -97,11 +97,11 @@ describe("password handshake behaviour", () => {
     assert.equal(a.secret, undefined);
   });
   it("each generateHandshake uses a fresh iv", async () => {
-    const a = new PasswordHandShake("pw");
+    const a = new PasswordHandShake("pw", { minBits: 0 });
     assert.notEqual((await a.generateHandshake()).slice(0, 16), (await a.generateHandshake()).slice(0, 16));
   });
   it("iterations must match on both sides", async () => {
-    const a = new PasswordHandShake("pw", { iterations: 1000 }), b = new PasswordHandShake("pw", { iterations: 1001 });
+    const a = new PasswordHandShake("pw", { iterations: 1000, minBits: 0 }), b = new PasswordHandShake("pw", { iterations: 1001, minBits: 0 });
     const sa = await a.generateHandshake(), sb = await b.generateHandshake();
     await a.receiveAndVerify(sb);
     await b.receiveAndVerify(sa);
@@ -121,11 +121,11 @@ describe("password handshake behaviour", () => {
 
 describe("password handshake misuse gives typed errors", () => {
   it("receiveHandshake before generateHandshake", async () => {
-    const a = new PasswordHandShake("pw");
+    const a = new PasswordHandShake("pw", { minBits: 0 });
     await assert.rejects(a.receiveHandshake("00".repeat(24)), (e: unknown) => e instanceof HandshakeStateError && /generateHandshake/.test(e.message));
   });
   it("non-hex or wrongly sized shakes", async () => {
-    const a = new PasswordHandShake("pw");
+    const a = new PasswordHandShake("pw", { minBits: 0 });
     await a.generateHandshake();
     for (const bad of ["", "abc123", "zz".repeat(24), "00".repeat(41), " 0".repeat(24)]) {
       await assert.rejects(a.receiveHandshake(bad), (e: unknown) => e instanceof InvalidArgumentError && /shake must be 48 to 80 hex digits/.test(e.message), bad);

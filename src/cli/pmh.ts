@@ -13,6 +13,7 @@ import { EXIT, EXIT_CODES_HELP, oneErrorStyle, pemArgumentsLast } from "./common
 import { demoCommand } from "./demo.js";
 import { hubCommand } from "./hub.js";
 import { keyCommands } from "./keys.js";
+import { passwordStrengthCommand } from "./password-strength.js";
 import { serveCommand } from "./serve.js";
 import "../node/install-crypto.js";
 
@@ -28,6 +29,7 @@ const program = new Command()
   .exitOverride();
 demoCommand(program);
 keyCommands(program);
+passwordStrengthCommand(program);
 serveCommand(program);
 clientCommands(program);
 hubCommand(program);

@@ -16,8 +16,8 @@ export const SUITES = ["25519_ChaChaPoly_SHA256", "25519_AESGCM_SHA256"] as cons
 /** A HiveMind v3 Noise suite. */
 export type HiveMindSuite = (typeof SUITES)[number];
 
-/** argon2id parameters of the PSK. */
-export const ARGON2ID = { iterations: 3, memoryKiB: 65536, parallelism: 1, hashLength: 32 } as const;
+/** argon2id parameters of the PSK, and its salt without a node_id (shared with `poorman-handshake/noise`). */
+export { ARGON2ID, PSK_FALLBACK_SALT } from "../noise/constants.js";
 /** PBKDF2 iterations of the PSK variant when `noise.kdf.iterations` is absent. */
 export const PBKDF2_DEFAULT_ITERATIONS = 100_000;
 /** Largest PBKDF2 iteration count a client accepts from a hub (DoS bound). */
@@ -27,8 +27,6 @@ export const PBKDF2_MAX_ITERATIONS = 10_000_000;
  * unauthenticated m1 costs one X25519 per pin, plus one).
  */
 export const MAX_KK_CANDIDATES = 64;
-/** PSK salt when the hub's HELLO has no node_id. */
-export const PSK_FALLBACK_SALT = "poorman_handshake:noise:psk:v1";
 
 /** Largest JSON text the handshake parser reads (handshake payloads are a few KiB). */
 export const JSON_MAX_CHARS = 1024 * 1024;

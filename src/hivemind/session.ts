@@ -5,8 +5,9 @@
  * @module
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { concatBytes, fromHex, isHex, toHex, utf8, wipe } from "../bytes.js";
-import { HandshakeRejectedError, HandshakeStateError, KeyFormatError } from "../errors.js";
+import { abytes, concatBytes, fromHex, isHex, toHex, utf8, wipe } from "../bytes.js";
+import { parseX25519Key } from "../noise/x25519-key.js";
+import { HandshakeRejectedError, HandshakeStateError } from "../errors.js";
 import { type HandshakeState, type KeyPair, NOISE_WIRE, noiseBackend } from "../noise/index.js";
 import type { HiveMindPattern, HiveMindSuite } from "./constants.js";
 import { canonicalJson } from "./json.js";
@@ -22,20 +23,7 @@ export interface NoiseEnvelope {
   noise: { pattern?: HiveMindPattern; suite?: HiveMindSuite; msg: string };
 }
 
-/**
- * Reads an X25519 key given as 32 raw bytes or 64 hex digits.
- * @param key - the key
- * @param name - the option's name, for the error message
- */
-export function parseX25519Key(key: Uint8Array | string, name: string): Uint8Array {
-  if (typeof key === "string") {
-    const text = key.trim();
-    if (text.length !== 64 || !isHex(text)) throw new KeyFormatError(`${name} must be 64 hex digits (a raw X25519 key)`);
-    return fromHex(text);
-  }
-  if (!(key instanceof Uint8Array) || key.length !== 32) throw new KeyFormatError(`${name} must be a 32-byte X25519 key`);
-  return Uint8Array.from(key);
-}
+export { parseX25519Key } from "../noise/x25519-key.js";
 
 /** How many static key pairs {@link staticPrivateKey} keeps (a process has one or a few). */
 const STATIC_KEY_CACHE_LIMIT = 16;

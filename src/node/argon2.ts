@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { ARGON2ID } from "../hivemind/constants.js";
-import type { Argon2idFunction } from "../hivemind/psk.js";
+import { ARGON2ID } from "../noise/constants.js";
+import type { Argon2idFunction } from "../noise/psk.js";
 
 interface Argon2Addon {
   argon2id: number;

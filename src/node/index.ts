@@ -19,6 +19,7 @@ export { type HiveMindClientRecord, type HiveMindClientStore } from "./hivemind/
 export { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
 export { NODE_AES_GCM, NODE_FERNET } from "./symmetric-backends.js";
 export { loadNativeArgon2id } from "./argon2.js";
+export { NoiseHandShake } from "./noise.js";
 export { DEFAULT_REDIS_PREFIX, RedisFiberStores, redactRedisUrl, type RedisStoresOptions } from "./redis.js";
 export { FileKeyStore, type FileKeyStoreOptions } from "./file-keystore.js";
 export { STORAGE_KEY_BYTES, StorageKey, decodeAtRest, encodeAtRest } from "./storage-key.js";

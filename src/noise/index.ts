@@ -2,7 +2,11 @@
  * `poorman-handshake/noise`: a small Noise Protocol Framework engine (revision 34).
  * Patterns are data (all fundamental, one-way and deferred patterns, with any `pskN`
  * modifiers); DH 25519 and 448, ciphers ChaChaPoly and AESGCM, hashes SHA256, SHA512,
- * BLAKE2s and BLAKE2b. Isomorphic: `@noble/*` and Web Crypto only.
+ * BLAKE2s and BLAKE2b. Isomorphic: `@noble/*`, Web Crypto, and `hash-wasm` for argon2id.
+ *
+ * On top of it, {@link NoiseHandShake}: poorman_handshake's password-keyed XXpsk2 /
+ * KKpsk0 exchange (Python `poorman_handshake.noise`), with {@link derivePsk} (Python
+ * `derive_psk`).
  *
  * @example
  * ```ts
@@ -18,6 +22,9 @@
  *
  * @module
  */
+export { NoiseHandShake, type NoiseHandShakeOptions, type NoiseHandShakePattern } from "./noise-handshake.js";
+export { derivePsk, pskSalt, clearPskCache, ARGON2ID_KDF, type DerivePskOptions, type PskKdf } from "./psk.js";
+export { XX_PSK2, KK_PSK0 } from "./constants.js";
 export { HandshakeState, type HandshakeOptions, type NoiseTransport } from "./handshake.js";
 export { CipherState, SymmetricState } from "./symmetric.js";
 export { parseProtocolName, type NoiseProtocol } from "./protocol.js";

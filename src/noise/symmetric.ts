@@ -19,6 +19,8 @@ export class CipherState {
   #key: Uint8Array | undefined;
   #aead: AeadKey | undefined;
   #nonce = 0n;
+  /** Set by destroy(): a keyless state would pass data through in the clear. */
+  #destroyed = false;
 
   /** @param cipher - the cipher function this state uses */
   constructor(cipher: CipherFunction) {
@@ -34,6 +36,7 @@ export class CipherState {
 
   /** InitializeKey(key): sets the key and resets the nonce to 0. */
   async initializeKey(key: Uint8Array | undefined): Promise<void> {
+    this.#assertAlive();
     const next = key === undefined ? undefined : Uint8Array.from(abytes(key, "key", KEY_BYTES));
     const aead = next === undefined ? undefined : await this.#cipher.importKey(next);
     // Swap only once the new key is ready, then zero the old key and the backend's copy.
@@ -67,6 +70,7 @@ export class CipherState {
 
   /** EncryptWithAd(ad, plaintext): ciphertext || tag, or the plaintext itself without a key. */
   async encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    this.#assertAlive();
     if (this.#aead === undefined) return Uint8Array.from(plaintext);
     // Reserve the nonce before awaiting, so concurrent calls never share one.
     const n = this.#takeNonce();
@@ -79,6 +83,7 @@ export class CipherState {
    * nonce does not move, as the spec requires.
    */
   async decryptWithAd(ad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+    this.#assertAlive();
     if (this.#aead === undefined) return Uint8Array.from(ciphertext);
     const n = this.#takeNonce();
     this.#nonce = n + 1n;
@@ -99,8 +104,16 @@ export class CipherState {
     this.#nonce = nonce;
   }
 
-  /** Forgets the key (ours and the cipher backend's copy); the state can no longer encrypt. */
+  #assertAlive(): void {
+    if (this.#destroyed) throw new HandshakeStateError("this cipher state was destroyed: it can no longer encrypt or decrypt");
+  }
+
+  /**
+   * Forgets the key (ours and the cipher backend's copy). Every later encrypt, decrypt or
+   * re-key throws `HandshakeStateError` (a keyless state would pass data in the clear).
+   */
   destroy(): void {
+    this.#destroyed = true;
     this.#aead?.destroy();
     wipe(this.#key);
     this.#key = undefined;

@@ -19,3 +19,9 @@ export const HSUB_MAX_LENGTH = 80;
 export const PBKDF2_ITERATIONS = 100_000;
 /** Length in bytes of the derived secret. */
 export const SECRET_BYTES = 32;
+/** Default least guess resistance, in bits, that `PasswordHandShake` requires (Python `DEFAULT_MIN_BITS`). */
+export const DEFAULT_MIN_BITS = 40;
+/** Characters (code points) of a password that zxcvbn scores; Python scores `password[:72]`. */
+export const ZXCVBN_MAX_LENGTH = 72;
+/** zxcvbn's reference year in the Python port (the npm package uses the current year). */
+export const ZXCVBN_REFERENCE_YEAR = 2017;

@@ -6,13 +6,20 @@
  */
 import { aint, astring, bufferSource, equalBytes, utf8, wipe, xorBytes } from "../bytes.js";
 import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../errors.js";
-import { HSUB_MAX_LENGTH, HSUB_MIN_LENGTH, PBKDF2_ITERATIONS, SECRET_BYTES } from "./constants.js";
+import { DEFAULT_MIN_BITS, HSUB_MAX_LENGTH, HSUB_MIN_LENGTH, PBKDF2_ITERATIONS, SECRET_BYTES } from "./constants.js";
 import { createHsub, generateIv, ivFromHsub, matchHsub } from "./hsub.js";
+import { checkPasswordStrength } from "./strength.js";
 
 /** Options of {@link PasswordHandShake}. Both peers must use the same values. */
 export interface PasswordHandShakeOptions {
   /** PBKDF2 iteration count; 100000 on the wire of the reference. */
   iterations?: number | undefined;
+  /**
+   * Least guess resistance, in bits (zxcvbn, as Python's `min_bits`), the password must
+   * have: 40 by default; `0` (or less) disables the check, for tests or a known
+   * high-entropy machine secret. Not part of the wire.
+   */
+  minBits?: number | undefined;
 }
 
 /**
@@ -35,9 +42,16 @@ export async function derivePasswordSecret(password: string, salt: Uint8Array, i
  * refused, hsubs are compared in constant time, and `receiveAndVerify` keeps no secret
  * when the peer used another password.
  *
+ * Like today's Python class, it refuses a guessable password (`minBits`, 40 bits by
+ * default) with `WeakPasswordError`. The estimator loads lazily, so the check runs in
+ * the first async call ({@link generateHandshake}, {@link verify} or
+ * {@link receiveHandshake}), before any hsub is made or accepted; use
+ * {@link PasswordHandShake.create} to have it refused up front, as Python's constructor does.
+ *
  * @example
  * ```ts
- * const alice = new PasswordHandShake("pw"), bob = new PasswordHandShake("pw");
+ * const pw = "correct horse battery staple";
+ * const alice = await PasswordHandShake.create(pw), bob = await PasswordHandShake.create(pw);
  * const a = await alice.generateHandshake(), b = await bob.generateHandshake();
  * await alice.receiveAndVerify(b); await bob.receiveAndVerify(a);
  * // alice.secret and bob.secret are the same 32 bytes
@@ -46,11 +60,13 @@ export async function derivePasswordSecret(password: string, salt: Uint8Array, i
 export class PasswordHandShake {
   readonly #password: string;
   readonly #iterations: number;
+  readonly #minBits: number;
+  #strength: Promise<void> | undefined;
   #iv: Uint8Array | undefined;
   #secret: Uint8Array | undefined;
 
   /**
-   * @param password - the shared password; any string, including the empty one
+   * @param password - the shared password; any string (with `minBits: 0`, even the empty one)
    * @param options - see {@link PasswordHandShakeOptions}
    */
   constructor(password: string, options: PasswordHandShakeOptions = {}) {
@@ -59,6 +75,25 @@ export class PasswordHandShake {
       throw new InvalidArgumentError("options must be an object");
     }
     this.#iterations = aint(options.iterations ?? PBKDF2_ITERATIONS, "options.iterations", 1, 2 ** 32 - 1);
+    const minBits = options.minBits ?? DEFAULT_MIN_BITS;
+    if (typeof minBits !== "number" || Number.isNaN(minBits)) throw new InvalidArgumentError("options.minBits must be a number");
+    this.#minBits = minBits;
+  }
+
+  /**
+   * Makes the handshake and checks the password's strength now, as Python's constructor.
+   * @throws WeakPasswordError below `options.minBits` (40 bits by default)
+   */
+  static async create(password: string, options: PasswordHandShakeOptions = {}): Promise<PasswordHandShake> {
+    const handshake = new PasswordHandShake(password, options);
+    await handshake.#checkStrength();
+    return handshake;
+  }
+
+  /** The strength check, once per object (the estimator loads on first use). */
+  #checkStrength(): Promise<void> {
+    this.#strength ??= checkPasswordStrength(this.#password, this.#minBits);
+    return this.#strength;
   }
 
   /** The 32-byte shared secret, or `undefined` until a handshake was received. */
@@ -70,8 +105,10 @@ export class PasswordHandShake {
    * Makes the hsub to send to the peer, with a fresh iv. Only the latest iv is kept,
    * so send the latest hsub.
    * @returns 48 lowercase hex digits
+   * @throws WeakPasswordError for a password below `minBits`
    */
   async generateHandshake(): Promise<string> {
+    await this.#checkStrength();
     wipe(this.#iv);
     this.#iv = generateIv();
     return createHsub(this.#password, this.#iv);
@@ -81,9 +118,11 @@ export class PasswordHandShake {
    * Checks that the peer's hsub was made with our password. Our own hsub reflected
    * back does not verify.
    * @param shake - the peer's hsub
+   * @throws WeakPasswordError for a password below `minBits`
    */
   async verify(shake: string): Promise<boolean> {
     astring(shake, "shake");
+    await this.#checkStrength();
     if (this.#isReflection(shake)) return false;
     return matchHsub(shake, this.#password);
   }
@@ -95,9 +134,11 @@ export class PasswordHandShake {
    * @throws HandshakeStateError before {@link generateHandshake}
    * @throws HandshakeRejectedError when `shake` carries our own iv (reflection)
    * @throws InvalidArgumentError when `shake` is not 48 to 80 hex digits
+   * @throws WeakPasswordError for a password below `minBits`
    */
   async receiveHandshake(shake: string): Promise<void> {
     astring(shake, "shake");
+    await this.#checkStrength();
     const peerIv = shake.length >= HSUB_MIN_LENGTH && shake.length <= HSUB_MAX_LENGTH ? ivFromHsub(shake) : null;
     if (peerIv === null || !/^[0-9a-fA-F]*$/.test(shake)) {
       throw new InvalidArgumentError(

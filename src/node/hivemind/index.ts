@@ -7,15 +7,12 @@
  * @module
  */
 import WebSocket from "ws";
-import { setArgon2idImplementation } from "../../hivemind/psk.js";
 import { setWebSocketImplementation, type WebSocketConstructor } from "../../hivemind/index.js";
 import { setNoiseBackend } from "../../noise/index.js";
-import { loadNativeArgon2id } from "../argon2.js";
+import "../install-argon2.js";
 import { NODE_BACKEND } from "../noise-backend.js";
 
 setNoiseBackend(NODE_BACKEND);
-const nativeArgon2id = await loadNativeArgon2id();
-if (nativeArgon2id !== undefined) setArgon2idImplementation(nativeArgon2id);
 setWebSocketImplementation(WebSocket as unknown as WebSocketConstructor);
 
 export * from "../../hivemind/index.js";

@@ -8,7 +8,7 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { astring, isHex, toHex } from "../../bytes.js";
 import { KeyFormatError } from "../../errors.js";
-import { parseX25519Key } from "../../hivemind/index.js";
+import { parseX25519Key } from "../../noise/x25519-key.js";
 import { isMissingFile, writeFileAtomic } from "../files.js";
 import { JsonMapFile } from "../json-map-file.js";
 import { checkKeyFileOptions, readSecretTextFile, type KeyFileOptions } from "../key-file-access.js";

@@ -1,0 +1,127 @@
+/**
+ * The one password-to-PSK derivation of the package: argon2id (t=3, m=64 MiB, p=1,
+ * 32 bytes) salted by SHA-256 of a node id, as poorman_handshake's `derive_psk`; the
+ * HiveMind v3 `derivePsk` of `poorman-handshake/hivemind` is a thin wrapper around it.
+ * Results are cached so each (password, salt, kdf) costs one 64 MiB derivation per process.
+ *
+ * @module
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { argon2id } from "hash-wasm";
+import { abytes, aint, bufferSource, toHex, utf8 } from "../bytes.js";
+import { InvalidArgumentError } from "../errors.js";
+import { ARGON2ID, PSK_FALLBACK_SALT } from "./constants.js";
+
+/** How the PSK is derived: argon2id (the default) or PBKDF2-HMAC-SHA256 (a HiveMind hub may ask for it). */
+export type PskKdf = { readonly name: "argon2id" } | { readonly name: "pbkdf2"; readonly iterations: number };
+
+/** The default KDF. */
+export const ARGON2ID_KDF: PskKdf = { name: "argon2id" };
+
+/** Options of {@link derivePsk}, as the keyword arguments of Python's `derive_psk`. */
+export interface DerivePskOptions {
+  /** The server's node id (text or bytes); the salt is then SHA-256(nodeId). */
+  nodeId?: string | Uint8Array | null;
+  /** An explicit salt; wins over `nodeId`. */
+  salt?: Uint8Array;
+  /** argon2id by default (our addition: HiveMind hubs may advertise PBKDF2). */
+  kdf?: PskKdf;
+}
+
+const asBytes = (value: string | Uint8Array, name: string): Uint8Array => {
+  if (typeof value === "string") return utf8(value);
+  return abytes(value, name);
+};
+
+/**
+ * The salt: SHA-256 of the node id (UTF-8 when text), or the fixed bytes
+ * `poorman_handshake:noise:psk:v1` without one.
+ */
+export function pskSalt(nodeId: string | Uint8Array | null | undefined): Uint8Array {
+  if (nodeId === null || nodeId === undefined) return utf8(PSK_FALLBACK_SALT);
+  return sha256(asBytes(nodeId, "nodeId"));
+}
+
+/** argon2id with the PSK parameters (t=3, m=64 MiB, p=1, 32 bytes) of a password and salt. */
+export type Argon2idFunction = (password: Uint8Array, salt: Uint8Array) => Promise<Uint8Array>;
+
+/** The portable argon2id: `hash-wasm` (WebAssembly). */
+export const HASH_WASM_ARGON2ID: Argon2idFunction = (password, salt) =>
+  argon2id({
+    password,
+    salt,
+    iterations: ARGON2ID.iterations,
+    memorySize: ARGON2ID.memoryKiB,
+    parallelism: ARGON2ID.parallelism,
+    hashLength: ARGON2ID.hashLength,
+    outputType: "binary",
+  });
+
+let argon2idImplementation: Argon2idFunction = HASH_WASM_ARGON2ID;
+
+/**
+ * Replaces the argon2id implementation behind {@link derivePsk} (the Node entry points
+ * install libargon2 when the optional `argon2` addon loads). Clears the PSK cache.
+ * @param fn - must compute exactly what {@link HASH_WASM_ARGON2ID} computes
+ */
+export function setArgon2idImplementation(fn: Argon2idFunction): void {
+  if (typeof fn !== "function") throw new InvalidArgumentError("the argon2id implementation must be a function");
+  argon2idImplementation = fn;
+  cache.clear();
+}
+
+/** The argon2id implementation in use. */
+export function argon2idImplementationInUse(): Argon2idFunction {
+  return argon2idImplementation;
+}
+
+async function computePsk(password: Uint8Array, salt: Uint8Array, kdf: PskKdf): Promise<Uint8Array> {
+  if (kdf.name === "pbkdf2") {
+    const key = await globalThis.crypto.subtle.importKey("raw", bufferSource(password), "PBKDF2", false, ["deriveBits"]);
+    const bits = await globalThis.crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: bufferSource(salt), iterations: kdf.iterations }, key, 256);
+    return new Uint8Array(bits);
+  }
+  return argon2idImplementation(password, salt);
+}
+
+const CACHE_LIMIT = 16;
+const cache = new Map<string, Promise<Uint8Array>>();
+
+/**
+ * Python's `derive_psk(password, node_id=None, salt=None)`: the 32-byte Noise PSK of
+ * a shared password. Both peers must derive with the same inputs. Memoised in a small
+ * bounded in-memory cache whose key is a hash, not the password; each call returns a
+ * fresh copy (wipe it freely).
+ *
+ * `poorman-handshake/hivemind` has its own `derivePsk(password, nodeId, kdf)`: the same
+ * derivation with HiveMind's positional signature (the hub's node id and the kdf it
+ * advertises).
+ * @param password - the shared password (text is UTF-8 encoded, as Python does)
+ * @param options - see {@link DerivePskOptions}
+ * @throws InvalidArgumentError for an empty or non-text password, a bad node id, salt or kdf
+ */
+export async function derivePsk(password: string | Uint8Array, options: DerivePskOptions = {}): Promise<Uint8Array> {
+  if (options === null || typeof options !== "object") throw new InvalidArgumentError("options must be an object");
+  const secret = asBytes(password, "password");
+  // Python derives a PSK from b"" too; hash-wasm's argon2id cannot, and "" is no secret.
+  if (secret.length === 0) throw new InvalidArgumentError("password must not be empty");
+  const kdf = options.kdf ?? ARGON2ID_KDF;
+  if (kdf.name === "pbkdf2") aint(kdf.iterations, "kdf.iterations", 1, 2 ** 32 - 1);
+  else if (kdf.name !== "argon2id") throw new InvalidArgumentError("kdf.name must be argon2id or pbkdf2");
+  const salt = options.salt === undefined ? pskSalt(options.nodeId) : abytes(options.salt, "salt");
+  if (salt.length < 8) throw new InvalidArgumentError(`salt must be at least 8 bytes (argon2), got ${salt.length}`);
+  const id = toHex(sha256(utf8(JSON.stringify([kdf, toHex(salt), toHex(secret)]))));
+  let entry = cache.get(id);
+  if (entry === undefined) {
+    entry = computePsk(Uint8Array.from(secret), Uint8Array.from(salt), kdf);
+    cache.set(id, entry);
+    entry.catch(() => cache.delete(id));
+    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  }
+  return Uint8Array.from(await entry);
+}
+
+/** Empties the PSK cache (for example when a password changes). */
+export function clearPskCache(): void {
+  cache.clear();
+}
