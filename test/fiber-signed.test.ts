@@ -13,7 +13,7 @@ import { bodyHash, jsonBody, signedRequestHeaders, signedRequestMessage } from "
 import { WRONG_MINER_DETAIL } from "../src/fiber/verify.js";
 import { Keypair } from "../src/fiber/keypair.js";
 import { serve, type RunningServer } from "../src/node/serve.js";
-import { identities, type Identities } from "./helpers/fiber.js";
+import { identities, statusAndJson, type Identities } from "./helpers/fiber.js";
 
 let ids: Identities;
 let stranger: Keypair;
@@ -24,15 +24,7 @@ const seen: { validatorHotkey: string; body: unknown }[] = [];
 
 /** Sends raw bytes with the given headers straight to the handler (no socket). */
 async function call(path: string, headers: Record<string, string>, body: BodyInit | null, method = "POST"): Promise<{ status: number; json: any }> {
-  const response = await server.fetch(new Request(`http://127.0.0.1${path}`, { method, headers, body }));
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: response.status, json };
+  return statusAndJson(await server.fetch(new Request(`http://127.0.0.1${path}`, { method, headers, body })));
 }
 
 /** A correctly signed request of `body` (bytes or text) from `signer`, unless overridden. */

@@ -47,7 +47,7 @@ describe("jsr.json and Deno", { timeout: 120_000 }, () => {
     writeFileSync(
       script,
       `import { PasswordHandShake } from "poorman-handshake";
-       const a = new PasswordHandShake("pw"), b = new PasswordHandShake("pw");
+       const a = new PasswordHandShake("correct horse battery staple"), b = new PasswordHandShake("correct horse battery staple");
        const ha = await a.generateHandshake(), hb = await b.generateHandshake();
        console.log(JSON.stringify({ password: (await a.receiveAndVerify(hb)) && (await b.receiveAndVerify(ha)) }));
        const { Keypair } = await import("poorman-handshake/fiber");

@@ -38,9 +38,8 @@ export async function signedHeaders(signer: Keypair, minerHotkey: string, option
   return { "validator-hotkey": signer.ss58Address, "miner-hotkey": miner, "symmetric-key-uuid": uuid, nonce, signature };
 }
 
-/** POSTs and returns the status and parsed JSON body. */
-export async function post(url: string, headers: Record<string, string>, body: BodyInit): Promise<{ status: number; json: any }> {
-  const response = await fetch(url, { method: "POST", headers, body });
+/** The status and the body of an answer: parsed JSON, or the text when it is not JSON. */
+export async function statusAndJson(response: Response): Promise<{ status: number; json: any }> {
   const text = await response.text();
   let json: unknown;
   try {
@@ -49,4 +48,9 @@ export async function post(url: string, headers: Record<string, string>, body: B
     json = text;
   }
   return { status: response.status, json };
+}
+
+/** POSTs and returns the status and parsed JSON body. */
+export async function post(url: string, headers: Record<string, string>, body: BodyInit): Promise<{ status: number; json: any }> {
+  return statusAndJson(await fetch(url, { method: "POST", headers, body }));
 }
