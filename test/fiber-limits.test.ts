@@ -166,3 +166,35 @@ describe("Fiber server: JSON nesting", () => {
     assert.equal(exceedsJsonDepth(`{"a":{"b":[1]}}`, 2), true);
   });
 });
+
+describe("Fiber server: keep-alive connections", { timeout: 20_000 }, () => {
+  it("answering many requests early on one connection leaves no listener behind on its socket", async () => {
+    const { Agent, request } = await import("node:http");
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const sockets = new Set<unknown>();
+      for (let i = 0; i < 15; i++) {
+        // No Fiber headers: 422 before the body is read, then the rest is drained.
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = request(`${running.url}/echo`, { method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          });
+          req.on("socket", (s) => sockets.add(s));
+          req.on("error", reject);
+          req.end(JSON.stringify({ i, pad: "x".repeat(1000) }));
+        });
+        assert.equal(status, 422);
+      }
+      assert.equal(sockets.size, 1, "one kept-alive connection served every request");
+      await sleep(50); // warnings are emitted on the next tick
+      assert.deepEqual(warnings.filter((w) => w.name === "MaxListenersExceededWarning").map((w) => w.message), []);
+    } finally {
+      process.off("warning", onWarning);
+      agent.destroy();
+    }
+  });
+});

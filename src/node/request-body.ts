@@ -64,10 +64,17 @@ export function nodeRequestBody(req: IncomingMessage): NodeRequestBody {
   const discardRest = () => {
     if (req.complete || discarding) return;
     discarding = true;
-    const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+    const socket = req.socket;
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
     timer.unref();
-    req.once("end", () => clearTimeout(timer));
-    req.socket.once("close", () => clearTimeout(timer));
+    const stop = () => clearTimeout(timer);
+    // A keep-alive connection serves many requests: take the listener off again once this
+    // body has ended, or each early answer would leave one behind on the socket.
+    req.once("end", () => {
+      stop();
+      socket.off("close", stop);
+    });
+    socket.once("close", stop);
     req.resume();
   };
   return { stream, discardRest };
