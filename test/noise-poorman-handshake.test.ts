@@ -110,7 +110,7 @@ describe("NoiseHandShake against Python transcripts", () => {
 
   it("loads a key file Python wrote, and writes the same format Python reads", async () => {
     const path = join(folder, "python.key");
-    await writeFile(path, v.key_file.contents);
+    await writeFile(path, v.key_file.contents, { mode: 0o600 }); // as Python writes it (a readable one would warn)
     const hs = await NoiseHandShake.create({ initiator: true, psk: new Uint8Array(32), path });
     assert.equal(hs.pubkey, v.key_file.pubkey);
     const fresh = join(folder, "fresh.key");
@@ -120,7 +120,7 @@ describe("NoiseHandShake against Python transcripts", () => {
     if (process.platform !== "win32") assert.equal((await stat(fresh)).mode & 0o777, Number(v.key_file.mode));
     const b = await NoiseHandShake.create({ initiator: false, psk: new Uint8Array(32), path: fresh });
     assert.equal(b.pubkey, a.pubkey);
-    await writeFile(join(folder, "bad.key"), "zz");
+    await writeFile(join(folder, "bad.key"), "zz", { mode: 0o600 });
     await assert.rejects(NoiseHandShake.create({ initiator: true, psk: new Uint8Array(32), path: join(folder, "bad.key") }), KeyFormatError);
     await assert.rejects(NoiseHandShake.create({ initiator: true, psk: new Uint8Array(32), path: fresh, staticKey: K.i_static! }), InvalidArgumentError);
   });
