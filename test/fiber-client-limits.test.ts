@@ -95,6 +95,28 @@ describe("FiberClient: bounded answers", { timeout: 60_000 }, () => {
   });
 });
 
+describe("FiberClient: deep error answers", () => {
+  it("an error answer whose detail nests 100,000 deep is an HttpStatusError with the raw text, on every call", async () => {
+    const server = await FiberServer.create({ keypair: ids.miner });
+    const deep = `{"detail":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
+    const refuse = () => new Response(deep, { status: 400, headers: { "content-type": "application/json" } });
+    server.route("/deep", { handler: refuse });
+    server.signedRoute("/deep-signed", { handler: refuse });
+    const running = await serve(server.fetch);
+    try {
+      const client = new FiberClient({ keypair: ids.validator, maxResponseBytes: 1024 * 1024 });
+      const isRaw = (e: unknown) => e instanceof HttpStatusError && e.status === 400 && e.detail.startsWith('{"detail":[[[');
+      await assert.rejects(client.post(running.url, ids.miner.ss58Address, "/deep", {}), isRaw);
+      await assert.rejects(client.postSigned(running.url, ids.miner.ss58Address, "/deep-signed", {}), isRaw);
+      await assert.rejects(async () => {
+        for await (const line of client.streamSigned(running.url, ids.miner.ss58Address, "/deep-signed", {})) assert.fail(`no line expected, got ${line.slice(0, 20)}`);
+      }, isRaw);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
 describe("FiberClient: unusable public keys", () => {
   it("a malformed public key is a HandshakeRejectedError naming the miner and its URL", async () => {
     const { url, server, stop } = await hostile((_req, res) => {

@@ -26,7 +26,7 @@ import { Fernet } from "./fernet.js";
 import { Keypair } from "./keypair.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH, readBounded } from "./limits.js";
 import { generateNonce } from "./nonce.js";
-import { plainHeaders, signedPostInit, streamLines, type SignedRequestOptions } from "./signed-client.js";
+import { httpStatusError, plainHeaders, signedPostInit, streamLines, type SignedRequestOptions } from "./signed-client.js";
 import { addPayloadNonce } from "./payload-nonce.js";
 import { verifyPublicKeyResponse, type PublicKeyResponse } from "./pubkey.js";
 import { checkBaseUrl, networkError } from "./request-errors.js";
@@ -297,10 +297,7 @@ export class FiberClient {
     } catch {
       json = undefined;
     }
-    if (!response.ok) {
-      const detail = (json as { detail?: unknown } | undefined)?.detail;
-      throw new HttpStatusError(response.status, typeof detail === "string" ? detail : detail !== undefined ? JSON.stringify(detail) : text.slice(0, 500), url);
-    }
+    if (!response.ok) throw httpStatusError(response.status, text, url);
     if (tooDeep) throw new HttpStatusError(response.status, `the answer is JSON nested deeper than ${MAX_JSON_DEPTH} levels`, url);
     if (json === undefined) throw new HttpStatusError(response.status, "the answer is not JSON", url);
     return json;

@@ -11,6 +11,7 @@ import { HttpStatusError, NetworkError, RequestTimeoutError } from "../errors.js
 import { JSON_CONTENT_TYPE, VALIDATOR_HOTKEY_HEADER } from "./constants.js";
 import type { Keypair } from "./keypair.js";
 import { LineSplitter } from "./lines.js";
+import { exceedsJsonDepth } from "./limits.js";
 import { jsonBody, signedRequestHeaders } from "./signed.js";
 
 /** Options of one signed or plain request of `FiberClient`. */
@@ -53,7 +54,8 @@ export function plainHeaders(validatorHotkey: string): Record<string, string> {
 export function httpStatusError(status: number, text: string, url: string): HttpStatusError {
   let detail: unknown;
   try {
-    detail = (JSON.parse(text) as { detail?: unknown } | null)?.detail;
+    // Too deep to write back with JSON.stringify: keep the raw text instead.
+    detail = exceedsJsonDepth(text) ? undefined : (JSON.parse(text) as { detail?: unknown } | null)?.detail;
   } catch {
     detail = undefined;
   }

@@ -26,38 +26,13 @@ import type { SymmetricKeyStore } from "../fiber/keystore.js";
 import { EvictionLog, evictionVerdict, hopelessStartReason, sharedKeyRefusal, makeClient, parseEvictedKeys, readEvictedKeys, readEvictionPolicy, redactRedisUrl, SAFE_EVICTION_POLICY, type RedisClient as Client } from "./redis-connection.js";
 export { redactRedisUrl };
 import { importOptional } from "./optional-dependency.js";
+import { DEFAULT_REDIS_PREFIX, type RedisStoresOptions } from "./redis-options.js";
 import { decodeAtRest, encodeAtRest, isSealedAtRest, type StorageKey } from "./storage-key.js";
+
+export { DEFAULT_REDIS_PREFIX, type RedisStoresOptions };
 
 /** How often a connected instance re-reads the epoch marker (a flush without a reconnection). */
 const EPOCH_CHECK_MS = 2000;
-
-/** Default prefix of every Redis key the stores use. */
-export const DEFAULT_REDIS_PREFIX = "pmh:fiber:";
-
-/** Options of {@link RedisFiberStores.connect}. */
-export interface RedisStoresOptions {
-  /** Prefix of the Redis keys; {@link DEFAULT_REDIS_PREFIX} by default. Instances that act as one miner share it. */
-  prefix?: string | undefined;
-  /** Seal symmetric keys and the RSA key at rest (AES-256-GCM); in the clear by default. */
-  storageKey?: StorageKey | undefined;
-  /** Longest wait for one command before answering 503; 1000 ms by default. */
-  commandTimeoutMs?: number | undefined;
-  /** Longest wait for the first connection; 5000 ms by default. */
-  connectTimeoutMs?: number | undefined;
-  /** Longest pause between reconnection attempts; 1000 ms by default. */
-  maxReconnectDelayMs?: number | undefined;
-  /**
-   * Start even though Redis may evict keys (`maxmemory-policy` other than `noeviction`, or
-   * unreadable): every rise of `evicted_keys` then counts as a data loss (nonces minted
-   * before it are refused, 503). False by default: {@link RedisFiberStores.connect} refuses
-   * such a Redis, because an evicted nonce record lets its replay through.
-   */
-  allowEviction?: boolean | undefined;
-  /** Receives one line per state change (offline, back, data lost, key published). */
-  onEvent?: ((message: string) => void) | undefined;
-  /** Current time in milliseconds; `Date.now` by default. */
-  clock?: (() => number) | undefined;
-}
 
 /**
  * One Redis connection serving a nonce store, a key store and the shared RSA key.
