@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { exceedsJsonDepth, MAX_JSON_DEPTH, readBounded } from "./limits.js";
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "./limits.js";
+import { jsonAnswer, type FiberRawAnswer, type FiberRawRequest } from "./raw.js";
 
 /** An answer that stops request processing: a status and FastAPI's `{"detail": …}`. */
 export class FiberHttpError extends Error {
@@ -23,16 +24,9 @@ export class FiberHttpError extends Error {
   }
 }
 
-/** A JSON response. */
-export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit): Response {
-  const h = new Headers(headers);
-  h.set("content-type", "application/json");
-  return new Response(JSON.stringify(body), { status, headers: h });
-}
-
-/** The response of a {@link FiberHttpError}; a 503 says `retry-after: 1`. */
-export function errorResponse(error: FiberHttpError): Response {
-  return jsonResponse({ detail: error.detail }, error.status, error.status === 503 ? { "retry-after": "1" } : undefined);
+/** The answer of a {@link FiberHttpError}; a 503 says `retry-after: 1`. */
+export function errorAnswer(error: FiberHttpError): FiberRawAnswer {
+  return jsonAnswer({ detail: error.detail }, error.status, error.status === 503 ? { "retry-after": "1" } : undefined);
 }
 
 /** One entry of a FastAPI 422 `detail` list. */
@@ -72,13 +66,13 @@ export const SLOW_BODY_DETAIL = "Request Timeout: the request body did not arriv
  * Reads a request body within `limits`, without buffering past them: a declared
  * `content-length` over the limit is refused before anything is read.
  */
-export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+export async function readBody(request: Pick<FiberRawRequest, "headers" | "readBody">, limits: BodyLimits): Promise<Uint8Array> {
   const tooLarge = () => new FiberHttpError(413, `Request body larger than ${limits.maxBytes} bytes`);
   const declared = request.headers.get("content-length");
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limits.maxBytes) throw tooLarge();
-  if (request.body === null) return new Uint8Array(0);
+  if (request.readBody === null) return new Uint8Array(0);
   try {
-    return await readBounded(request.body, {
+    return await request.readBody({
       maxBytes: limits.maxBytes,
       onTooLarge: tooLarge,
       ...(limits.reserve === undefined ? {} : { reserve: limits.reserve, onOverBudget: () => new FiberHttpError(503, BODIES_BUSY_DETAIL) }),

@@ -21,13 +21,14 @@ import {
   SYMMETRIC_KEY_BYTES,
   SYMMETRIC_KEY_TTL_MS,
 } from "./constants.js";
-import { FiberHttpError, errorResponse, jsonResponse, missing, parseJson, readBody, throwIfInvalid, type ValidationIssue } from "./http.js";
+import { FiberHttpError, errorAnswer, missing, parseJson, readBody, throwIfInvalid, type ValidationIssue } from "./http.js";
 import { Keypair } from "./keypair.js";
 import { MemoryKeyStore, type SymmetricKeyStore } from "./keystore.js";
 import { MemoryNonceStore, type NonceStore } from "./nonce.js";
-import { ByteBudget } from "./limits.js";
+import { ByteBudget, readBounded } from "./limits.js";
 import { withoutPayloadNonce } from "./payload-nonce.js";
 import { publicKeyMessage } from "./pubkey.js";
+import { answerResponse, jsonAnswer, registerRawHandler, routeContext, type FiberRawAnswer, type FiberRawRequest } from "./raw.js";
 import { SessionFernets } from "./session-fernets.js";
 import { signedRouteResponse } from "./signed-route.js";
 import { checkHeaders, readFiberHeaders, verifyAndRecordNonce, type AuthContext, type FiberHeaders } from "./verify.js";
@@ -107,8 +108,12 @@ export interface FiberServerOptions {
 export interface FiberRouteContext {
   /** The authenticated validator's ss58 address. */
   validatorHotkey: string;
-  /** The original request (headers, URL). Its body has been consumed. */
-  request: Request;
+  /**
+   * The original request (headers, URL). Its body has been consumed (through
+   * {@link FiberServer.handle}, e.g. in `serve`, it is a `Request` without a body, built
+   * when first read).
+   */
+  readonly request: Request;
 }
 
 /**
@@ -178,6 +183,8 @@ export class FiberServer {
       nonces: options.nonceStore ?? new MemoryNonceStore({ clock: this.#clock }),
       clock: this.#clock,
     };
+    registerRawHandler(this, this.handle);
+    registerRawHandler(this.fetch, this.handle);
   }
 
   /**
@@ -242,18 +249,43 @@ export class FiberServer {
 
   /** Answers one request. Never throws; malformed input gets a 4xx. Bound, so it can be passed around. */
   readonly fetch = async (request: Request): Promise<Response> => {
+    let raw: FiberRawRequest;
+    try {
+      const body = request.body;
+      raw = {
+        method: request.method,
+        pathname: new URL(request.url).pathname,
+        headers: request.headers,
+        readBody: body === null ? null : (options) => readBounded(body, options),
+        toRequest: () => request,
+      };
+    } catch {
+      return answerResponse(jsonAnswer({ detail: "Internal Server Error" }, 500)); // not a Request
+    }
+    const answer = await this.handle(raw);
+    return answer instanceof Response ? answer : answerResponse(answer);
+  };
+
+  /**
+   * Answers one request given as its parts, without a WHATWG `Request`: the same checks,
+   * statuses and bodies as {@link FiberServer.fetch} (which calls it), for adapters that
+   * can skip the conversion (`serve` of `poorman-handshake/node` does). Never throws.
+   * Bound, so it can be passed around.
+   * @returns the answer, or the `Response` a route handler returned
+   */
+  readonly handle = async (request: FiberRawRequest): Promise<FiberRawAnswer | Response> => {
     try {
       return await this.#dispatch(request);
     } catch (error) {
-      if (error instanceof FiberHttpError) return errorResponse(error);
-      if (error instanceof NonceUnverifiableError) return jsonResponse({ detail: NONCE_UNVERIFIABLE_DETAIL }, 503, { "retry-after": "1" });
-      if (error instanceof StoreUnavailableError) return jsonResponse({ detail: STORE_UNAVAILABLE_DETAIL }, 503, { "retry-after": "1" });
-      return jsonResponse({ detail: "Internal Server Error" }, 500);
+      if (error instanceof FiberHttpError) return errorAnswer(error);
+      if (error instanceof NonceUnverifiableError) return jsonAnswer({ detail: NONCE_UNVERIFIABLE_DETAIL }, 503, { "retry-after": "1" });
+      if (error instanceof StoreUnavailableError) return jsonAnswer({ detail: STORE_UNAVAILABLE_DETAIL }, 503, { "retry-after": "1" });
+      return jsonAnswer({ detail: "Internal Server Error" }, 500);
     }
   };
 
-  async #dispatch(request: Request): Promise<Response> {
-    const path = new URL(request.url).pathname;
+  async #dispatch(request: FiberRawRequest): Promise<FiberRawAnswer | Response> {
+    const path = request.pathname;
     const signed = this.#signedRoutes.get(path);
     if (signed !== undefined) {
       if (request.method !== "POST") throw new FiberHttpError(405, "Method Not Allowed");
@@ -287,7 +319,7 @@ export class FiberServer {
    * Reads the body within the bytes all requests share (503 beyond), `maxBodyBytes` (413)
    * and the body timeout (408), runs `use`, then gives the bytes back.
    */
-  async #withBody(request: Request, use: (body: Uint8Array) => Promise<Response>): Promise<Response> {
+  async #withBody(request: FiberRawRequest, use: (body: Uint8Array) => Promise<FiberRawAnswer | Response>): Promise<FiberRawAnswer | Response> {
     let held = 0;
     const reserve = (bytes: number) => {
       if (!this.#buffered.tryTake(bytes, held + bytes > SMALL_BODY_BYTES ? this.#largeCeiling : undefined)) return false;
@@ -301,17 +333,17 @@ export class FiberServer {
     }
   }
 
-  async #publicKey(): Promise<Response> {
+  async #publicKey(): Promise<FiberRawAnswer> {
     const timestamp = this.#clock() / 1000;
     const body: Record<string, unknown> = { public_key: this.#publicKeyPem, timestamp };
     if (this.#signPublicKey) {
       body.miner_hotkey = this.#keypair.ss58Address;
       body.signature = await this.#keypair.signHex(publicKeyMessage(this.#publicKeyPem, timestamp, this.#keypair.ss58Address));
     }
-    return jsonResponse(body);
+    return jsonAnswer(body);
   }
 
-  async #exchange(h: FiberHeaders, encryptedKey: string): Promise<Response> {
+  async #exchange(h: FiberHeaders, encryptedKey: string): Promise<FiberRawAnswer> {
     let ciphertext: Uint8Array;
     try {
       ciphertext = fromBase64Any(encryptedKey, ENCRYPTED_KEY_FIELD);
@@ -332,10 +364,10 @@ export class FiberServer {
     } finally {
       key.fill(0);
     }
-    return jsonResponse({ status: DETAIL.exchangeOk });
+    return jsonAnswer({ status: DETAIL.exchangeOk });
   }
 
-  async #encrypted(request: Request, h: FiberHeaders, body: Uint8Array, route: FiberRoute<unknown>): Promise<Response> {
+  async #encrypted(request: FiberRawRequest, h: FiberHeaders, body: Uint8Array, route: FiberRoute<unknown>): Promise<FiberRawAnswer | Response> {
     const key = await this.#keys.get(h.validatorHotkey, h.symmetricKeyUuid);
     if (key === undefined) {
       this.#fernets.drop(h.validatorHotkey, h.symmetricKeyUuid); // expired or missing: forget its import too
@@ -359,13 +391,13 @@ export class FiberServer {
         throw new FiberHttpError(422, [{ type: "value_error", loc: ["body"], msg, input: null }]);
       }
     }
-    const result = await route.handler(payload, { validatorHotkey: h.validatorHotkey, request });
-    return result instanceof Response ? result : jsonResponse(result ?? null);
+    const result = await route.handler(payload, routeContext(h.validatorHotkey, request));
+    return result instanceof Response ? result : jsonAnswer(result ?? null);
   }
 }
 
 /** Validates the exchange body as FastAPI would for `{"encrypted_symmetric_key": str}`. */
-function exchangeBody(request: Request, body: Uint8Array, issues: ValidationIssue[]): string | undefined {
+function exchangeBody(request: FiberRawRequest, body: Uint8Array, issues: ValidationIssue[]): string | undefined {
   const type = request.headers.get("content-type") ?? "";
   if (body.length === 0 || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
     issues.push(missing("body"));

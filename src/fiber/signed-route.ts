@@ -8,7 +8,8 @@
  * @module
  */
 import { DETAIL, VALIDATOR_HOTKEY_HEADER } from "./constants.js";
-import { FiberHttpError, isJsonContentType, jsonResponse, missing, parseJson, throwIfInvalid, type ValidationIssue } from "./http.js";
+import { FiberHttpError, isJsonContentType, missing, parseJson, throwIfInvalid, type ValidationIssue } from "./http.js";
+import { jsonAnswer, routeContext, type FiberRawAnswer, type FiberRawRequest } from "./raw.js";
 import type { FiberRoute } from "./server.js";
 import { bodyHash, readSignedHeaders } from "./signed.js";
 import { checkAuthorized, verifySignedHeaders, type AuthContext } from "./verify.js";
@@ -58,7 +59,7 @@ function payloadOf(route: FiberRoute<unknown>, json: unknown, body: Uint8Array):
  * @param route - the route's `parse` and `handler`
  * @param auth - the server's miner hotkey, authorizer, nonce store and clock
  */
-export async function signedRouteResponse(request: Request, body: Uint8Array, route: FiberRoute<unknown>, auth: AuthContext): Promise<Response> {
+export async function signedRouteResponse(request: FiberRawRequest, body: Uint8Array, route: FiberRoute<unknown>, auth: AuthContext): Promise<FiberRawAnswer | Response> {
   const json = decodeBody(request.headers.get("content-type"), body);
   // Python's stake gate runs on the claimed hotkey before the other headers are read.
   const claimed = request.headers.get(VALIDATOR_HOTKEY_HEADER);
@@ -71,6 +72,6 @@ export async function signedRouteResponse(request: Request, body: Uint8Array, ro
   throwIfInvalid(issues);
   await verifySignedHeaders(headers!, await bodyHash(body), auth);
   const payload = payloadOf(route, json, body);
-  const result = await route.handler(payload, { validatorHotkey: headers!.validatorHotkey, request });
-  return result instanceof Response ? result : jsonResponse(result ?? null);
+  const result = await route.handler(payload, routeContext(headers!.validatorHotkey, request));
+  return result instanceof Response ? result : jsonAnswer(result ?? null);
 }

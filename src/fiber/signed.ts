@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { HeaderLookup } from "./raw.js";
 import { abytes, astring, bufferSource, toHex, utf8 } from "../bytes.js";
 import { InvalidArgumentError } from "../errors.js";
 import { JSON_CONTENT_TYPE, MINER_HOTKEY_HEADER, NONCE_HEADER, SIGNATURE_HEADER, SIGNED_REQUEST_HEADERS, VALIDATOR_HOTKEY_HEADER } from "./constants.js";
@@ -85,7 +86,7 @@ export function jsonBody(value: unknown, name = "body"): Uint8Array {
  * Reads the four signed-request headers, adding FastAPI's 422 entries for the missing
  * ones (in Python's order). An empty header counts as present, as in FastAPI.
  */
-export function readSignedHeaders(headers: Headers, issues: ValidationIssue[]): SignedHeaderFields | undefined {
+export function readSignedHeaders(headers: HeaderLookup, issues: ValidationIssue[]): SignedHeaderFields | undefined {
   let complete = true;
   for (const name of SIGNED_REQUEST_HEADERS) {
     if (headers.get(name) === null) {

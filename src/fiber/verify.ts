@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { HeaderLookup } from "./raw.js";
 import { StoreFullError } from "../errors.js";
 import type { Authorizer } from "./authorize.js";
 import {
@@ -54,7 +55,7 @@ export function signingMessage(nonce: string, minerHotkey: string, symmetricKeyU
  * Reads the five headers, returning FastAPI's 422 entries for the missing ones.
  * An empty header counts as present (as in FastAPI); later checks refuse it.
  */
-export function readFiberHeaders(headers: Headers, issues: ValidationIssue[]): FiberHeaders | undefined {
+export function readFiberHeaders(headers: HeaderLookup, issues: ValidationIssue[]): FiberHeaders | undefined {
   const values: string[] = [];
   for (const name of REQUEST_HEADERS) {
     const value = headers.get(name);

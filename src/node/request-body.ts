@@ -1,10 +1,12 @@
 /**
- * The body of a `node:http` request as a lazy web stream, and the "lingering close" of a
- * request answered before its body was read.
+ * The body of a `node:http` request as a lazy web stream or read whole within bounds, and
+ * the "lingering close" of a request answered before its body was read.
  *
  * @module
  */
 import type { IncomingMessage } from "node:http";
+import { concatBytes } from "../bytes.js";
+import type { ReadBoundedOptions } from "../fiber/limits.js";
 
 /** How long an answered request's unread body is read and discarded before the socket is closed. */
 export const LINGER_MS = 3000;
@@ -29,7 +31,6 @@ export interface NodeRequestBody {
  */
 export function nodeRequestBody(req: IncomingMessage): NodeRequestBody {
   let settled = false;
-  let discarding = false;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const settle = (how: () => void) => {
     if (settled) return;
@@ -41,7 +42,7 @@ export function nodeRequestBody(req: IncomingMessage): NodeRequestBody {
       start(c) {
         controller = c;
         req.on("data", (chunk: Buffer) => {
-          if (discarding || settled) return; // cancelled or being discarded: drop it
+          if (settled || discarding.has(req)) return; // cancelled or being discarded: drop it
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
           if ((controller.desiredSize ?? 0) <= 0) req.pause();
         });
@@ -61,21 +62,64 @@ export function nodeRequestBody(req: IncomingMessage): NodeRequestBody {
     },
     { highWaterMark: 0 },
   );
-  const discardRest = () => {
-    if (req.complete || discarding) return;
-    discarding = true;
-    const socket = req.socket;
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
-    const stop = () => clearTimeout(timer);
-    // A keep-alive connection serves many requests: take the listener off again once this
-    // body has ended, or each early answer would leave one behind on the socket.
-    req.once("end", () => {
-      stop();
-      socket.off("close", stop);
-    });
-    socket.once("close", stop);
+  return { stream, discardRest: () => discardRest(req) };
+}
+
+/** Requests whose unread body is being discarded. */
+const discarding = new WeakSet<IncomingMessage>();
+
+/**
+ * Once a request is answered: reads and discards what is left of its body for up to
+ * {@link LINGER_MS}, then closes the connection if the body has not ended (see
+ * {@link NodeRequestBody.discardRest}). Does nothing for a body read to its end.
+ */
+export function discardRest(req: IncomingMessage): void {
+  if (req.complete || discarding.has(req)) return;
+  discarding.add(req);
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  const stop = () => clearTimeout(timer);
+  // A keep-alive connection serves many requests: take the listener off again once this
+  // body has ended, or each early answer would leave one behind on the socket.
+  req.once("end", () => {
+    stop();
+    socket.off("close", stop);
+  });
+  socket.once("close", stop);
+  req.resume();
+}
+
+/**
+ * Reads the whole body of `req` within `options`, straight from its `data` events (no web
+ * stream), exactly as `readBounded` reads {@link nodeRequestBody}'s stream: chunk by chunk,
+ * `maxBytes` then `reserve` checked before a chunk is kept, the deadline over the whole
+ * body; on the first failure the request is paused (its rest is left to
+ * {@link discardRest}) and the error thrown. A client that goes away mid-body is an error.
+ */
+export function readNodeBody(req: IncomingMessage, options: ReadBoundedOptions): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (error: unknown, done: boolean) => {
+      req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+      clearTimeout(timer);
+      if (done) return resolve(concatBytes(...chunks));
+      req.pause();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > options.maxBytes) return finish(options.onTooLarge(), false);
+      if (options.reserve !== undefined && !options.reserve(chunk.length)) return finish((options.onOverBudget ?? options.onTooLarge)(), false);
+      chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    };
+    const onEnd = () => finish(undefined, true);
+    const onError = (error: unknown) => finish(error, false);
+    const onClose = () => finish(new Error("the client closed the connection before the body ended"), false);
+    if (options.timeoutMs !== undefined) timer = setTimeout(() => finish((options.onTimeout ?? (() => new Error("timed out")))(), false), options.timeoutMs);
+    req.on("data", onData).once("end", onEnd).once("error", onError).once("close", onClose);
     req.resume();
-  };
-  return { stream, discardRest };
+  });
 }

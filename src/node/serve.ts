@@ -1,12 +1,16 @@
 /**
- * Serves a fetch-style handler (such as `FiberServer.fetch`) with `node:http`.
+ * Serves a fetch-style handler (such as `FiberServer.fetch`) with `node:http`. A
+ * `FiberServer` (or its `fetch`) is served through its lower-level `handle`, without a
+ * WHATWG `Request`/`Response` per request (see `fiber/fast-path.ts`); the answers are the same.
  *
  * @module
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { aint, astring } from "../bytes.js";
-import { nodeRequestBody, type NodeRequestBody } from "./request-body.js";
+import { rawHandlerOf, type FiberRawHandler } from "../fiber/raw.js";
+import { nodeRawRequest, writeRawAnswer } from "./fiber/fast-path.js";
+import { discardRest, nodeRequestBody, type NodeRequestBody } from "./request-body.js";
 
 /** A fetch-style handler. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -31,7 +35,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Converts a Node request into a fetch `Request` (body streamed on demand, not buffered). */
+/** Converts a Node request into a fetch `Request` (body streamed on demand, not buffered; none when `body` is undefined). */
 function toRequest(req: IncomingMessage, body: NodeRequestBody | undefined): Request {
   const url = new URL(req.url ?? "/", "http://localhost");
   const headers = new Headers();
@@ -69,7 +73,7 @@ function isStreamed(response: Response): boolean {
   return response.body !== null && !/^application\/json\b/i.test(response.headers.get("content-type") ?? "");
 }
 
-async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response, body: NodeRequestBody | undefined): Promise<void> {
+async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response, body: Pick<NodeRequestBody, "discardRest"> | undefined): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
   if (isStreamed(response) && req.complete) return writeStream(res, response.status, headers, response.body!);
@@ -87,29 +91,57 @@ async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerRe
   try {
     request = toRequest(req, body);
   } catch {
-    await writeResponse(req, res, Response.json({ detail: "Bad Request" }, { status: 400 }), body);
+    await writeResponse(req, res, BAD_REQUEST(), body);
     return;
   }
   try {
     await writeResponse(req, res, await handler(request), body);
   } catch {
-    if (!res.headersSent) await writeResponse(req, res, Response.json({ detail: "Internal Server Error" }, { status: 500 }), body);
+    if (!res.headersSent) await writeResponse(req, res, INTERNAL_ERROR(), body);
+    else res.destroy();
+  }
+}
+
+/** The fetch path's 400 and 500 answers. */
+const BAD_REQUEST = () => Response.json({ detail: "Bad Request" }, { status: 400 });
+const INTERNAL_ERROR = () => Response.json({ detail: "Internal Server Error" }, { status: 500 });
+
+/** {@link handle} through a `FiberServer`'s lower-level handler: the same answers, no `Request`/`Response` unless a route returns one. */
+async function handleRaw(raw: FiberRawHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = { discardRest: () => discardRest(req) };
+  let answer: Awaited<ReturnType<FiberRawHandler>>;
+  try {
+    answer = await raw(nodeRawRequest(req, () => toRequest(req, undefined)));
+  } catch {
+    await writeResponse(req, res, BAD_REQUEST(), body); // raw() never throws: nodeRawRequest refused the request
+    return;
+  }
+  try {
+    if (answer instanceof Response) return await writeResponse(req, res, answer, body);
+    writeRawAnswer(res, answer);
+    if (!req.complete) discardRest(req);
+  } catch {
+    if (!res.headersSent) await writeResponse(req, res, INTERNAL_ERROR(), body);
     else res.destroy();
   }
 }
 
 /**
- * Listens on `host:port` and answers every request with `handler`.
- * @param handler - e.g. `server.fetch` of a `FiberServer`
+ * Listens on `host:port` and answers every request with `handler`. Given a `FiberServer`
+ * or its `fetch`, it answers through the server's lower-level `handle` (no WHATWG
+ * `Request`/`Response` per request, the same answers).
+ * @param handler - e.g. a `FiberServer`, or `server.fetch`, or any `(Request) => Promise<Response>`
  * @param options - see {@link ServeOptions}
  * @returns once listening
  */
-export async function serve(handler: FetchHandler, options: ServeOptions = {}): Promise<RunningServer> {
-  if (typeof handler !== "function") throw new TypeError("handler must be a function (Request) => Promise<Response>");
+export async function serve(handler: FetchHandler | { readonly fetch: FetchHandler }, options: ServeOptions = {}): Promise<RunningServer> {
+  const fetch = typeof handler === "object" && handler !== null ? handler.fetch : handler;
+  if (typeof fetch !== "function") throw new TypeError("handler must be a function (Request) => Promise<Response>, or an object with such a fetch (e.g. a FiberServer)");
   const host = astring(options.host ?? "127.0.0.1", "options.host");
   const port = aint(options.port ?? 0, "options.port", 0, 65535);
+  const raw = rawHandlerOf(handler);
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
-    void handle(handler, req, res);
+    void (raw === undefined ? handle(fetch, req, res) : handleRaw(raw, req, res));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
