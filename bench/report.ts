@@ -16,7 +16,7 @@ function unitOf(row: Row): string {
 
 /** Plain-text table for the terminal. */
 export function consoleTable(rows: Row[]): string {
-  const lines = rows.map((r) => [r.group, r.name, `${fmt(r.ours)} ${unitOf(r)}`, `${fmt(r.bound)} ${unitOf(r)}`, r.boundName, fmt(ratio(r)) + "x", r.target === undefined ? "-" : `<= ${r.target}x`, verdict(r), r.note ?? ""]);
+  const lines = rows.map((r) => [r.group, r.name, `${fmt(r.ours)} ${unitOf(r)}`, `${fmt(r.bound)} ${unitOf(r)}`, r.boundName, fmt(ratio(r)) + "x", r.target === undefined ? "-" : `<= ${Number(r.target.toPrecision(3))}x`, verdict(r), r.note ?? ""]);
   const head = ["group", "benchmark", "ours", "bound", "bound is", "ratio", "target", "", "note"];
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const render = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
@@ -27,7 +27,7 @@ export function consoleTable(rows: Row[]): string {
 export function markdownTable(rows: Row[]): string {
   const out = ["| group | benchmark | ours | bound | bound is | ratio | target | | note |", "|---|---|---:|---:|---|---:|---:|---|---|"];
   for (const r of rows) {
-    out.push(`| ${r.group} | ${r.name} | ${fmt(r.ours)} ${unitOf(r)} | ${fmt(r.bound)} ${unitOf(r)} | ${r.boundName} | ${fmt(ratio(r))}× | ${r.target === undefined ? "–" : `≤ ${r.target}×`} | ${verdict(r)} | ${r.note ?? ""} |`);
+    out.push(`| ${r.group} | ${r.name} | ${fmt(r.ours)} ${unitOf(r)} | ${fmt(r.bound)} ${unitOf(r)} | ${r.boundName} | ${fmt(ratio(r))}× | ${r.target === undefined ? "–" : `≤ ${Number(r.target.toPrecision(3))}×`} | ${verdict(r)} | ${r.note ?? ""} |`);
   }
   return out.join("\n");
 }

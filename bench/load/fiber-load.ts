@@ -16,6 +16,8 @@ export interface LoadJob {
   kind: "handshake" | "echo" | "floor";
   concurrency: number;
   count: number;
+  /** Server to send to (`floor` only); the Fiber server of the config by default. */
+  url?: string;
 }
 
 /** The answer to a job. */
@@ -36,7 +38,9 @@ interface Prepared {
 }
 
 const { url, miner, publicKeyPem, seed } = JSON.parse(process.argv[2]!) as { url: string; miner: string; publicKeyPem: string; seed: string };
-const target = new URL(url);
+const fiberTarget = new URL(url);
+/** Where the current job sends (jobs run one at a time). */
+let target = fiberTarget;
 const keypair = await Keypair.fromSeed(seed);
 
 async function headers(nonce: string, uuid: string, contentType: string): Promise<Record<string, string>> {
@@ -108,6 +112,7 @@ async function prepare(job: LoadJob, agent: Agent): Promise<Prepared[]> {
 }
 
 process.on("message", async (job: LoadJob) => {
+  target = job.url === undefined ? fiberTarget : new URL(job.url);
   const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
   try {
     const requests = await prepare(job, agent);
