@@ -61,6 +61,8 @@ export const STORE_UNAVAILABLE_DETAIL = "Service Unavailable: the miner's key an
  * or its store lost data): it cannot be checked for a replay; a fresh nonce passes.
  */
 export const NONCE_UNVERIFIABLE_DETAIL = "Service Unavailable: the miner restarted or its nonce store lost data after this nonce was minted, so it cannot be checked; retry with a fresh nonce";
+const NOT_FOUND = () => jsonAnswer({ detail: "Not Found" }, 404);
+const METHOD_NOT_ALLOWED = () => jsonAnswer({ detail: "Method Not Allowed" }, 405);
 /** Most imported session keys kept; beyond it a key is imported again on its next use. */
 const FERNET_CACHE_SIZE = 10_000;
 
@@ -288,15 +290,16 @@ export class FiberServer {
     const path = request.pathname;
     const signed = this.#signedRoutes.get(path);
     if (signed !== undefined) {
-      if (request.method !== "POST") throw new FiberHttpError(405, "Method Not Allowed");
+      if (request.method !== "POST") return METHOD_NOT_ALLOWED();
       // Python's order: the body is decoded before any header is looked at, so signed
       // routes read it first (within the shared budget and the body timeout).
       return this.#withBody(request, (body) => signedRouteResponse(request, body, signed, this.#auth));
     }
     const route = this.#routes.get(path);
     const method = path === PUBLIC_KEY_PATH ? "GET" : path === EXCHANGE_PATH || route !== undefined ? "POST" : undefined;
-    if (method === undefined) throw new FiberHttpError(404, "Not Found");
-    if (request.method !== method) throw new FiberHttpError(405, "Method Not Allowed");
+    // Answered, not thrown: no stack trace is captured for the commonest refusals.
+    if (method === undefined) return NOT_FOUND();
+    if (request.method !== method) return METHOD_NOT_ALLOWED();
     if (path === PUBLIC_KEY_PATH) return this.#publicKey();
     // Headers first: a request that fails them is answered before its body is read.
     const issues: ValidationIssue[] = [];

@@ -108,7 +108,7 @@ const INTERNAL_ERROR = () => Response.json({ detail: "Internal Server Error" }, 
 
 /** {@link handle} through a `FiberServer`'s lower-level handler: the same answers, no `Request`/`Response` unless a route returns one. */
 async function handleRaw(raw: FiberRawHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = { discardRest: () => discardRest(req) };
+  const body = { discardRest: () => discardRest(req) }; // for a Response a route returns
   let answer: Awaited<ReturnType<FiberRawHandler>>;
   try {
     answer = await raw(nodeRawRequest(req, () => toRequest(req, undefined)));

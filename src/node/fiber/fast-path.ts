@@ -21,8 +21,7 @@ const EDGE_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 
 /**
  * The headers of `req` as `Headers` holds them: lowercase names, values without leading
- * and trailing HTTP whitespace, repeated names joined by `", "`. Throws on a name or
- * value `Headers` refuses.
+ * and trailing HTTP whitespace, repeated names joined by `", "`.
  */
 function headerMap(raw: readonly string[]): Map<string, string> {
   const map = new Map<string, string>();
@@ -30,11 +29,50 @@ function headerMap(raw: readonly string[]): Map<string, string> {
     const name = raw[i]!.toLowerCase();
     let value = raw[i + 1]!;
     if (value.length > 0 && (value.charCodeAt(0) <= 0x20 || value.charCodeAt(value.length - 1) <= 0x20)) value = value.replace(EDGE_WHITESPACE, "");
-    if (!TOKEN.test(name) || FORBIDDEN_VALUE.test(value)) throw new TypeError(`invalid header ${name}`);
     const previous = map.get(name);
     map.set(name, previous === undefined ? value : `${previous}, ${value}`);
   }
   return map;
+}
+
+/** `req` as a {@link FiberRawRequest}; the header table is built on the first lookup. */
+class NodeRawRequest implements FiberRawRequest, HeaderLookup {
+  readonly method: string;
+  readonly pathname: string;
+  readonly readBody: FiberRawRequest["readBody"];
+  #map: Map<string, string> | undefined;
+  #built: Request | undefined;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly build: () => Request,
+  ) {
+    const method = req.method ?? "GET";
+    const target = req.url ?? "/";
+    if (PLAIN_METHODS.has(method) && PLAIN_TARGET.test(target)) {
+      this.method = method;
+      this.pathname = target;
+    } else {
+      this.#built = build(); // throws what the fetch path would refuse
+      this.method = this.#built.method;
+      this.pathname = new URL(this.#built.url).pathname;
+    }
+    // Checked here, as the fetch path's Headers would (at once) refuse them.
+    if (req.rawHeaders.some((v, i) => (i % 2 === 0 ? !TOKEN.test(v) : FORBIDDEN_VALUE.test(v)))) throw new TypeError("invalid header");
+    this.readBody = method === "GET" || method === "HEAD" ? null : (options) => readNodeBody(req, options);
+  }
+
+  get headers(): HeaderLookup {
+    return this;
+  }
+
+  get(name: string): string | null {
+    return (this.#map ??= headerMap(this.req.rawHeaders)).get(name) ?? null;
+  }
+
+  toRequest(): Request {
+    return (this.#built ??= this.build());
+  }
 }
 
 /**
@@ -44,23 +82,7 @@ function headerMap(raw: readonly string[]): Map<string, string> {
  * @param toRequest - builds the fetch path's `Request` of `req`, without its body
  */
 export function nodeRawRequest(req: IncomingMessage, toRequest: () => Request): FiberRawRequest {
-  const method = req.method ?? "GET";
-  const target = req.url ?? "/";
-  let pathname = target;
-  let built: Request | undefined;
-  if (!PLAIN_METHODS.has(method) || !PLAIN_TARGET.test(target)) {
-    built = toRequest(); // throws what the fetch path would refuse
-    pathname = new URL(built.url).pathname;
-  }
-  const map = headerMap(req.rawHeaders);
-  const headers: HeaderLookup = { get: (name) => map.get(name) ?? null };
-  return {
-    method: built?.method ?? method,
-    pathname,
-    headers,
-    readBody: method === "GET" || method === "HEAD" ? null : (options) => readNodeBody(req, options),
-    toRequest: () => (built ??= toRequest()),
-  };
+  return new NodeRawRequest(req, toRequest);
 }
 
 /**
