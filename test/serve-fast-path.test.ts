@@ -2,7 +2,8 @@
  * `serve(fiberServer)` answers through `FiberServer#handle` (no WHATWG Request/Response);
  * `serve((r) => fiberServer.fetch(r))` through the fetch path. The same requests, good
  * and hostile, sent byte for byte to both must get the same bytes back (status line,
- * headers in order, body), the `date` header aside.
+ * headers in order, body), the `date` header aside. The fast path's server verifies
+ * signatures on a worker thread (SignatureVerifyPool), the other on its own.
  */
 import assert from "node:assert/strict";
 import { connect } from "node:net";
@@ -13,6 +14,8 @@ import { Fernet } from "../src/fiber/fernet.js";
 import { generateNonce } from "../src/fiber/nonce.js";
 import { FiberServer } from "../src/fiber/server.js";
 import { signedRequestHeaders } from "../src/fiber/signed.js";
+import type { SignatureVerifier } from "../src/fiber/verify.js";
+import { SignatureVerifyPool } from "../src/node/fiber/verify-pool.js";
 import { serve, type RunningServer } from "../src/node/serve.js";
 import { encryptRSA } from "../src/rsa/index.js";
 import { keys } from "./helpers/rsa.js";
@@ -21,6 +24,7 @@ import { identities, signedHeaders, type Identities } from "./helpers/fiber.js";
 let ids: Identities;
 let fast: RunningServer;
 let viaFetch: RunningServer;
+let pool: SignatureVerifyPool;
 const NOW = Date.now();
 const clock = () => NOW;
 
@@ -60,8 +64,8 @@ async function same(name: string, request: Buffer, fault = false): Promise<strin
 
 const status = (answer: string) => Number(answer.slice(9, 12));
 
-async function minerServer(): Promise<FiberServer> {
-  const server = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey: keys.alice.private_pem_pkcs1, clock, maxBodyBytes: 1024, bodyTimeoutMs: 300, signPublicKey: false });
+async function minerServer(verifySignature?: SignatureVerifier): Promise<FiberServer> {
+  const server = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey: keys.alice.private_pem_pkcs1, clock, maxBodyBytes: 1024, bodyTimeoutMs: 300, signPublicKey: false, verifySignature });
   server.route("/echo", { handler: (payload) => payload });
   server.route("/context", { handler: (_payload, { validatorHotkey, request }) => ({ validatorHotkey, url: request.url, method: request.method, agent: request.headers.get("x-agent") }) });
   server.route("/refuse", {
@@ -77,13 +81,15 @@ async function minerServer(): Promise<FiberServer> {
 
 before(async () => {
   ids = await identities();
-  const a = await minerServer();
+  // The fast path's server also verifies signatures on a worker thread: the same answers too.
+  pool = await SignatureVerifyPool.create();
+  const a = await minerServer(pool.verify);
   const b = await minerServer();
   fast = await serve(a);
   viaFetch = await serve((request) => b.fetch(request));
 });
 after(async () => {
-  await Promise.all([fast.close(), viaFetch.close()]);
+  await Promise.all([fast.close(), viaFetch.close(), pool.close()]);
 });
 
 describe("serve: the fast path answers as the fetch path", () => {

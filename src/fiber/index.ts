@@ -33,11 +33,11 @@ export { allowAll, allowlist, minStake, parseMetagraph, pythonFloat, NOT_ALLOWED
 export { FiberServer, FiberHttpError, BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, NONCE_UNVERIFIABLE_DETAIL, STORE_UNAVAILABLE_DETAIL, type FiberRoute, type FiberRouteContext, type FiberServerOptions } from "./server.js";
 export { withCors } from "./cors.js";
 export { type FiberRawAnswer, type FiberRawRequest, type HeaderLookup } from "./raw.js";
-export { MAX_JSON_DEPTH } from "./limits.js";
+export { MAX_JSON_DEPTH, type ReadBoundedOptions } from "./limits.js";
 export { BODIES_BUSY_DETAIL, SLOW_BODY_DETAIL } from "./http.js";
 export { DEFAULT_ENCRYPTED_BODY_TTL_S, SMALL_BODY_BYTES } from "./server.js";
 export { FiberClient, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, MAX_HANDSHAKE_RESPONSE_BYTES, type FiberClientOptions, type FiberPostOptions, type FiberSession } from "./client.js";
-export { signingMessage, WRONG_MINER_DETAIL, BAD_UUID_DETAIL, BUSY_DETAIL, type FiberHeaders } from "./verify.js";
+export { signingMessage, WRONG_MINER_DETAIL, BAD_UUID_DETAIL, BUSY_DETAIL, type FiberHeaders, type SignatureVerifier } from "./verify.js";
 export { publicKeyMessage, verifyPublicKeyResponse, PUBLIC_KEY_SIGNATURE_CONTEXT, type PublicKeyResponse } from "./pubkey.js";
 export { bodyHash, jsonBody, signedRequestHeaders, signedRequestMessage, type SignedRequestHeaderOptions } from "./signed.js";
 export { plainHeaders, type SignedRequestOptions } from "./signed-client.js";

@@ -41,7 +41,7 @@ export class ByteBudget {
   }
 }
 
-/** Options of {@link readBounded}. */
+/** Options of `readBounded` (the bounds of a body read: size, shared budget, deadline). */
 export interface ReadBoundedOptions {
   /** Most bytes read; beyond it the stream is cancelled and `onTooLarge()` thrown. */
   maxBytes: number;

@@ -31,7 +31,7 @@ import { publicKeyMessage } from "./pubkey.js";
 import { answerResponse, jsonAnswer, registerRawHandler, routeContext, type FiberRawAnswer, type FiberRawRequest } from "./raw.js";
 import { SessionFernets } from "./session-fernets.js";
 import { signedRouteResponse } from "./signed-route.js";
-import { checkHeaders, readFiberHeaders, verifyAndRecordNonce, type AuthContext, type FiberHeaders } from "./verify.js";
+import { checkHeaders, readFiberHeaders, verifyAndRecordNonce, type AuthContext, type FiberHeaders, type SignatureVerifier } from "./verify.js";
 
 /**
  * Default TTL of encrypted bodies in seconds (130): the nonce window plus a margin. A
@@ -104,6 +104,13 @@ export interface FiberServerOptions {
   clock?: (() => number) | undefined;
   /** Sign the public key response with the hotkey (an extension old clients ignore); true by default. */
   signPublicKey?: boolean | undefined;
+  /**
+   * Verifies request signatures; `Keypair.verify` on this thread by default. On Node,
+   * `SignatureVerifyPool` of `poorman-handshake/node` runs them on worker threads, so they
+   * overlap with the HTTP work of other requests. It is called at the same point (after
+   * the header and nonce checks, before any RSA work), so the check order does not change.
+   */
+  verifySignature?: SignatureVerifier | undefined;
 }
 
 /** What a route handler gets besides the payload. */
@@ -178,12 +185,16 @@ export class FiberServer {
     this.#bodyTimeout = aint(options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, "options.bodyTimeoutMs", 1);
     this.#bodyTtlSeconds = aint(options.encryptedBodyTtlSeconds ?? DEFAULT_ENCRYPTED_BODY_TTL_S, "options.encryptedBodyTtlSeconds", 1);
     this.#signPublicKey = options.signPublicKey ?? true;
+    if (options.verifySignature !== undefined && typeof options.verifySignature !== "function") {
+      throw new InvalidArgumentError("options.verifySignature must be a function (message, signature, ss58Address) => Promise<boolean>");
+    }
     this.#fernets = new SessionFernets({ maxEntries: FERNET_CACHE_SIZE, ttlMs: SYMMETRIC_KEY_TTL_MS, clock: this.#clock });
     this.#auth = {
       minerHotkey: options.keypair.ss58Address,
       authorize: options.authorize ?? allowAll,
       nonces: options.nonceStore ?? new MemoryNonceStore({ clock: this.#clock }),
       clock: this.#clock,
+      verify: options.verifySignature,
     };
     registerRawHandler(this, this.handle);
     registerRawHandler(this.fetch, this.handle);

@@ -73,6 +73,12 @@ export function readFiberHeaders(headers: HeaderLookup, issues: ValidationIssue[
   };
 }
 
+/**
+ * Verifies a request signature as `Keypair.verify` does (`message` as UTF-8, `signature`
+ * as hex, the `<Bytes>`-wrapped message also accepted), e.g. on another thread.
+ */
+export type SignatureVerifier = (message: string, signature: string, ss58Address: string) => Promise<boolean>;
+
 /** What {@link authenticate} needs from the server. */
 export interface AuthContext {
   minerHotkey: string;
@@ -80,6 +86,8 @@ export interface AuthContext {
   nonces: NonceStore;
   nonceWindowMs?: number | undefined;
   clock: () => number;
+  /** `Keypair.verify` by default. */
+  verify?: SignatureVerifier | undefined;
 }
 
 /** The headers every signed request carries, whatever the third part of its message is. */
@@ -126,7 +134,7 @@ export async function checkHeaders(h: FiberHeaders, ctx: AuthContext): Promise<n
  * @param retentionMs - what {@link checkNonce} (or {@link checkHeaders}) returned
  */
 export async function verifyAndRecordNonce(h: SignedHeaderFields, signed: string, ctx: AuthContext, retentionMs: number): Promise<void> {
-  if (!(await Keypair.verify(signingMessage(h.nonce, h.minerHotkey, signed), h.signature, h.validatorHotkey))) {
+  if (!(await (ctx.verify ?? Keypair.verify)(signingMessage(h.nonce, h.minerHotkey, signed), h.signature, h.validatorHotkey))) {
     throw new FiberHttpError(401, DETAIL.invalidSignature);
   }
   let fresh: boolean;

@@ -23,3 +23,4 @@ export { NoiseHandShake } from "./noise.js";
 export { DEFAULT_REDIS_PREFIX, RedisFiberStores, redactRedisUrl, type RedisStoresOptions } from "./redis.js";
 export { FileKeyStore, type FileKeyStoreOptions } from "./file-keystore.js";
 export { STORAGE_KEY_BYTES, StorageKey, decodeAtRest, encodeAtRest } from "./storage-key.js";
+export { SignatureVerifyPool, type SignatureVerifyPoolOptions } from "./fiber/verify-pool.js";
