@@ -43,10 +43,12 @@ class NodeRawRequest implements FiberRawRequest, HeaderLookup {
   #map: Map<string, string> | undefined;
   #built: Request | undefined;
 
-  constructor(
-    readonly req: IncomingMessage,
-    readonly build: () => Request,
-  ) {
+  readonly #req: IncomingMessage;
+  readonly #build: () => Request;
+
+  constructor(req: IncomingMessage, build: () => Request) {
+    this.#req = req;
+    this.#build = build;
     const method = req.method ?? "GET";
     const target = req.url ?? "/";
     if (PLAIN_METHODS.has(method) && PLAIN_TARGET.test(target)) {
@@ -67,11 +69,11 @@ class NodeRawRequest implements FiberRawRequest, HeaderLookup {
   }
 
   get(name: string): string | null {
-    return (this.#map ??= headerMap(this.req.rawHeaders)).get(name) ?? null;
+    return (this.#map ??= headerMap(this.#req.rawHeaders)).get(name) ?? null;
   }
 
   toRequest(): Request {
-    return (this.#built ??= this.build());
+    return (this.#built ??= this.#build());
   }
 }
 
