@@ -244,8 +244,8 @@ describe("Noise engine: the node:crypto backend agrees with the portable one", (
       assert.deepEqual(sealed, await theirs.encrypt(n, ad, data));
       assert.deepEqual(await ours.decrypt(n, ad, sealed), data);
       sealed[sealed.length - 1]! ^= 1;
-      await assert.rejects(ours.decrypt(n, ad, sealed), DecryptionError);
-      await assert.rejects(ours.decrypt(n, ad, sealed.subarray(0, 15)), DecryptionError);
+      await assert.rejects(async () => ours.decrypt(n, ad, sealed), DecryptionError);
+      await assert.rejects(async () => ours.decrypt(n, ad, sealed.subarray(0, 15)), DecryptionError);
     }), { numRuns: 40 });
   });
 });

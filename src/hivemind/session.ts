@@ -89,6 +89,16 @@ export function asJsonObject(payload: unknown, name: string): JsonObject {
   return value as JsonObject;
 }
 
+const utf8Decoder = new TextDecoder();
+
+/**
+ * Reads a decrypted handshake payload: UTF-8 JSON object text (see {@link asJsonObject}).
+ * @throws HandshakeRejectedError when it is not a JSON object
+ */
+export function payloadObject(bytes: Uint8Array, name: string): JsonObject {
+  return asJsonObject(utf8Decoder.decode(bytes), name);
+}
+
 /**
  * Reads `{"noise": {"msg": hex, ...}}` and returns the Noise part and the message bytes.
  * The hex is length-checked against Noise's message bound before it is read.

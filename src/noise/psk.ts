@@ -8,7 +8,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { argon2id } from "hash-wasm";
-import { abytes, aint, bufferSource, toHex, utf8 } from "../bytes.js";
+import { abytes, aint, bufferSource, concatBytes, toHex, utf8 } from "../bytes.js";
 import { InvalidArgumentError } from "../errors.js";
 import { ARGON2ID, PSK_FALLBACK_SALT } from "./constants.js";
 
@@ -110,7 +110,8 @@ export async function derivePsk(password: string | Uint8Array, options: DerivePs
   else if (kdf.name !== "argon2id") throw new InvalidArgumentError("kdf.name must be argon2id or pbkdf2");
   const salt = options.salt === undefined ? pskSalt(options.nodeId) : abytes(options.salt, "salt");
   if (salt.length < 8) throw new InvalidArgumentError(`salt must be at least 8 bytes (argon2), got ${salt.length}`);
-  const id = toHex(sha256(utf8(JSON.stringify([kdf, toHex(salt), toHex(secret)]))));
+  // The JSON head is self-delimiting and names the salt's length, so the key is unambiguous.
+  const id = toHex(sha256(concatBytes(utf8(JSON.stringify([kdf, salt.length])), salt, secret)));
   let entry = cache.get(id);
   if (entry === undefined) {
     entry = computePsk(Uint8Array.from(secret), Uint8Array.from(salt), kdf);
