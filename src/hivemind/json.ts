@@ -36,8 +36,12 @@ function escapeChar(char: string): string {
   return (Object.hasOwn(SHORT_ESCAPES, char) ? SHORT_ESCAPES[char] : undefined) ?? Array.from({ length: char.length }, (_, i) => unicodeEscape(char.charCodeAt(i))).join("");
 }
 
+/** Printable ASCII but `"` and `\`: what both of Python's string encoders copy as it is. */
+const PLAIN_ASCII = /^[ !#-[\]-~]*$/;
+
 /** Python's `json.encoder.encode_basestring(_ascii)`. */
 function pythonString(text: string, ensureAscii: boolean): string {
+  if (PLAIN_ASCII.test(text)) return `"${text}"`;
   if (ensureAscii) return `"${text.replace(ESCAPE_ASCII, escapeChar)}"`;
   if (LONE_SURROGATE.test(text)) {
     // Python could not encode the result to UTF-8 either.

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { sha256 } from "@noble/hashes/sha2.js";
 import { abytes, concatBytes, fromHex, isHex, toHex, utf8, wipe } from "../bytes.js";
 import { parseX25519Key } from "../noise/x25519-key.js";
 import { HandshakeRejectedError, HandshakeStateError } from "../errors.js";
@@ -39,7 +38,7 @@ export function staticPrivateKey(key: Uint8Array | string | undefined): KeyPair 
   const dh = noiseBackend().dh["25519"]!;
   if (key === undefined) return dh.generateKeyPair();
   const privateKey = parseX25519Key(key, "staticKey");
-  const id = toHex(sha256(privateKey));
+  const id = toHex(noiseBackend().hash.SHA256!.hash(privateKey));
   const cached = staticKeyPairs.get(id);
   if (cached !== undefined) {
     wipe(privateKey);

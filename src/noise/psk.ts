@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { sha256 } from "@noble/hashes/sha2.js";
 import { argon2id } from "hash-wasm";
 import { abytes, aint, bufferSource, concatBytes, toHex, utf8 } from "../bytes.js";
 import { InvalidArgumentError } from "../errors.js";
+import { noiseBackend } from "./backend.js";
 import { ARGON2ID, PSK_FALLBACK_SALT } from "./constants.js";
 
 /** How the PSK is derived: argon2id (the default) or PBKDF2-HMAC-SHA256 (a HiveMind hub may ask for it). */
@@ -27,6 +27,9 @@ export interface DerivePskOptions {
   /** argon2id by default (our addition: HiveMind hubs may advertise PBKDF2). */
   kdf?: PskKdf;
 }
+
+/** SHA-256 from the Noise backend: `node:crypto` on Node, `@noble/hashes` elsewhere (the same bytes). */
+const sha256 = (data: Uint8Array): Uint8Array => noiseBackend().hash.SHA256!.hash(data);
 
 const asBytes = (value: string | Uint8Array, name: string): Uint8Array => {
   if (typeof value === "string") return utf8(value);
