@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { abytes, concatBytes, fromHex, isHex, toHex, utf8, wipe } from "../bytes.js";
+import { abytes, fromHex, isHex, toHex, utf8, wipe } from "../bytes.js";
 import { parseX25519Key } from "../noise/x25519-key.js";
 import { HandshakeRejectedError, HandshakeStateError } from "../errors.js";
 import { type HandshakeState, type KeyPair, NOISE_WIRE, noiseBackend } from "../noise/index.js";
@@ -66,7 +66,7 @@ export function protocolName(pattern: HiveMindPattern, suite: HiveMindSuite): st
 
 /** The prologue: `canon(HELLO) || canon(HANDSHAKE) || utf8(protocol name)`. */
 export function buildPrologue(hello: JsonObject, handshake: JsonObject, name: string): Uint8Array {
-  return concatBytes(utf8(canonicalJson(hello)), utf8(canonicalJson(handshake)), utf8(name));
+  return utf8(canonicalJson(hello) + canonicalJson(handshake) + name);
 }
 
 /**

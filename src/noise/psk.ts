@@ -36,13 +36,24 @@ const asBytes = (value: string | Uint8Array, name: string): Uint8Array => {
   return abytes(value, name);
 };
 
+/** Salts of the node ids seen (public values), at most {@link SALT_CACHE_LIMIT}. */
+const salts = new Map<string, Uint8Array>();
+const SALT_CACHE_LIMIT = 16;
+
 /**
  * The salt: SHA-256 of the node id (UTF-8 when text), or the fixed bytes
  * `poorman_handshake:noise:psk:v1` without one.
  */
 export function pskSalt(nodeId: string | Uint8Array | null | undefined): Uint8Array {
   if (nodeId === null || nodeId === undefined) return utf8(PSK_FALLBACK_SALT);
-  return sha256(asBytes(nodeId, "nodeId"));
+  if (typeof nodeId !== "string") return sha256(abytes(nodeId, "nodeId"));
+  // A node id is public (the hub's HELLO carries it); a hub derives with the same few.
+  let salt = salts.get(nodeId);
+  if (salt === undefined) {
+    salts.set(nodeId, (salt = sha256(utf8(nodeId))));
+    if (salts.size > SALT_CACHE_LIMIT) salts.delete(salts.keys().next().value!);
+  }
+  return Uint8Array.from(salt);
 }
 
 /** argon2id with the PSK parameters (t=3, m=64 MiB, p=1, 32 bytes) of a password and salt. */
