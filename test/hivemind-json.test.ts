@@ -46,6 +46,13 @@ describe("Python-identical JSON", () => {
     }));
   });
 
+  it("writes a well-formed string without ensure_ascii as JSON.stringify does, and plain ASCII as it is", () => {
+    fc.assert(fc.property(fc.string({ unit: fc.oneof(fc.constant("\""), fc.constant("\\"), fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), fc.constantFrom("é", "\u2028", "😀", "\uffff")) }), (text) => {
+      assert.equal(canonicalJson(text), JSON.stringify(text));
+      if (/^[ -~]*$/.test(text)) assert.equal(pythonJsonDumps(text), JSON.stringify(text)); // printable ASCII: only the quote and backslash are escaped
+    }), { numRuns: 500 });
+  });
+
   it("canonical JSON of JSON-like values parses back to the same value", () => {
     fc.assert(fc.property(fc.jsonValue({ noUnicodeString: false }), (value) => {
       const expected = JSON.parse(JSON.stringify(value)); // -0 becomes 0, as in the canonical form

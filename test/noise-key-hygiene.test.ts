@@ -7,10 +7,14 @@ import { NODE_BACKEND, nodeChaChaPoly } from "../src/node/index.js";
 const EMPTY = new Uint8Array(0);
 const PROBE = new TextEncoder().encode("probe");
 
-/** Test-only spy: the cipher function, recording every key object it hands out. */
+/**
+ * Test-only spy: the cipher function, recording every key object it hands out. It answers
+ * as the cipher does (synchronously for node:crypto), so the engine takes the same path.
+ */
 function spyCipher(cipher: CipherFunction): { cipher: CipherFunction; keys: AeadKey[] } {
   const keys: AeadKey[] = [];
-  return { keys, cipher: { ...cipher, importKey: async (key) => { const aead = await cipher.importKey(key); keys.push(aead); return aead; } } };
+  const record = (aead: AeadKey): AeadKey => (keys.push(aead), aead);
+  return { keys, cipher: { ...cipher, importKey: (key) => { const aead = cipher.importKey(key); return aead instanceof Promise ? aead.then(record) : record(aead as AeadKey); } } };
 }
 
 /** True when `aead` now encrypts under the all-zero key, i.e. its key copy was zeroed. */

@@ -14,7 +14,7 @@ import { jsonNumber } from "./json-parse.js";
 import { derivePsk, pskKdfFromHandshake } from "./psk.js";
 import {
   asJsonObject, buildPrologue, envelope, HiveMindSession, type JsonObject, type NoiseEnvelope,
-  parseX25519Key, protocolName, readEnvelope, staticPrivateKey,
+  parseX25519Key, payloadObject, protocolName, readEnvelope, staticPrivateKey,
 } from "./session.js";
 
 /** Options of {@link HiveMindClient.create}. */
@@ -145,7 +145,7 @@ export class HiveMindClient extends HiveMindSession {
     try {
       const state = this.#handshakeState!;
       const { message } = readEnvelope(payload);
-      const m2Payload = asJsonObject(new TextDecoder().decode(await state.readMessage(message)), "msg2 payload");
+      const m2Payload = payloadObject(await state.readMessage(message), "msg2 payload");
       const encoding = m2Payload.encoding;
       if (typeof encoding !== "string" || !this.#encodings.includes(encoding)) throw new HandshakeRejectedError(`the hub chose encoding ${JSON.stringify(encoding)}, which this client did not offer`);
       this.encoding = encoding;

@@ -12,8 +12,8 @@ import { HUB_HANDSHAKE_DEFAULTS, type HiveMindPattern, type HiveMindSuite, MAX_K
 import { pythonJsonDumps } from "./json.js";
 import { ARGON2ID_KDF, derivePsk, type PskKdf } from "./psk.js";
 import {
-  asJsonObject, buildPrologue, envelope, HiveMindSession, type JsonObject, type NoiseEnvelope,
-  parseX25519Key, protocolName, readEnvelope, staticPrivateKey,
+  buildPrologue, envelope, HiveMindSession, type JsonObject, type NoiseEnvelope,
+  parseX25519Key, payloadObject, protocolName, readEnvelope, staticPrivateKey,
 } from "./session.js";
 
 /** Options of {@link HiveMindHub.create}. */
@@ -50,30 +50,50 @@ export interface HiveMindHubOptions {
 
 type HubPhase = "awaiting-m1" | "awaiting-m3" | "done" | "failed";
 
+/** A DH result kept by {@link sharedDh}: the bytes, the error, or a backend's promise. */
+type SharedResult = { readonly value: Uint8Array } | { readonly error: unknown } | Promise<Uint8Array>;
+
 /**
  * The protocol with a DH function that computes each (private key, public key) result
  * once until `close()` (which wipes the results and makes it compute every call again).
- * Rejections are shared too, so a low-order key costs one DH, not one per candidate.
+ * Rejections are shared too, so a low-order key costs one DH, not one per candidate. A
+ * synchronous backend stays synchronous (the handshake then runs without a promise per step).
  */
 function sharedDh(protocol: NoiseProtocol): { protocol: NoiseProtocol; close(): void } {
-  const cache = new Map<Uint8Array, Map<string, Promise<Uint8Array>>>();
+  const cache = new Map<Uint8Array, Map<string, SharedResult>>();
   let open = true;
   const inner = protocol.dh;
   const dh: DhFunction = {
     ...inner,
-    async dh(privateKey, publicKey, ownPublicKey) {
+    dh(privateKey, publicKey, ownPublicKey) {
       if (!open) return inner.dh(privateKey, publicKey, ownPublicKey);
       let byPeer = cache.get(privateKey);
       if (byPeer === undefined) cache.set(privateKey, (byPeer = new Map()));
       const peer = toHex(publicKey);
       let result = byPeer.get(peer);
-      if (result === undefined) byPeer.set(peer, (result = Promise.resolve(inner.dh(privateKey, publicKey, ownPublicKey))));
-      return Uint8Array.from(await result); // a copy: the handshake wipes what it gets
+      if (result === undefined) {
+        try {
+          const shared = inner.dh(privateKey, publicKey, ownPublicKey);
+          result = shared instanceof Uint8Array ? { value: shared } : Promise.resolve(shared);
+        } catch (error) {
+          result = { error };
+        }
+        byPeer.set(peer, result);
+      }
+      // A copy each time: the handshake wipes what it gets.
+      if (result instanceof Promise) return result.then((shared) => Uint8Array.from(shared));
+      if ("error" in result) throw result.error;
+      return Uint8Array.from(result.value);
     },
   };
   const close = () => {
     open = false;
-    for (const byPeer of cache.values()) for (const result of byPeer.values()) result.then(wipe, () => undefined);
+    for (const byPeer of cache.values()) {
+      for (const result of byPeer.values()) {
+        if (result instanceof Promise) result.then(wipe, () => undefined);
+        else if ("value" in result) wipe(result.value);
+      }
+    }
     cache.clear();
   };
   return { protocol: { ...protocol, dh }, close };
@@ -173,7 +193,7 @@ export class HiveMindHub extends HiveMindSession {
     // candidates share the ephemeral-dependent DH (es), so an unauthenticated m1 costs
     // one X25519 per pin plus one, not two per pin.
     const candidates = pattern === "KKpsk0" ? this.#pins : [undefined];
-    const shared = sharedDh(parseProtocolName(name));
+    const shared = candidates.length > 1 ? sharedDh(parseProtocolName(name)) : { protocol: name, close: () => undefined };
     let state: HandshakeState | undefined;
     let body: Uint8Array | undefined;
     let lastError: unknown;
@@ -198,7 +218,7 @@ export class HiveMindHub extends HiveMindSession {
     this.#handshakeState = state;
     this.pattern = pattern;
     this.suite = suite;
-    const wishes = asJsonObject(new TextDecoder().decode(body), "msg1 payload");
+    const wishes = payloadObject(body, "msg1 payload");
     const wanted = Array.isArray(wishes.encodings) ? wishes.encodings : [];
     const accepted = this.handshake.encodings as string[];
     this.encoding = wanted.find((e): e is string => typeof e === "string" && accepted.includes(e));

@@ -36,8 +36,12 @@ function escapeChar(char: string): string {
   return (Object.hasOwn(SHORT_ESCAPES, char) ? SHORT_ESCAPES[char] : undefined) ?? Array.from({ length: char.length }, (_, i) => unicodeEscape(char.charCodeAt(i))).join("");
 }
 
+/** Printable ASCII but `"` and `\`: what both of Python's string encoders copy as it is. */
+const PLAIN_ASCII = /^[ !#-[\]-~]*$/;
+
 /** Python's `json.encoder.encode_basestring(_ascii)`. */
 function pythonString(text: string, ensureAscii: boolean): string {
+  if (PLAIN_ASCII.test(text)) return `"${text}"`;
   if (ensureAscii) return `"${text.replace(ESCAPE_ASCII, escapeChar)}"`;
   if (LONE_SURROGATE.test(text)) {
     // Python could not encode the result to UTF-8 either.
@@ -69,7 +73,8 @@ export function pythonFloatRepr(value: number): string {
 }
 
 function pythonNumber(value: number): string {
-  if (Number.isInteger(value)) return BigInt(value).toString();
+  if (Number.isSafeInteger(value)) return String(value);
+  if (Number.isInteger(value)) return BigInt(value).toString(); // every digit: 1e21 → 1000000000000000000000
   return pythonFloatRepr(value);
 }
 
@@ -80,6 +85,17 @@ function pythonRawNumber(number: RawNumber): string {
 
 /** Compares two strings by Unicode code point (Python's `str` order), not UTF-16 unit. */
 export function compareCodePoints(a: string, b: string): number {
+  // UTF-16 order is code-point order unless the first difference involves a surrogate.
+  for (let i = 0; i < a.length && i < b.length; i++) {
+    const [ca, cb] = [a.charCodeAt(i), b.charCodeAt(i)];
+    if (ca === cb) continue;
+    if ((ca & 0xf800) !== 0xd800 && (cb & 0xf800) !== 0xd800) return ca - cb;
+    return compareBySurrogatePairs(a, b);
+  }
+  return a.length - b.length;
+}
+
+function compareBySurrogatePairs(a: string, b: string): number {
   const x = Array.from(a);
   const y = Array.from(b);
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
@@ -98,7 +114,10 @@ export function pythonJsonDumps(value: unknown, options: PythonJsonOptions = {})
   const { sortKeys = false, separators = [", ", ": "], ensureAscii = true } = options;
   const [itemSeparator, keySeparator] = separators;
   const seen = new Set<object>();
-  const encode = (v: unknown, path: string): string => {
+  // The keys and indexes down to the value being written; joined into a path only for an error.
+  const trail: (string | number)[] = [];
+  const path = () => trail.reduce<string>((at, step) => (typeof step === "number" ? `${at}[${step}]` : `${at}.${step}`), "value");
+  const encode = (v: unknown): string => {
     if (v === null) return "null";
     if (v === true) return "true";
     if (v === false) return "false";
@@ -106,22 +125,33 @@ export function pythonJsonDumps(value: unknown, options: PythonJsonOptions = {})
     if (typeof v === "bigint") return v.toString();
     if (v instanceof RawNumber) return pythonRawNumber(v);
     if (typeof v === "string") return pythonString(v, ensureAscii);
-    if (typeof v !== "object") throw new InvalidArgumentError(`${path} cannot be written as JSON (${typeof v})`);
-    if (seen.has(v)) throw new InvalidArgumentError(`${path} is a circular reference`);
+    if (typeof v !== "object") throw new InvalidArgumentError(`${path()} cannot be written as JSON (${typeof v})`);
+    if (seen.has(v)) throw new InvalidArgumentError(`${path()} is a circular reference`);
     seen.add(v);
-    let out: string;
+    let out = "";
     if (Array.isArray(v)) {
-      out = `[${v.map((item, i) => encode(item, `${path}[${i}]`)).join(itemSeparator)}]`;
+      for (let i = 0; i < v.length; i++) {
+        trail.push(i);
+        out += (i === 0 ? "" : itemSeparator) + encode(v[i]);
+        trail.pop();
+      }
+      out = `[${out}]`;
     } else {
       const keys = Object.keys(v);
       if (sortKeys) keys.sort(compareCodePoints);
       const record = v as Record<string, unknown>;
-      out = `{${keys.map((k) => `${pythonString(k, ensureAscii)}${keySeparator}${encode(record[k], `${path}.${k}`)}`).join(itemSeparator)}}`;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        trail.push(key);
+        out += (i === 0 ? "" : itemSeparator) + pythonString(key, ensureAscii) + keySeparator + encode(record[key]);
+        trail.pop();
+      }
+      out = `{${out}}`;
     }
     seen.delete(v);
     return out;
   };
-  return encode(value, "value");
+  return encode(value);
 }
 
 /**

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { sha256 } from "@noble/hashes/sha2.js";
-import { abytes, concatBytes, fromHex, isHex, toHex, utf8, wipe } from "../bytes.js";
+import { abytes, fromHex, isHex, toHex, utf8, wipe } from "../bytes.js";
 import { parseX25519Key } from "../noise/x25519-key.js";
 import { HandshakeRejectedError, HandshakeStateError } from "../errors.js";
 import { type HandshakeState, type KeyPair, NOISE_WIRE, noiseBackend } from "../noise/index.js";
@@ -39,7 +38,7 @@ export function staticPrivateKey(key: Uint8Array | string | undefined): KeyPair 
   const dh = noiseBackend().dh["25519"]!;
   if (key === undefined) return dh.generateKeyPair();
   const privateKey = parseX25519Key(key, "staticKey");
-  const id = toHex(sha256(privateKey));
+  const id = toHex(noiseBackend().hash.SHA256!.hash(privateKey));
   const cached = staticKeyPairs.get(id);
   if (cached !== undefined) {
     wipe(privateKey);
@@ -67,7 +66,7 @@ export function protocolName(pattern: HiveMindPattern, suite: HiveMindSuite): st
 
 /** The prologue: `canon(HELLO) || canon(HANDSHAKE) || utf8(protocol name)`. */
 export function buildPrologue(hello: JsonObject, handshake: JsonObject, name: string): Uint8Array {
-  return concatBytes(utf8(canonicalJson(hello)), utf8(canonicalJson(handshake)), utf8(name));
+  return utf8(canonicalJson(hello) + canonicalJson(handshake) + name);
 }
 
 /**
@@ -87,6 +86,16 @@ export function asJsonObject(payload: unknown, name: string): JsonObject {
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw new HandshakeRejectedError(`${name} must be a JSON object`);
   return value as JsonObject;
+}
+
+const utf8Decoder = new TextDecoder();
+
+/**
+ * Reads a decrypted handshake payload: UTF-8 JSON object text (see {@link asJsonObject}).
+ * @throws HandshakeRejectedError when it is not a JSON object
+ */
+export function payloadObject(bytes: Uint8Array, name: string): JsonObject {
+  return asJsonObject(utf8Decoder.decode(bytes), name);
 }
 
 /**

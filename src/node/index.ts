@@ -16,7 +16,7 @@ export { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath, type WalletOptio
 export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "./hivemind/keys.js";
 export { serveHiveMind, type ServeHiveMindOptions, type HiveMindHubServer, type HiveMindConnectedClient, type HiveMindRateLimit, type HiveMindRefusal } from "./hivemind/server.js";
 export { type HiveMindClientRecord, type HiveMindClientStore } from "./hivemind/clients.js";
-export { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
+export { NODE_BACKEND, nodeAesGcm, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
 export { NODE_AES_GCM, NODE_FERNET } from "./symmetric-backends.js";
 export { loadNativeArgon2id } from "./argon2.js";
 export { NoiseHandShake } from "./noise.js";

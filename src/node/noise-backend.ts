@@ -1,15 +1,16 @@
 /**
- * The Node backend of the Noise engine: X25519 and ChaCha20-Poly1305 from `node:crypto`
- * (OpenSSL), many times faster than the portable code. It produces the same bytes and
- * runs the same vectors; SHA-256 and AES-GCM stay as they are (Web Crypto is native).
+ * The Node backend of the Noise engine: X25519, ChaCha20-Poly1305, AES-256-GCM and the
+ * hashes from `node:crypto` (OpenSSL), many times faster than the portable code. It
+ * produces the same bytes and runs the same vectors. Every function is synchronous, so
+ * the engine runs each handshake message without awaiting (see `noise/steps.ts`).
  *
  * @module
  */
 import * as nodeCrypto from "node:crypto";
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, type KeyObject, randomBytes } from "node:crypto";
-import { concatBytes } from "../bytes.js";
+import { type CipherChaCha20Poly1305, type CipherGCM, createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, type DecipherChaCha20Poly1305, type DecipherGCM, diffieHellman, type KeyObject, randomBytes } from "node:crypto";
+import { type ArrayBufferBytes, concatBytes } from "../bytes.js";
 import { DecryptionError, HandshakeRejectedError } from "../errors.js";
-import { type CipherFunction, type DhFunction, type HashFunction, type NoiseBackend, NOISE_WIRE, chaChaPoly, withOverrides } from "../noise/index.js";
+import { type CipherFunction, type DhFunction, type HashFunction, type NoiseBackend, NOISE_WIRE, aesGcm, chaChaPoly, withOverrides } from "../noise/index.js";
 
 // DER prefix of an X25519 PKCS#8 private key (RFC 8410).
 const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
@@ -37,14 +38,15 @@ function privateKeyObject(raw: Uint8Array, ownPublicKey?: Uint8Array): KeyObject
 const publicKeyObject = (raw: Uint8Array): KeyObject => createPublicKey({ key: { kty: "OKP", crv: "X25519", x: base64Url(raw) }, format: "jwk" });
 /**
  * The raw public key of a private KeyObject. OpenSSL computed it when the key was
- * imported, so reading it costs no scalar multiplication (X25519(k, 9) would cost one).
- * These keys come from a JWK import, never from `generateKeyPairSync`: on Node 20.20.2,
- * exporting freshly *generated* X25519 KeyObjects as JWK deadlocks after a few thousand
- * calls, which would freeze a long-running hub (imported ones ran 40,000 in a row).
+ * imported, so reading it (the `x` of the key's own JWK export: no public KeyObject made)
+ * costs no scalar multiplication (X25519(k, 9) would cost one). These keys come from a
+ * JWK import, never from `generateKeyPairSync`: on Node 20.20.2, exporting freshly
+ * *generated* X25519 KeyObjects as JWK deadlocks after a few thousand calls, which would
+ * freeze a long-running hub (imported ones ran 100,000 in a row).
  */
 function rawPublicOf(key: KeyObject): Uint8Array {
   if (!readsDerivedPublicKey) return new Uint8Array(diffieHellman({ privateKey: key, publicKey: (basePoint ??= publicKeyObject(BASE_POINT)) }));
-  return new Uint8Array(Buffer.from(createPublicKey(key).export({ format: "jwk" }).x!, "base64url"));
+  return new Uint8Array(Buffer.from(key.export({ format: "jwk" }).x!, "base64url"));
 }
 let basePoint: KeyObject | undefined;
 /**
@@ -55,7 +57,7 @@ let basePoint: KeyObject | undefined;
 const readsDerivedPublicKey = ((): boolean => {
   const rfc7748 = Buffer.from("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", "hex");
   try {
-    return createPublicKey(privateKeyObject(rfc7748)).export({ format: "jwk" }).x === Buffer.from("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a", "hex").toString("base64url");
+    return privateKeyObject(rfc7748).export({ format: "jwk" }).x === Buffer.from("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a", "hex").toString("base64url");
   } catch {
     return false;
   } finally {
@@ -76,15 +78,16 @@ const readsDerivedPublicKey = ((): boolean => {
  */
 const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: "buffer") => Buffer }).hash;
 const hashOnce = (algorithm: string, data: Uint8Array): Buffer => (oneShot === undefined ? createHash(algorithm).update(data).digest() : oneShot(algorithm, data, "buffer"));
+const EMPTY = Buffer.alloc(0);
 const asBytes = (buffer: Buffer): Uint8Array => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 
-const privateHandles = new WeakMap<Uint8Array, { digest: string; key: KeyObject }>();
-const digestOf = (raw: Uint8Array): string => hashOnce("sha256", raw).toString("base64");
+const privateHandles = new WeakMap<Uint8Array, { digest: Buffer; key: KeyObject }>();
+const digestOf = (raw: Uint8Array): Buffer => hashOnce("sha256", raw);
 
 function privateHandle(raw: Uint8Array, ownPublicKey?: Uint8Array): KeyObject {
   const digest = digestOf(raw);
   const entry = privateHandles.get(raw);
-  if (entry !== undefined && entry.digest === digest) return entry.key;
+  if (entry !== undefined && entry.digest.equals(digest)) return entry.key;
   const key = privateKeyObject(raw, ownPublicKey);
   privateHandles.set(raw, { digest, key });
   return key;
@@ -123,37 +126,63 @@ export const nodeX25519: DhFunction = {
   },
 };
 
-/** ChaChaPoly from `node:crypto`, nonce `00000000 || LE64(n)`. */
-export const nodeChaChaPoly: CipherFunction = {
-  name: "ChaChaPoly",
-  nonce: chaChaPoly.nonce,
-  async importKey(key) {
-    const k = Buffer.from(key);
-    const { TAG_BYTES } = NOISE_WIRE;
-    return {
-      destroy: () => k.fill(0),
-      async encrypt(n, ad, plaintext) {
-        const cipher = createCipheriv("chacha20-poly1305", k, chaChaPoly.nonce(n), { authTagLength: TAG_BYTES });
-        cipher.setAAD(ad, { plaintextLength: plaintext.length });
-        const head = cipher.update(plaintext);
-        const tail = cipher.final();
-        return concatBytes(head, tail, cipher.getAuthTag());
-      },
-      async decrypt(n, ad, ciphertext) {
-        if (ciphertext.length < TAG_BYTES) throw new DecryptionError();
-        const body = ciphertext.subarray(0, ciphertext.length - TAG_BYTES);
-        try {
-          const decipher = createDecipheriv("chacha20-poly1305", k, chaChaPoly.nonce(n), { authTagLength: TAG_BYTES });
-          decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_BYTES));
-          decipher.setAAD(ad, { plaintextLength: body.length });
-          return concatBytes(decipher.update(body), decipher.final());
-        } catch {
-          throw new DecryptionError();
-        }
-      },
-    };
-  },
+/** A `node:crypto` AEAD's cipher and decipher constructors (key, 12-byte nonce). */
+interface NodeAead {
+  cipher(key: Buffer, nonce: Uint8Array): CipherGCM | CipherChaCha20Poly1305;
+  decipher(key: Buffer, nonce: Uint8Array): DecipherGCM | DecipherChaCha20Poly1305;
+}
+
+const authTag = { authTagLength: NOISE_WIRE.TAG_BYTES };
+const CHACHA20_POLY1305: NodeAead = {
+  cipher: (key, nonce) => createCipheriv("chacha20-poly1305", key, nonce, authTag),
+  decipher: (key, nonce) => createDecipheriv("chacha20-poly1305", key, nonce, authTag),
 };
+const AES_256_GCM: NodeAead = {
+  cipher: (key, nonce) => createCipheriv("aes-256-gcm", key, nonce, authTag),
+  decipher: (key, nonce) => createDecipheriv("aes-256-gcm", key, nonce, authTag),
+};
+
+/** A Noise cipher function on a `node:crypto` AEAD: synchronous, so no promise per message. */
+function nodeCipher(name: string, aead: NodeAead, nonce: (n: bigint) => ArrayBufferBytes): CipherFunction {
+  const { TAG_BYTES } = NOISE_WIRE;
+  return {
+    name,
+    nonce,
+    importKey(key) {
+      const k = Buffer.from(key);
+      return {
+        destroy: () => k.fill(0),
+        encrypt(n, ad, plaintext) {
+          const cipher = aead.cipher(k, nonce(n));
+          cipher.setAAD(ad, { plaintextLength: plaintext.length });
+          const body = plaintext.length === 0 ? EMPTY : cipher.update(plaintext);
+          const tail = cipher.final();
+          return concatBytes(body, tail, cipher.getAuthTag());
+        },
+        decrypt(n, ad, ciphertext) {
+          if (ciphertext.length < TAG_BYTES) throw new DecryptionError();
+          const length = ciphertext.length - TAG_BYTES;
+          try {
+            const decipher = aead.decipher(k, nonce(n));
+            decipher.setAuthTag(ciphertext.subarray(length));
+            decipher.setAAD(ad, { plaintextLength: length });
+            const body = length === 0 ? EMPTY : decipher.update(ciphertext.subarray(0, length));
+            const tail = decipher.final();
+            return tail.length === 0 ? asBytes(body) : concatBytes(body, tail);
+          } catch {
+            throw new DecryptionError();
+          }
+        },
+      };
+    },
+  };
+}
+
+/** ChaChaPoly from `node:crypto`, nonce `00000000 || LE64(n)`. */
+export const nodeChaChaPoly: CipherFunction = nodeCipher("ChaChaPoly", CHACHA20_POLY1305, chaChaPoly.nonce);
+
+/** AESGCM from `node:crypto` (AES-256-GCM), nonce `00000000 || BE64(n)`. */
+export const nodeAesGcm: CipherFunction = nodeCipher("AESGCM", AES_256_GCM, aesGcm.nonce);
 
 const HKDF_COUNTERS = [Buffer.of(1), Buffer.of(2), Buffer.of(3)] as const;
 
@@ -190,5 +219,9 @@ export const NODE_HASH_FUNCTIONS: Readonly<Record<string, HashFunction>> = {
   BLAKE2b: nodeHash("BLAKE2b", "blake2b512", 64),
 };
 
-/** The portable backend with `node:crypto` X25519, ChaChaPoly and hashes. */
-export const NODE_BACKEND: NoiseBackend = withOverrides({ dh: { "25519": nodeX25519 }, cipher: { ChaChaPoly: nodeChaChaPoly }, hash: NODE_HASH_FUNCTIONS });
+/**
+ * The portable backend with `node:crypto` X25519, ChaChaPoly, AESGCM and hashes: every
+ * step of a `25519` handshake is synchronous, so the engine runs a message without a
+ * promise per step.
+ */
+export const NODE_BACKEND: NoiseBackend = withOverrides({ dh: { "25519": nodeX25519 }, cipher: { ChaChaPoly: nodeChaChaPoly, AESGCM: nodeAesGcm }, hash: NODE_HASH_FUNCTIONS });

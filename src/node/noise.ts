@@ -1,6 +1,6 @@
 /**
  * `poorman-handshake/noise` on Node (the `node` export condition): the same API, with
- * `node:crypto` X25519 and ChaCha20-Poly1305 installed as the default backend, libargon2
+ * `node:crypto` X25519, ChaCha20-Poly1305, AES-256-GCM and hashes installed as the default backend, libargon2
  * for the PSK when the optional `argon2` addon loads, and key
  * files for `NoiseHandShake.create({ path })` (Python's format: hex, mode 0600).
  *
@@ -16,4 +16,4 @@ setNoiseBackend(NODE_BACKEND);
 installNoiseKeyFiles(loadOrCreateX25519KeyFile);
 
 export * from "../noise/index.js";
-export { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
+export { NODE_BACKEND, nodeAesGcm, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";

@@ -1,8 +1,9 @@
 /**
  * The crypto backend the engine resolves protocol names against. The default is the
  * isomorphic one (`@noble/*` and Web Crypto); the `node` export condition of
- * `poorman-handshake/noise` and `/hivemind` installs `node:crypto` X25519 and
- * ChaCha20-Poly1305 over it (same results, much faster).
+ * `poorman-handshake/noise` and `/hivemind` installs `node:crypto` X25519, ChaCha20-Poly1305,
+ * AES-256-GCM and hashes over it (same results, much faster, and synchronous: the engine
+ * then runs a message without awaiting).
  *
  * @module
  */

@@ -10,7 +10,8 @@ import { KEY_BYTES, TAG_BYTES } from "./constants.js";
 import type { Token } from "./patterns.js";
 import type { KeyPair } from "./primitives.js";
 import { type NoiseProtocol, parseProtocolName } from "./protocol.js";
-import { assertMessageSize, type CipherState, SymmetricState } from "./symmetric.js";
+import { runSteps, settle, type Steps } from "./steps.js";
+import { assertMessageSize, type CipherState, SymmetricState, symmetricSteps } from "./symmetric.js";
 
 /** Options of {@link HandshakeState.initialize}. */
 export interface HandshakeOptions {
@@ -165,9 +166,10 @@ export class HandshakeState {
     return this.protocol.pattern.messages[this.#messageIndex]!;
   }
 
-  async #guard<T>(step: () => Promise<T>): Promise<T> {
+  /** Runs a message's steps; any failure kills the handshake and wipes its keys. */
+  *#guard<T>(steps: Steps<T>): Steps<T> {
     try {
-      const result = await step();
+      const result = yield* steps;
       this.#messageIndex++;
       if (this.#messageIndex === this.protocol.pattern.messages.length) this.#phase = "complete";
       return result;
@@ -193,7 +195,7 @@ export class HandshakeState {
   }
 
   /** Performs a DH token (`ee`, `es`, `se`, `ss`) from our side. */
-  async #dh(token: "ee" | "es" | "se" | "ss"): Promise<void> {
+  *#dh(token: "ee" | "es" | "se" | "ss"): Steps<void> {
     // The first letter is the initiator's key, the second the responder's.
     const [initiatorKey, responderKey] = [token[0] as "e" | "s", token[1] as "e" | "s"];
     const ourKey = this.initiator ? initiatorKey : responderKey;
@@ -201,23 +203,26 @@ export class HandshakeState {
     const local = ourKey === "e" ? this.#e : this.#s;
     const remote = theirKey === "e" ? this.#re : this.#rs;
     if (local === undefined || remote === undefined) throw new HandshakeStateError(`token ${token} needs a key that is missing`);
-    const shared = await this.protocol.dh.dh(local.privateKey, remote, local.publicKey);
-    await this.#symmetric.mixKey(shared);
-    wipe(shared);
+    const shared = yield* settle(this.protocol.dh.dh(local.privateKey, remote, local.publicKey));
+    try {
+      yield* symmetricSteps.mixKey(this.#symmetric, shared);
+    } finally {
+      wipe(shared);
+    }
   }
 
-  async #token(token: Token): Promise<boolean> {
+  /** A `psk` or DH token (the same from either side). */
+  *#token(token: Token): Steps<void> {
     if (token === "psk") {
       const psk = this.#psks.shift()!;
-      await this.#symmetric.mixKeyAndHash(psk);
-      wipe(psk);
-      return true;
+      try {
+        yield* symmetricSteps.mixKeyAndHash(this.#symmetric, psk);
+      } finally {
+        wipe(psk);
+      }
+    } else if (token === "ee" || token === "es" || token === "se" || token === "ss") {
+      yield* this.#dh(token);
     }
-    if (token === "ee" || token === "es" || token === "se" || token === "ss") {
-      await this.#dh(token);
-      return true;
-    }
-    return false;
   }
 
   /**
@@ -227,26 +232,27 @@ export class HandshakeState {
    */
   async writeMessage(payload: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
     abytes(payload, "payload");
-    const tokens = this.#begin(true);
-    return this.#guard(async () => {
-      const parts: Uint8Array[] = [];
-      for (const token of tokens) {
-        if (token === "e") {
-          this.#e ??= this.protocol.dh.generateKeyPair();
-          parts.push(this.#e.publicKey);
-          this.#symmetric.mixHash(this.#e.publicKey);
-          if (this.protocol.pattern.pskCount > 0) await this.#symmetric.mixKey(this.#e.publicKey);
-        } else if (token === "s") {
-          parts.push(await this.#symmetric.encryptAndHash(this.#s!.publicKey));
-        } else {
-          await this.#token(token);
-        }
+    return runSteps(this.#guard(this.#write(this.#begin(true), payload)));
+  }
+
+  *#write(tokens: readonly Token[], payload: Uint8Array): Steps<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for (const token of tokens) {
+      if (token === "e") {
+        this.#e ??= this.protocol.dh.generateKeyPair();
+        parts.push(this.#e.publicKey);
+        this.#symmetric.mixHash(this.#e.publicKey);
+        if (this.protocol.pattern.pskCount > 0) yield* symmetricSteps.mixKey(this.#symmetric, this.#e.publicKey);
+      } else if (token === "s") {
+        parts.push(yield* symmetricSteps.encryptAndHash(this.#symmetric, this.#s!.publicKey));
+      } else {
+        yield* this.#token(token);
       }
-      parts.push(await this.#symmetric.encryptAndHash(payload));
-      const message = concatBytes(...parts);
-      assertMessageSize(message, "handshake message");
-      return message;
-    });
+    }
+    parts.push(yield* symmetricSteps.encryptAndHash(this.#symmetric, payload));
+    const message = concatBytes(...parts);
+    assertMessageSize(message, "handshake message");
+    return message;
   }
 
   /**
@@ -256,31 +262,32 @@ export class HandshakeState {
    */
   async readMessage(message: Uint8Array): Promise<Uint8Array> {
     abytes(message, "message");
-    const tokens = this.#begin(false);
-    return this.#guard(async () => {
-      assertMessageSize(message, "handshake message");
-      const { dhLen } = this.protocol.dh;
-      let offset = 0;
-      const take = (length: number): Uint8Array => {
-        if (offset + length > message.length) throw new HandshakeRejectedError(`handshake message is too short (${message.length} bytes)`);
-        const part = message.subarray(offset, offset + length);
-        offset += length;
-        return part;
-      };
-      for (const token of tokens) {
-        if (token === "e") {
-          this.#re = Uint8Array.from(take(dhLen));
-          this.#symmetric.mixHash(this.#re);
-          if (this.protocol.pattern.pskCount > 0) await this.#symmetric.mixKey(this.#re);
-        } else if (token === "s") {
-          const length = this.#symmetric.hasKey() ? dhLen + TAG_BYTES : dhLen;
-          this.#rs = await this.#symmetric.decryptAndHash(take(length));
-        } else {
-          await this.#token(token);
-        }
+    return runSteps(this.#guard(this.#read(this.#begin(false), message)));
+  }
+
+  *#read(tokens: readonly Token[], message: Uint8Array): Steps<Uint8Array> {
+    assertMessageSize(message, "handshake message");
+    const { dhLen } = this.protocol.dh;
+    let offset = 0;
+    const take = (length: number): Uint8Array => {
+      if (offset + length > message.length) throw new HandshakeRejectedError(`handshake message is too short (${message.length} bytes)`);
+      const part = message.subarray(offset, offset + length);
+      offset += length;
+      return part;
+    };
+    for (const token of tokens) {
+      if (token === "e") {
+        this.#re = Uint8Array.from(take(dhLen));
+        this.#symmetric.mixHash(this.#re);
+        if (this.protocol.pattern.pskCount > 0) yield* symmetricSteps.mixKey(this.#symmetric, this.#re);
+      } else if (token === "s") {
+        const length = this.#symmetric.hasKey() ? dhLen + TAG_BYTES : dhLen;
+        this.#rs = yield* symmetricSteps.decryptAndHash(this.#symmetric, take(length));
+      } else {
+        yield* this.#token(token);
       }
-      return this.#symmetric.decryptAndHash(message.subarray(offset));
-    });
+    }
+    return yield* symmetricSteps.decryptAndHash(this.#symmetric, message.subarray(offset));
   }
 
   /**
@@ -292,7 +299,7 @@ export class HandshakeState {
       throw new HandshakeStateError(this.#phase === "split" ? "split() was already called" : "split() needs a complete handshake");
     }
     const handshakeHash = this.#symmetric.handshakeHash();
-    const [c1, c2] = await this.#symmetric.split();
+    const [c1, c2] = await runSteps(symmetricSteps.split(this.#symmetric));
     this.#phase = "split";
     this.#wipeKeys();
     return this.initiator ? { send: c1, receive: c2, handshakeHash } : { send: c2, receive: c1, handshakeHash };

@@ -37,17 +37,23 @@ export interface DhFunction {
   /**
    * DH(key_pair, public_key); rejects a low-order public key (all-zero output).
    * `ownPublicKey`, our key pair's public half when known, lets a backend import the
-   * private key faster; the result depends on `privateKey` and `publicKey` only.
+   * private key faster; the result depends on `privateKey` and `publicKey` only. A backend
+   * that computes it synchronously returns the bytes (no promise), and the engine then
+   * runs the step without awaiting.
    */
   dh(privateKey: Uint8Array, publicKey: Uint8Array, ownPublicKey?: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
-/** A cipher key ready for use: the key is imported once per `CipherState` key. */
+/**
+ * A cipher key ready for use: the key is imported once per `CipherState` key. A backend
+ * whose cipher is synchronous (`node:crypto`) returns the bytes directly, an asynchronous
+ * one (Web Crypto) a promise; the engine awaits only promises.
+ */
 export interface AeadKey {
   /** ENCRYPT(k, n, ad, plaintext) → ciphertext || tag. */
-  encrypt(nonce: bigint, ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
-  /** DECRYPT(k, n, ad, ciphertext); throws {@link DecryptionError} on a bad tag. */
-  decrypt(nonce: bigint, ad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>;
+  encrypt(nonce: bigint, ad: Uint8Array, plaintext: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** DECRYPT(k, n, ad, ciphertext); throws (or rejects with) {@link DecryptionError} on a bad tag. */
+  decrypt(nonce: bigint, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array | Promise<Uint8Array>;
   /** Zeroes the key copy this object holds (a non-extractable `CryptoKey` is just dropped); the key is unusable afterwards. */
   destroy(): void;
 }
@@ -58,8 +64,8 @@ export interface CipherFunction {
   readonly name: string;
   /** Builds the 12-byte AEAD nonce of Noise counter `n`. */
   nonce(n: bigint): ArrayBufferBytes;
-  /** Imports a 32-byte key. */
-  importKey(key: Uint8Array): Promise<AeadKey>;
+  /** Imports a 32-byte key (synchronously when the backend can). */
+  importKey(key: Uint8Array): AeadKey | Promise<AeadKey>;
 }
 
 /** A Noise hash function with its HMAC-based HKDF. */

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { sha256 } from "@noble/hashes/sha2.js";
 import { argon2id } from "hash-wasm";
-import { abytes, aint, bufferSource, toHex, utf8 } from "../bytes.js";
+import { abytes, aint, bufferSource, concatBytes, toHex, utf8 } from "../bytes.js";
 import { InvalidArgumentError } from "../errors.js";
+import { noiseBackend } from "./backend.js";
 import { ARGON2ID, PSK_FALLBACK_SALT } from "./constants.js";
 
 /** How the PSK is derived: argon2id (the default) or PBKDF2-HMAC-SHA256 (a HiveMind hub may ask for it). */
@@ -28,10 +28,17 @@ export interface DerivePskOptions {
   kdf?: PskKdf;
 }
 
+/** SHA-256 from the Noise backend: `node:crypto` on Node, `@noble/hashes` elsewhere (the same bytes). */
+const sha256 = (data: Uint8Array): Uint8Array => noiseBackend().hash.SHA256!.hash(data);
+
 const asBytes = (value: string | Uint8Array, name: string): Uint8Array => {
   if (typeof value === "string") return utf8(value);
   return abytes(value, name);
 };
+
+/** Salts of the node ids seen (public values), at most {@link SALT_CACHE_LIMIT}. */
+const salts = new Map<string, Uint8Array>();
+const SALT_CACHE_LIMIT = 16;
 
 /**
  * The salt: SHA-256 of the node id (UTF-8 when text), or the fixed bytes
@@ -39,7 +46,14 @@ const asBytes = (value: string | Uint8Array, name: string): Uint8Array => {
  */
 export function pskSalt(nodeId: string | Uint8Array | null | undefined): Uint8Array {
   if (nodeId === null || nodeId === undefined) return utf8(PSK_FALLBACK_SALT);
-  return sha256(asBytes(nodeId, "nodeId"));
+  if (typeof nodeId !== "string") return sha256(abytes(nodeId, "nodeId"));
+  // A node id is public (the hub's HELLO carries it); a hub derives with the same few.
+  let salt = salts.get(nodeId);
+  if (salt === undefined) {
+    salts.set(nodeId, (salt = sha256(utf8(nodeId))));
+    if (salts.size > SALT_CACHE_LIMIT) salts.delete(salts.keys().next().value!);
+  }
+  return Uint8Array.from(salt);
 }
 
 /** argon2id with the PSK parameters (t=3, m=64 MiB, p=1, 32 bytes) of a password and salt. */
@@ -110,7 +124,8 @@ export async function derivePsk(password: string | Uint8Array, options: DerivePs
   else if (kdf.name !== "argon2id") throw new InvalidArgumentError("kdf.name must be argon2id or pbkdf2");
   const salt = options.salt === undefined ? pskSalt(options.nodeId) : abytes(options.salt, "salt");
   if (salt.length < 8) throw new InvalidArgumentError(`salt must be at least 8 bytes (argon2), got ${salt.length}`);
-  const id = toHex(sha256(utf8(JSON.stringify([kdf, toHex(salt), toHex(secret)]))));
+  // The JSON head is self-delimiting and names the salt's length, so the key is unambiguous.
+  const id = toHex(sha256(concatBytes(utf8(JSON.stringify([kdf, salt.length])), salt, secret)));
   let entry = cache.get(id);
   if (entry === undefined) {
     entry = computePsk(Uint8Array.from(secret), Uint8Array.from(salt), kdf);

@@ -7,8 +7,16 @@ import { abytes, concatBytes, utf8, wipe } from "../bytes.js";
 import { HandshakeStateError, InvalidArgumentError, NonceExhaustedError } from "../errors.js";
 import { KEY_BYTES, MAX_MESSAGE_BYTES, MAX_NONCE } from "./constants.js";
 import type { AeadKey, CipherFunction, HashFunction } from "./primitives.js";
+import { runSteps, settle, type Steps } from "./steps.js";
 
 const EMPTY = new Uint8Array(0);
+
+/** CipherState's steps, for SymmetricState (they share this module; not public API). */
+let cipherSteps!: {
+  initializeKey(state: CipherState, key: Uint8Array | undefined): Steps<void>;
+  encryptWithAd(state: CipherState, ad: Uint8Array, plaintext: Uint8Array): Steps<Uint8Array>;
+  decryptWithAd(state: CipherState, ad: Uint8Array, ciphertext: Uint8Array): Steps<Uint8Array>;
+};
 
 /**
  * A key and a nonce counter. Without a key, encryption and decryption pass data through
@@ -21,6 +29,14 @@ export class CipherState {
   #nonce = 0n;
   /** Set by destroy(): a keyless state would pass data through in the clear. */
   #destroyed = false;
+
+  static {
+    cipherSteps = {
+      initializeKey: (state, key) => state.#initializeKey(key),
+      encryptWithAd: (state, ad, plaintext) => state.#encryptWithAd(ad, plaintext),
+      decryptWithAd: (state, ad, ciphertext) => state.#decryptWithAd(ad, ciphertext),
+    };
+  }
 
   /** @param cipher - the cipher function this state uses */
   constructor(cipher: CipherFunction) {
@@ -36,9 +52,13 @@ export class CipherState {
 
   /** InitializeKey(key): sets the key and resets the nonce to 0. */
   async initializeKey(key: Uint8Array | undefined): Promise<void> {
+    return runSteps(this.#initializeKey(key));
+  }
+
+  *#initializeKey(key: Uint8Array | undefined): Steps<void> {
     this.#assertAlive();
     const next = key === undefined ? undefined : Uint8Array.from(abytes(key, "key", KEY_BYTES));
-    const aead = next === undefined ? undefined : await this.#cipher.importKey(next);
+    const aead = next === undefined ? undefined : yield* settle(this.#cipher.importKey(next));
     // Swap only once the new key is ready, then zero the old key and the backend's copy.
     this.#aead?.destroy();
     wipe(this.#key);
@@ -70,12 +90,16 @@ export class CipherState {
 
   /** EncryptWithAd(ad, plaintext): ciphertext || tag, or the plaintext itself without a key. */
   async encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    return runSteps(this.#encryptWithAd(ad, plaintext));
+  }
+
+  *#encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Steps<Uint8Array> {
     this.#assertAlive();
     if (this.#aead === undefined) return Uint8Array.from(plaintext);
-    // Reserve the nonce before awaiting, so concurrent calls never share one.
+    // Reserve the nonce before the cipher runs, so concurrent calls never share one.
     const n = this.#takeNonce();
     this.#nonce = n + 1n;
-    return this.#aead.encrypt(n, ad, plaintext);
+    return yield* settle(this.#aead.encrypt(n, ad, plaintext));
   }
 
   /**
@@ -83,12 +107,16 @@ export class CipherState {
    * nonce does not move, as the spec requires.
    */
   async decryptWithAd(ad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+    return runSteps(this.#decryptWithAd(ad, ciphertext));
+  }
+
+  *#decryptWithAd(ad: Uint8Array, ciphertext: Uint8Array): Steps<Uint8Array> {
     this.#assertAlive();
     if (this.#aead === undefined) return Uint8Array.from(ciphertext);
     const n = this.#takeNonce();
     this.#nonce = n + 1n;
     try {
-      return await this.#aead.decrypt(n, ad, ciphertext);
+      return yield* settle(this.#aead.decrypt(n, ad, ciphertext));
     } catch (error) {
       if (this.#nonce === n + 1n) this.#nonce = n;
       throw error;
@@ -97,10 +125,18 @@ export class CipherState {
 
   /** Rekey(): k = first 32 bytes of ENCRYPT(k, 2^64-1, empty, 32 zero bytes). */
   async rekey(): Promise<void> {
+    return runSteps(this.#rekey());
+  }
+
+  *#rekey(): Steps<void> {
     if (this.#aead === undefined) throw new HandshakeStateError("cannot rekey a cipher state without a key");
-    const next = (await this.#aead.encrypt(MAX_NONCE, EMPTY, new Uint8Array(KEY_BYTES))).subarray(0, KEY_BYTES);
+    const sealed = yield* settle(this.#aead.encrypt(MAX_NONCE, EMPTY, new Uint8Array(KEY_BYTES)));
     const nonce = this.#nonce;
-    await this.initializeKey(next);
+    try {
+      yield* this.#initializeKey(sealed.subarray(0, KEY_BYTES));
+    } finally {
+      wipe(sealed);
+    }
     this.#nonce = nonce;
   }
 
@@ -121,6 +157,23 @@ export class CipherState {
   }
 }
 
+/**
+ * SymmetricState's steps, for HandshakeState: they run without a promise when the
+ * backend is synchronous (see `steps.ts`). Not public API: the methods are.
+ */
+export let symmetricSteps!: {
+  /** MixKey. */
+  mixKey(state: SymmetricState, inputKeyMaterial: Uint8Array): Steps<void>;
+  /** MixKeyAndHash. */
+  mixKeyAndHash(state: SymmetricState, inputKeyMaterial: Uint8Array): Steps<void>;
+  /** EncryptAndHash. */
+  encryptAndHash(state: SymmetricState, plaintext: Uint8Array): Steps<Uint8Array>;
+  /** DecryptAndHash. */
+  decryptAndHash(state: SymmetricState, ciphertext: Uint8Array): Steps<Uint8Array>;
+  /** Split. */
+  split(state: SymmetricState): Steps<[CipherState, CipherState]>;
+};
+
 /** The chaining key, the handshake hash and the current cipher state of a handshake. */
 export class SymmetricState {
   /** The cipher function of the protocol name (`ChaChaPoly`, `AESGCM`), used by its cipher state. */
@@ -130,6 +183,16 @@ export class SymmetricState {
   readonly #cipherState: CipherState;
   #ck: Uint8Array;
   #h: Uint8Array;
+
+  static {
+    symmetricSteps = {
+      mixKey: (state, inputKeyMaterial) => state.#mixKey(inputKeyMaterial),
+      mixKeyAndHash: (state, inputKeyMaterial) => state.#mixKeyAndHash(inputKeyMaterial),
+      encryptAndHash: (state, plaintext) => state.#encryptAndHash(plaintext),
+      decryptAndHash: (state, ciphertext) => state.#decryptAndHash(ciphertext),
+      split: (state) => state.#split(),
+    };
+  }
 
   private constructor(cipher: CipherFunction, hash: HashFunction, h: Uint8Array) {
     this.cipher = cipher;
@@ -159,11 +222,18 @@ export class SymmetricState {
 
   /** MixKey(input_key_material). */
   async mixKey(inputKeyMaterial: Uint8Array): Promise<void> {
+    return runSteps(this.#mixKey(inputKeyMaterial));
+  }
+
+  *#mixKey(inputKeyMaterial: Uint8Array): Steps<void> {
     const [ck, tempK] = this.hash.hkdf(this.#ck, inputKeyMaterial, 2);
     wipe(this.#ck);
     this.#ck = ck!;
-    await this.#cipherState.initializeKey(tempK!.subarray(0, KEY_BYTES));
-    wipe(tempK);
+    try {
+      yield* cipherSteps.initializeKey(this.#cipherState, tempK!.subarray(0, KEY_BYTES));
+    } finally {
+      wipe(tempK);
+    }
   }
 
   /** MixHash(data). */
@@ -173,12 +243,19 @@ export class SymmetricState {
 
   /** MixKeyAndHash(input_key_material), used by `psk` tokens. */
   async mixKeyAndHash(inputKeyMaterial: Uint8Array): Promise<void> {
+    return runSteps(this.#mixKeyAndHash(inputKeyMaterial));
+  }
+
+  *#mixKeyAndHash(inputKeyMaterial: Uint8Array): Steps<void> {
     const [ck, tempH, tempK] = this.hash.hkdf(this.#ck, inputKeyMaterial, 3);
     wipe(this.#ck);
     this.#ck = ck!;
     this.mixHash(tempH!);
-    await this.#cipherState.initializeKey(tempK!.subarray(0, KEY_BYTES));
-    wipe(tempK);
+    try {
+      yield* cipherSteps.initializeKey(this.#cipherState, tempK!.subarray(0, KEY_BYTES));
+    } finally {
+      wipe(tempK);
+    }
   }
 
   /** GetHandshakeHash(): a copy of h. */
@@ -188,29 +265,43 @@ export class SymmetricState {
 
   /** EncryptAndHash(plaintext). */
   async encryptAndHash(plaintext: Uint8Array): Promise<Uint8Array> {
-    const ciphertext = await this.#cipherState.encryptWithAd(this.#h, plaintext);
+    return runSteps(this.#encryptAndHash(plaintext));
+  }
+
+  *#encryptAndHash(plaintext: Uint8Array): Steps<Uint8Array> {
+    const ciphertext = yield* cipherSteps.encryptWithAd(this.#cipherState, this.#h, plaintext);
     this.mixHash(ciphertext);
     return ciphertext;
   }
 
   /** DecryptAndHash(ciphertext); throws `DecryptionError` on a bad tag. */
   async decryptAndHash(ciphertext: Uint8Array): Promise<Uint8Array> {
-    const plaintext = await this.#cipherState.decryptWithAd(this.#h, ciphertext);
+    return runSteps(this.#decryptAndHash(ciphertext));
+  }
+
+  *#decryptAndHash(ciphertext: Uint8Array): Steps<Uint8Array> {
+    const plaintext = yield* cipherSteps.decryptWithAd(this.#cipherState, this.#h, ciphertext);
     this.mixHash(ciphertext);
     return plaintext;
   }
 
   /** Split(): the two transport cipher states (initiator → responder first). */
   async split(): Promise<[CipherState, CipherState]> {
+    return runSteps(this.#split());
+  }
+
+  *#split(): Steps<[CipherState, CipherState]> {
     const [k1, k2] = this.hash.hkdf(this.#ck, EMPTY, 2);
-    const states = await Promise.all([
-      CipherState.withKey(this.cipher, k1!.subarray(0, KEY_BYTES)),
-      CipherState.withKey(this.cipher, k2!.subarray(0, KEY_BYTES)),
-    ]);
-    wipe(k1);
-    wipe(k2);
+    const states: [CipherState, CipherState] = [new CipherState(this.cipher), new CipherState(this.cipher)];
+    try {
+      yield* cipherSteps.initializeKey(states[0], k1!.subarray(0, KEY_BYTES));
+      yield* cipherSteps.initializeKey(states[1], k2!.subarray(0, KEY_BYTES));
+    } finally {
+      wipe(k1);
+      wipe(k2);
+    }
     this.destroy();
-    return states as [CipherState, CipherState];
+    return states;
   }
 
   /** Forgets the chaining key and the handshake key. */
