@@ -65,6 +65,21 @@ describe("the real hivemind-core hub, recorded (ws-real.json)", () => {
     assert.equal((await aes.start(hello, offer)).noise.suite, "25519_AESGCM_SHA256");
   });
 
+  it("it registered a cleartext HELLO sent instead of the handshake and leaked traffic to it; our hub closes it", async () => {
+    const leak = hub.cleartextHelloLeak as { helloFrame: string; receivedInClear: string };
+    assert.match(leak.receivedInClear, /alice-only/, "the recorded leak");
+    let closedWith: [number, string] | undefined;
+    let ready = false;
+    const connection = await HubConnection.open({
+      password: hub.password, nodeId: "hub", staticKey: new Uint8Array(32).fill(7), peer: "eve::s",
+      send: () => undefined, close: (code, reason) => void (closedWith = [code, reason]), onReady: () => void (ready = true),
+    });
+    await assert.rejects(connection.receive(leak.helloFrame), { code: "ERR_PROTOCOL" });
+    assert.equal(closedWith?.[0], 1008);
+    assert.match(closedWith![1], /expected a shake message during the handshake, got "hello"/);
+    assert.equal(ready, false);
+  });
+
   it("the runs of our node against it: both patterns, both suites, bodies to 63,000 bytes, refusals and tampering", () => {
     const runs = Object.fromEntries((hub.runsOfOurNode as { case: string }[]).map((r) => [r.case, r])) as Record<string, Record<string, unknown>>;
     for (const name of ["xx-chachapoly-first-contact", "kk-chachapoly-pinned", "xx-aesgcm-first-contact", "kk-aesgcm-pinned"]) {
