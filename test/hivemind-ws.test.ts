@@ -242,8 +242,12 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
     const node = await HiveMindNode.connect(hub.url, BOB);
     const denied = nextMessage(node, "hive.policy.denied");
     await node.sendBus("speak", { utterance: "not allowed" });
-    const answer = (await denied).payload as { data: { denied_type: string; code: string }; context: { source: string } };
+    const answer = (await denied).payload as { data: { denied_type: string; code: string; reason: string; data: unknown }; context: { source: string } };
+    // The shape hivemind-core's MessageTypeACLPolicy answers with (test/vectors/hivemind/ws-real.json).
     assert.equal(answer.data.denied_type, "speak");
+    assert.equal(answer.data.code, "acl_disallowed_type");
+    assert.equal(answer.data.reason, "speak not in allowed_types");
+    assert.deepEqual(answer.data.data, { msg_type: "speak", allowed: ["recognizer_loop:utterance"] });
     assert.equal(answer.context.source, "hivemind-core");
     const echoed = nextMessage(node, "speak");
     await node.sendBus("recognizer_loop:utterance", { utterances: ["allowed"] });

@@ -12,8 +12,11 @@ import { HiveMindHub } from "./hub.js";
 import { asJsonObject } from "./session.js";
 import { busMessage, busPayload, type HiveMessage, parseHiveMessage, policyDeniedMessage, serializeHiveMessage } from "./message.js";
 
-/** The code of the `hive.policy.denied` answer to a type outside `allowedTypes`. */
-export const TYPE_NOT_ALLOWED = "message_type_not_allowed";
+/**
+ * The code of the `hive.policy.denied` answer to a type outside `allowedTypes`: the one
+ * hivemind-core's MessageTypeACLPolicy sends (`DenyCodes.ACL_DISALLOWED_TYPE`).
+ */
+export const TYPE_NOT_ALLOWED = "acl_disallowed_type";
 /** Close code for a frame this hub does not read (a HIVEMIND-WIRE-1 bitstring). */
 const UNSUPPORTED_DATA = 1003;
 
@@ -146,7 +149,9 @@ export class HubConnection {
     if (bus !== undefined && message.msg_type === "bus") {
       const allowed = this.#options.allowedTypes;
       if (allowed !== undefined && !allowed.includes(bus.type)) {
-        void this.send(policyDeniedMessage(bus.type, TYPE_NOT_ALLOWED, `message type ${JSON.stringify(bus.type)} is not allowed for this client`, this.#options.peer)).catch(() => undefined);
+        // As hivemind-core words it: reason "<type> not in allowed_types", data {msg_type, allowed}.
+        const denied = policyDeniedMessage(bus.type, TYPE_NOT_ALLOWED, `${bus.type} not in allowed_types`, this.#options.peer, { msg_type: bus.type, allowed: [...allowed] });
+        void this.send(denied).catch(() => undefined);
         return;
       }
       const session = bus.context.session as Record<string, unknown> | undefined;

@@ -106,9 +106,10 @@ export function busPayload(message: HiveMessage): BusMessage | undefined {
 /**
  * hivemind-core's answer to a bus message its policy refused: a `bus` message of type
  * `hive.policy.denied` with `{denied_type, code, reason, data}`.
+ * @param data - the verdict's details (hivemind-core's ACL denial: `{msg_type, allowed}`)
  */
-export function policyDeniedMessage(deniedType: string, code: string, reason: string, destination: string): HiveMessage {
-  return busMessage(POLICY_DENIED_TYPE, { denied_type: deniedType, code, reason, data: {} }, { source: "hivemind-core", destination });
+export function policyDeniedMessage(deniedType: string, code: string, reason: string, destination: string, data: Record<string, unknown> = {}): HiveMessage {
+  return busMessage(POLICY_DENIED_TYPE, { denied_type: deniedType, code, reason, data }, { source: "hivemind-core", destination });
 }
 
 /** A random session id (never `default`). */
