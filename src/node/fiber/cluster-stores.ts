@@ -73,6 +73,21 @@ function number(value: unknown, name: string): number {
   return value;
 }
 
+function encodeKey(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("base64");
+}
+
+/**
+ * A key of its own (stores copy keys with `slice()`, which on a Buffer would share memory,
+ * here Node's shared pool); the decoding buffer is zeroed.
+ */
+function decodeKey(text: string): Uint8Array {
+  const decoded = Buffer.from(text, "base64");
+  const key = new Uint8Array(decoded);
+  decoded.fill(0);
+  return key;
+}
+
 /** Options of {@link ClusterStoreHost.start}. */
 export interface ClusterStoreHostOptions {
   /** The nonce store every worker shares, e.g. a `MemoryNonceStore` (its floor is the primary's start). */
@@ -164,12 +179,12 @@ export class ClusterStoreHost {
       case "key.get": {
         const key = await this.#keys.get(string(args[0], "hotkey"), string(args[1], "uuid"));
         if (key === undefined) return null;
-        const text = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("base64");
+        const text = encodeKey(key);
         key.fill(0);
         return text;
       }
       case "key.set": {
-        const key = Buffer.from(string(args[2], "key"), "base64");
+        const key = decodeKey(string(args[2], "key"));
         try {
           await this.#keys.set(string(args[0], "hotkey"), string(args[1], "uuid"), key, number(args[3], "ttlMs"));
         } finally {
@@ -222,10 +237,10 @@ export class ClusterFiberStores {
       get: async (hotkey, uuid) => {
         const text = await call("key.get", hotkey, uuid);
         if (typeof text !== "string") return undefined;
-        return new Uint8Array(Buffer.from(text, "base64"));
+        return decodeKey(text);
       },
       set: async (hotkey, uuid, key, ttlMs) => {
-        await call("key.set", hotkey, uuid, Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("base64"), ttlMs);
+        await call("key.set", hotkey, uuid, encodeKey(key), ttlMs);
       },
     };
   }
