@@ -5,8 +5,13 @@
  * between them; each request goes to the instance that did not make its key). Reports throughput, latency percentiles,
  * errors and keys lost; exits 1 on any error or lost key. Bounded in count and time.
  *
+ * With `--workers W` (W > 1) it also runs `pmh serve --workers W`: in-memory stores held by
+ * the primary (against one process, in-memory), and over Redis (against one process on the
+ * same Redis), and reports the scaling: W workers' throughput ÷ one process's, per phase.
+ *
  *   npm run loadtest -- --handshakes 2000 --requests 20000 --concurrency 32 --max-seconds 300
  *   npm run loadtest -- --mode single --json
+ *   npm run loadtest -- --workers 2
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -27,6 +32,7 @@ const { values: args } = parseArgs({
     validators: { type: "string", default: "16" },
     "max-seconds": { type: "string", default: "300" },
     mode: { type: "string", default: "both" },
+    workers: { type: "string", default: "1" },
     json: { type: "boolean", default: false },
   },
 });
@@ -45,6 +51,7 @@ const requests = count("requests", 0, 10_000_000);
 const concurrency = count("concurrency", 1, 1024);
 const validatorCount = count("validators", 1, 1024);
 const maxSeconds = count("max-seconds", 1, 3600);
+const workers = count("workers", 1, 64);
 const mode = args.mode as string;
 if (!["single", "redis", "both"].includes(mode)) {
   console.error("loadtest: --mode must be single, redis or both");
@@ -55,15 +62,28 @@ if (!["single", "redis", "both"].includes(mode)) {
 interface ModeReport {
   mode: string;
   instances: number;
+  /** Worker processes of each instance (1: a single process). */
+  workers: number;
+  /** Load average (1 min) before and after. */
+  load?: [number, number];
   skipped?: string;
   phases: PhaseReport[];
+}
+
+/** W workers' throughput ÷ one process's, for one phase, on the same stores. */
+interface Scaling {
+  stores: string;
+  phase: string;
+  workers: number;
+  ratio: number;
 }
 
 const log = (line: string) => {
   if (!args.json) console.log(line);
 };
 
-async function runMode(name: string, urls: string[], validators: Keypair[], miner: string): Promise<ModeReport> {
+async function runMode(name: string, urls: string[], validators: Keypair[], miner: string, workerCount = 1): Promise<ModeReport> {
+  const loadBefore = loadavg()[0]!;
   const deadline = performance.now() + maxSeconds * 1000;
   const clients = validators.map((keypair) => new FiberClient({ keypair, handshakeTimeoutMs: 30_000, timeoutMs: 30_000 }));
   const sessions: { session: LoadSession; instance: number }[] = [];
@@ -80,12 +100,19 @@ async function runMode(name: string, urls: string[], validators: Keypair[], mine
     return echoOnce(session, urls[(instance + 1) % urls.length]!, miner, i);
   });
   log(line(name, echoes));
-  return { mode: name, instances: urls.length, phases: [shakes, echoes] };
+  const round = (x: number) => Number(x.toFixed(2));
+  const load: [number, number] = [round(loadBefore), round(loadavg()[0]!)];
+  log(`${name.padEnd(20)} load average (1 min) ${load[0].toFixed(1)} before, ${load[1].toFixed(1)} after`);
+  return { mode: name, instances: urls.length, workers: workerCount, load, phases: [shakes, echoes] };
 }
 
 function line(name: string, r: PhaseReport): string {
   const truncated = r.done < r.planned ? ` (time limit: ${r.done}/${r.planned})` : "";
   return `${name.padEnd(20)} ${r.phase.padEnd(19)} ${String(r.done).padStart(7)} in ${r.seconds.toFixed(1).padStart(6)} s = ${r.perSecond.toFixed(0).padStart(6)}/s   p50 ${r.p50.toFixed(1)} p90 ${r.p90.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms   errors ${r.errors}   keys lost ${r.keysLost}${truncated}${r.sampleErrors.length ? `\n    e.g. ${r.sampleErrors[0]}` : ""}`;
+}
+
+function scale(stores: string, one: ModeReport, many: ModeReport): Scaling[] {
+  return one.phases.map((p, i) => ({ stores, phase: p.phase, workers: many.workers, ratio: Number((many.phases[i]!.perSecond / p.perSecond).toFixed(3)) }));
 }
 
 async function withServers<T>(serveArgs: string[][], body: (urls: string[]) => Promise<T>): Promise<T> {
@@ -104,10 +131,20 @@ async function main(): Promise<number> {
   log(`loadtest: ${handshakes} handshakes + ${requests} encrypted requests, ${concurrency} in flight, ${validatorCount} validators, at most ${maxSeconds} s per configuration`);
   log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, load ${loadavg().map((l) => l.toFixed(1)).join(" ")}, Node ${process.version}; client and servers share it`);
   const reports: ModeReport[] = [];
-  if (mode !== "redis") reports.push(await withServers([[]], (urls) => runMode("1 instance, memory", urls, validators, miner)));
+  const scaling: Scaling[] = [];
+  const cluster = ["--workers", String(workers)];
+  if (mode !== "redis") {
+    const one = await withServers([[]], (urls) => runMode("1 instance, memory", urls, validators, miner));
+    reports.push(one);
+    if (workers > 1) {
+      const many = await withServers([cluster], (urls) => runMode(`${workers} workers, memory`, urls, validators, miner, workers));
+      reports.push(many);
+      scaling.push(...scale("memory (held by the primary)", one, many));
+    }
+  }
   if (mode !== "single") {
     if (!hasRedisServer) {
-      reports.push({ mode: "2 instances, Redis", instances: 2, skipped: "redis-server not installed: apt-get install redis-server", phases: [] });
+      reports.push({ mode: "2 instances, Redis", instances: 2, workers: 1, skipped: "redis-server not installed: apt-get install redis-server", phases: [] });
       log("2 instances, Redis: skipped (redis-server not installed: apt-get install redis-server)");
     } else {
       const redis = await RedisServer.start();
@@ -115,13 +152,21 @@ async function main(): Promise<number> {
         // As in production: keys and the RSA key sealed at rest under a storage key.
         const shared = ["--redis", redis.url, "--storage-key", toHex(randomBytes(32))];
         reports.push(await withServers([shared, shared], (urls) => runMode("2 instances, Redis", urls, validators, miner)));
+        if (workers > 1) {
+          const one = await withServers([shared], (urls) => runMode("1 instance, Redis", urls, validators, miner));
+          const many = await withServers([[...shared, ...cluster]], (urls) => runMode(`${workers} workers, Redis`, urls, validators, miner, workers));
+          reports.push(one, many);
+          scaling.push(...scale("Redis", one, many));
+        }
       } finally {
         await redis.dispose();
       }
     }
   }
+  for (const s of scaling) log(`scaling: ${s.stores}, ${s.phase}: ${s.workers} workers = ${s.ratio.toFixed(2)}× one process`);
+  if (scaling.length > 0) log(`load average at the end ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   const failed = reports.some((r) => r.phases.some((p) => p.errors > 0 || p.keysLost > 0));
-  if (args.json) console.log(JSON.stringify({ handshakes, requests, concurrency, validators: validatorCount, maxSeconds, cpus: cpus().length, node: process.version, failed, reports }));
+  if (args.json) console.log(JSON.stringify({ handshakes, requests, concurrency, validators: validatorCount, maxSeconds, workers, cpus: cpus().length, node: process.version, failed, reports, scaling }));
   else log(failed ? "FAILED: errors or lost keys" : "ok: no errors, no keys lost");
   return failed ? 1 : 0;
 }

@@ -30,7 +30,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** fetch over a new connection every time (`agent: false`, `connection: close`). */
 const freshFetch: typeof fetch = (input, init) =>
   new Promise((resolve, reject) => {
-    const headers = Object.fromEntries(new Headers(init?.headers).entries());
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
     const req = httpRequest(String(input), { method: init?.method ?? "GET", headers: { ...headers, connection: "close" }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
