@@ -46,11 +46,16 @@ export async function runPrimary(flags: ServeFlags, keypair: Keypair, log: (line
   const port = await resolvePort(flags.host, flags.port);
   const opened = await openStores(flags, log, onWarning);
   let host: ClusterStoreHost | undefined;
-  if (flags.redis !== undefined) {
-    await opened.close(); // the RSA key is published: each worker connects on its own
-  } else {
-    const rsaPrivateKey = opened.rsaPrivateKey ?? (await createRSAKey()).privateKey;
-    host = ClusterStoreHost.start({ nonceStore: new MemoryNonceStore(), keyStore: opened.keyStore ?? new MemoryKeyStore(), rsaPrivateKey });
+  try {
+    if (flags.redis !== undefined) {
+      await opened.close(); // the RSA key is published: each worker connects on its own
+    } else {
+      const rsaPrivateKey = opened.rsaPrivateKey ?? (await createRSAKey()).privateKey;
+      host = ClusterStoreHost.start({ nonceStore: new MemoryNonceStore(), keyStore: opened.keyStore ?? new MemoryKeyStore(), rsaPrivateKey });
+    }
+  } catch (error) {
+    if (flags.redis === undefined) await opened.close();
+    throw error;
   }
   const description = flags.redis === undefined ? `${opened.description}, held by the primary` : opened.description;
   const close = async () => {

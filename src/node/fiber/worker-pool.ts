@@ -168,6 +168,8 @@ export class WorkerPool {
     const worker = cluster.fork({ ...this.#env(slot.slot), POORMAN_WORKER_SLOT: String(slot.slot) });
     slot.worker = worker;
     let listened = false;
+    // A failed send or signal; its exit (if it dies) is handled below.
+    worker.on("error", (error: Error) => this.#log(`worker ${slot.slot} (pid ${worker.process.pid}): ${error.message}`));
     worker.on("message", (message: unknown) => {
       const m = message as Record<string, unknown> | null;
       if (typeof m !== "object" || m === null || m[TAG] === undefined) return;
