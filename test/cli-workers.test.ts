@@ -5,13 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { request as httpRequest } from "node:http";
+import { Agent, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fromBase64Any, randomBytes, toHex } from "../src/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL, EXCHANGE_PATH } from "../src/fiber/constants.js";
+import { STORE_UNAVAILABLE_DETAIL } from "../src/fiber/server.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import { assertOneLineError, pmh, startServe, stopChild, type ServeChild } from "./helpers/cli.js";
 import { identities, MINER_SEED, signedHeaders, type Identities } from "./helpers/fiber.js";
@@ -27,12 +28,12 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** fetch over a new connection every time (`agent: false`, `connection: close`). */
-const freshFetch: typeof fetch = (input, init) =>
+/** fetch over `agent`, or a new connection every time (`agent: false`, `connection: close`). */
+const agentFetch = (agent: Agent | false): typeof fetch => (input, init) =>
   new Promise((resolve, reject) => {
     const headers: Record<string, string> = {};
     new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
-    const req = httpRequest(String(input), { method: init?.method ?? "GET", headers: { ...headers, connection: "close" }, agent: false }, (res) => {
+    const req = httpRequest(String(input), { method: init?.method ?? "GET", headers: agent === false ? { ...headers, connection: "close" } : headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode!, headers: res.headers as Record<string, string> })));
@@ -41,6 +42,7 @@ const freshFetch: typeof fetch = (input, init) =>
     req.on("error", reject);
     req.end(init?.body as string | Uint8Array | undefined);
   });
+const freshFetch = agentFetch(false);
 
 /** A validator that counts its key exchanges and never reuses a connection. */
 function countingClient(count: { exchanges: number }): FiberClient {
@@ -130,6 +132,32 @@ describe("pmh serve --workers 2, stores held by the primary (--store file)", { t
     for (let n = 0; n < 8; n++) assert.equal(((await client.post(server.url, ids.miner.ss58Address, "/echo", { n })) as { n: number }).n, n);
     assert.equal(count.exchanges, exchanged, "the key survived the workers");
     assert.deepEqual(await send(server.url, captured), { status: 401, json: { detail: DETAIL.invalidNonce } }, "a replay (not a 503): the nonce record survived");
+  });
+
+  it("a primary that does not answer (stopped) gives 503 on the worker, never an accepted request", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sameConnection = agentFetch(agent);
+    const validator = new FiberClient({ keypair: ids.other, fetch: sameConnection });
+    try {
+      // The connection is open on one worker; the stopped primary cannot hand out new ones.
+      await validator.post(server.url, ids.miner.ss58Address, "/echo", { warm: 1 });
+      const session = await validator.handshake(server.url, ids.miner.ss58Address);
+      const fernet = await Fernet.create(fromBase64Any(session.key));
+      const headers = { ...(await signedHeaders(ids.other, ids.miner.ss58Address, { uuid: session.uuid })), "content-type": "application/octet-stream" };
+      const body = await fernet.encrypt(JSON.stringify({ stopped: 1 }));
+      process.kill(server.child.pid!, "SIGSTOP");
+      let answer: { status: number; json: any };
+      try {
+        const response = await sameConnection(`${server.url}/echo`, { method: "POST", headers, body });
+        answer = { status: response.status, json: await response.json() };
+      } finally {
+        process.kill(server.child.pid!, "SIGCONT");
+      }
+      assert.deepEqual(answer, { status: 503, json: { detail: STORE_UNAVAILABLE_DETAIL } });
+      assert.ok(await eventually(() => validator.post(server.url, ids.miner.ss58Address, "/echo", { after: 1 }).then(() => true, () => false)), "serves again");
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("SIGTERM drains every worker (each served requests), exits 0 and releases the lock", async () => {
