@@ -113,6 +113,10 @@ describe("pmh serve --workers 2, stores held by the primary (--store file)", { t
     captured = await capturedEcho(countingClient({ exchanges: 0 }), server.url, { once: true });
     assert.deepEqual(await send(server.url, captured), { status: 200, json: { once: true } });
     for (let i = 0; i < 6; i++) assert.deepEqual(await send(server.url, captured), { status: 401, json: { detail: DETAIL.invalidNonce } }, `replay ${i}`);
+    // The same fresh request on 8 connections at once, spread over both workers: one wins.
+    const racing = await capturedEcho(countingClient({ exchanges: 0 }), server.url, { race: true });
+    const statuses = (await Promise.all(Array.from({ length: 8 }, () => send(server.url, racing)))).map((a) => a.status).sort();
+    assert.deepEqual(statuses, [200, 401, 401, 401, 401, 401, 401, 401]);
   });
 
   it("workers killed by pid are replaced; keys and nonce records survive in the primary", async () => {
