@@ -14,7 +14,8 @@ import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL, EXCHANGE_PATH } from "../src/fiber/constants.js";
 import { STORE_UNAVAILABLE_DETAIL } from "../src/fiber/server.js";
 import { Fernet } from "../src/fiber/fernet.js";
-import { assertOneLineError, pmh, startServe, stopChild, type ServeChild } from "./helpers/cli.js";
+import cluster from "node:cluster";
+import { assertOneLineError, PMH_BIN, pmh, startServe, stopChild, type ServeChild } from "./helpers/cli.js";
 import { identities, MINER_SEED, signedHeaders, type Identities } from "./helpers/fiber.js";
 import { eventually, hasRedisServer, REDIS_MISSING, RedisServer } from "./helpers/redis.js";
 
@@ -214,6 +215,29 @@ describe("pmh serve --workers: bad values", () => {
     for (const value of ["0", "65", "x", "1.5", "-1", ""]) {
       const run = await pmh(["serve", "--hotkey-seed", MINER_SEED, "--port", "0", "--workers", value]);
       assertOneLineError(run, 2, /^pmh serve: option '--workers <n>' argument '.*' is invalid\. must be an integer from 1 to 64/);
+    }
+  });
+  it("pmh serve run as a worker of someone else's cluster (a process manager) is one ordinary process", async () => {
+    cluster.setupPrimary({ exec: PMH_BIN, args: ["serve", "--host", "127.0.0.1", "--port", "0", "--hotkey-seed", MINER_SEED], silent: true });
+    const worker = cluster.fork();
+    try {
+      let output = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        worker.process.stdout!.on("data", (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+          if (match) resolve(match[1]!);
+        });
+        worker.process.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        worker.once("exit", (code) => reject(new Error(`exited with ${code}: ${output}`)));
+        setTimeout(() => reject(new Error(`no listening line within 15 s: ${output}`)), 15_000).unref();
+      });
+      assert.match(output, /in-memory stores\)/);
+      assert.equal((await fetch(`${url}/public-encryption-key`)).status, 200);
+    } finally {
+      const exited = new Promise((resolve) => worker.once("exit", resolve));
+      worker.process.kill("SIGKILL"); // its IPC channel to this process would keep it alive after SIGTERM
+      await exited;
     }
   });
   it("--workers 1 is one process, as without the option", async () => {

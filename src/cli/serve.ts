@@ -6,7 +6,6 @@
  *
  * @module
  */
-import cluster from "node:cluster";
 import { Command, InvalidArgumentError as CommanderArgumentError } from "commander";
 import { allowAll, allowlist, minStake, type Authorizer } from "../fiber/authorize.js";
 import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
@@ -18,7 +17,7 @@ import { withCors } from "../fiber/cors.js";
 import { loadMetagraphFile } from "../node/wallet.js";
 import { action, EXIT, hotkeyOptions, jsonOption, loadHotkey, messageOf, parseInteger, printJson, UsageError, type HotkeyFlags } from "./common.js";
 import { echoSigned, streamSigned } from "./signed-routes.js";
-import { MAX_WORKERS } from "../node/fiber/worker-pool.js";
+import { MAX_WORKERS, workerSlot } from "../node/fiber/worker-pool.js";
 import { runPrimary, runWorker } from "./serve-workers.js";
 import { openStores, storeOptions, type OpenedStores, type StoreFlags } from "./stores.js";
 import { surviveClosedOutput } from "./streams.js";
@@ -109,7 +108,8 @@ export function serveLog(flags: ServeFlags, fields: Record<string, unknown> = {}
 
 async function run(flags: ServeFlags): Promise<number | void> {
   surviveClosedOutput(); // a closed log reader (`pmh serve | head -1`) must not stop the miner
-  if (cluster.isWorker) return runWorker(flags);
+  // A worker of our own pool (not any cluster worker: a process manager may run pmh in one).
+  if (workerSlot() !== undefined) return runWorker(flags);
   const onWarning = cliWarnings("serve");
   const keypair = await loadHotkey(flags, "miner", onWarning);
   const authorize = await loadAuthorizer(flags);
