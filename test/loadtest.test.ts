@@ -43,8 +43,23 @@ describe("loadtest", { timeout: 150_000 }, () => {
   it("a small run against two instances over Redis completes with no error and no lost key", { skip: hasRedisServer ? false : REDIS_MISSING }, async () => {
     assert.equal((await smallRun("redis")).mode, "2 instances, Redis");
   });
+  it("with --workers 2, also runs pmh serve --workers 2 and reports the scaling over one process", async () => {
+    const run = await loadtest(["--mode", "single", "--workers", "2", "--handshakes", "12", "--requests", "60", "--concurrency", "4", "--validators", "3", "--json"]);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const out = JSON.parse(run.stdout) as { failed: boolean; reports: (Report & { workers: number })[]; scaling: { stores: string; phase: string; workers: number; ratio: number }[] };
+    assert.equal(out.failed, false);
+    assert.deepEqual(out.reports.map((r) => [r.mode, r.workers, r.phases.map((p) => [p.ok, p.errors, p.keysLost])]), [
+      ["1 instance, memory", 1, [[12, 0, 0], [60, 0, 0]]],
+      ["2 workers, memory", 2, [[12, 0, 0], [60, 0, 0]]],
+    ]);
+    assert.deepEqual(out.scaling.map((s) => [s.stores, s.phase, s.workers]), [
+      ["memory (held by the primary)", "handshakes", 2],
+      ["memory (held by the primary)", "encrypted requests", 2],
+    ]);
+    for (const s of out.scaling) assert.ok(s.ratio > 0);
+  });
   it("refuses unbounded or malformed settings", async () => {
-    for (const args of [["--handshakes", "0"], ["--concurrency", "x"], ["--max-seconds", "99999"], ["--mode", "cluster"]]) {
+    for (const args of [["--handshakes", "0"], ["--concurrency", "x"], ["--max-seconds", "99999"], ["--mode", "cluster"], ["--workers", "0"], ["--workers", "65"]]) {
       const run = await loadtest(args);
       assert.equal(run.code, 2, args.join(" "));
       assert.match(run.stderr, /loadtest: --/);

@@ -11,17 +11,20 @@ import { allowAll, allowlist, minStake, type Authorizer } from "../fiber/authori
 import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
 import { FiberServer } from "../fiber/server.js";
 import { isSs58Address } from "../fiber/ss58.js";
-import { serve } from "../node/serve.js";
+import type { Keypair } from "../fiber/keypair.js";
+import { serve, type FetchHandler } from "../node/serve.js";
 import { withCors } from "../fiber/cors.js";
 import { loadMetagraphFile } from "../node/wallet.js";
 import { action, EXIT, hotkeyOptions, jsonOption, loadHotkey, messageOf, parseInteger, printJson, UsageError, type HotkeyFlags } from "./common.js";
 import { echoSigned, streamSigned } from "./signed-routes.js";
-import { openStores, storeOptions, type StoreFlags } from "./stores.js";
+import { MAX_WORKERS, workerSlot } from "../node/fiber/worker-pool.js";
+import { runPrimary, runWorker } from "./serve-workers.js";
+import { openStores, storeOptions, type OpenedStores, type StoreFlags } from "./stores.js";
 import { surviveClosedOutput } from "./streams.js";
 import { cliWarnings } from "./warnings.js";
 
 /** Options of `pmh serve`, as commander parses them. */
-interface ServeFlags extends HotkeyFlags, StoreFlags {
+export interface ServeFlags extends HotkeyFlags, StoreFlags {
   host: string;
   port: number;
   allow?: string[];
@@ -29,6 +32,7 @@ interface ServeFlags extends HotkeyFlags, StoreFlags {
   minStake?: number;
   cors?: string[];
   json?: boolean;
+  workers?: number;
 }
 
 function parseStake(value: string): number {
@@ -45,7 +49,7 @@ function parseAllow(value: string): string[] {
 }
 
 /** Every given check must pass: the allowlist, then the stake gate. */
-async function loadAuthorizer(flags: ServeFlags): Promise<Authorizer> {
+export async function loadAuthorizer(flags: ServeFlags): Promise<Authorizer> {
   const checks: Authorizer[] = [];
   if (flags.allow !== undefined) checks.push(allowlist(flags.allow));
   if (flags.minStake !== undefined && flags.metagraph === undefined) throw new UsageError("--min-stake needs --metagraph (the stakes it is checked against)");
@@ -66,34 +70,60 @@ function parseOrigins(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...origins];
 }
 
-async function run(flags: ServeFlags): Promise<void> {
+/** The routes `pmh serve` answers. */
+export const SERVE_ROUTES = ["/echo", "/echo-signed", "/stream-signed"];
+
+/** The miner's handler: a FiberServer with the demo routes, behind CORS when asked. */
+export async function minerHandler(flags: ServeFlags, keypair: Keypair, authorize: Authorizer, stores: Pick<OpenedStores, "nonceStore" | "keyStore" | "rsaPrivateKey">): Promise<FetchHandler> {
+  const server = await FiberServer.create({ keypair, authorize, ...stores });
+  server.route("/echo", {
+    parse: (value) => {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("the payload must be a JSON object");
+      return value as Record<string, unknown>;
+    },
+    handler: (payload) => payload,
+  });
+  server.signedRoute("/echo-signed", echoSigned).signedRoute("/stream-signed", streamSigned);
+  return flags.cors === undefined ? server.fetch : withCors(server.fetch, flags.cors);
+}
+
+/** The "listening" line (or JSON event) of the miner, one process or several. */
+export function printListening(flags: ServeFlags, log: (line: string) => void, listening: { url: string; port: number; hotkey: string; stores: string; workers?: number }): void {
+  const workers = listening.workers === undefined ? {} : { workers: listening.workers };
+  if (flags.json) {
+    printJson({ event: "listening", url: listening.url, host: flags.host, port: listening.port, minerHotkey: listening.hotkey, routes: SERVE_ROUTES, stores: listening.stores, ...workers, ...(flags.cors === undefined ? {} : { cors: flags.cors }) });
+    return;
+  }
+  const who = flags.allow === undefined && flags.metagraph === undefined ? "any validator with a valid signature" : "authorized validators only";
+  const cors = flags.cors === undefined ? "" : `; CORS for ${flags.cors.join(", ")}`;
+  const many = listening.workers === undefined ? "" : `; ${listening.workers} worker processes`;
+  log(`Fiber miner ${listening.hotkey} listening on ${listening.url} (${who}; encrypted POST /echo; signed POST /echo-signed, /stream-signed; ${listening.stores}${cors}${many})`);
+}
+
+/** `log` of `pmh serve`: `pmh: …` lines, or JSON `log` events with --json. */
+export function serveLog(flags: ServeFlags, fields: Record<string, unknown> = {}): (line: string) => void {
+  // --json: every stdout line is a JSON object with an `event` ("listening", "log").
+  return flags.json ? (line: string) => printJson({ event: "log", message: line, ...fields }) : (line: string) => console.log(`pmh: ${line}`);
+}
+
+async function run(flags: ServeFlags): Promise<number | void> {
   surviveClosedOutput(); // a closed log reader (`pmh serve | head -1`) must not stop the miner
+  // A worker of our own pool (not any cluster worker: a process manager may run pmh in one).
+  if (workerSlot() !== undefined) return runWorker(flags);
   const onWarning = cliWarnings("serve");
   const keypair = await loadHotkey(flags, "miner", onWarning);
   const authorize = await loadAuthorizer(flags);
-  // --json: every stdout line is a JSON object with an `event` ("listening", "log").
-  const log = flags.json ? (line: string) => printJson({ event: "log", message: line }) : (line: string) => console.log(`pmh: ${line}`);
+  const log = serveLog(flags);
+  if (flags.workers !== undefined && flags.workers > 1) return runPrimary(flags, keypair, log, onWarning);
   const stores = await openStores(flags, log, onWarning);
   let running;
   try {
     const { description, close, ...options } = stores;
-    const server = await FiberServer.create({ keypair, authorize, ...options });
-    server.route("/echo", {
-      parse: (value) => {
-        if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("the payload must be a JSON object");
-        return value as Record<string, unknown>;
-      },
-      handler: (payload) => payload,
-    });
-    server.signedRoute("/echo-signed", echoSigned).signedRoute("/stream-signed", streamSigned);
-    const handler = flags.cors === undefined ? server.fetch : withCors(server.fetch, flags.cors);
-    running = await serve(handler, { host: flags.host, port: flags.port });
+    running = await serve(await minerHandler(flags, keypair, authorize, options), { host: flags.host, port: flags.port });
   } catch (error) {
     await stores.close();
     throw error;
   }
-  const who = flags.allow === undefined && flags.metagraph === undefined ? "any validator with a valid signature" : "authorized validators only";
-  const cors = flags.cors === undefined ? "" : `; CORS for ${flags.cors.join(", ")}`;
   const server = running;
   const stop = (signal: string) => {
     log(`${signal}, closing`);
@@ -111,8 +141,7 @@ async function run(flags: ServeFlags): Promise<void> {
   // Before the "listening" line: a supervisor may signal as soon as it reads it.
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
-  if (flags.json) printJson({ event: "listening", url: running.url, host: flags.host, port: running.port, minerHotkey: keypair.ss58Address, routes: ["/echo", "/echo-signed", "/stream-signed"], stores: stores.description, ...(flags.cors === undefined ? {} : { cors: flags.cors }) });
-  else log(`Fiber miner ${keypair.ss58Address} listening on ${running.url} (${who}; encrypted POST /echo; signed POST /echo-signed, /stream-signed; ${stores.description}${cors})`);
+  printListening(flags, log, { url: running.url, port: running.port, hotkey: keypair.ss58Address, stores: stores.description });
 }
 
 /** Adds the `serve` subcommand to `program`. */
@@ -128,6 +157,7 @@ export function serveCommand(program: Command): void {
     .option("--allow <ss58,…>", "serve only these validator hotkeys", parseAllow)
     .option("--metagraph <file>", "JSON object mapping validator hotkeys to stake (TAO), or Fiber's nodes.json")
     .option("--min-stake <tao>", `minimum stake with --metagraph (default ${DEFAULT_MIN_STAKE})`, parseStake)
-    .option("--cors <origin,…>", "allow browser validators from these origins (or *)", parseOrigins))
+    .option("--cors <origin,…>", "allow browser validators from these origins (or *)", parseOrigins)
+    .option("--workers <n>", "run n processes (node:cluster) acting as one miner: nonces, keys and the RSA key shared through Redis, else through the primary (1 = one process)", parseInteger(1, MAX_WORKERS)))
     .action(action("serve", run));
 }

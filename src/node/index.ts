@@ -3,7 +3,8 @@
  * JSON-file trust-on-first-use pin store, an HTTP adapter for fetch-style handlers
  * (such as `FiberServer.fetch`), Bittensor wallet files and metagraph files, HiveMind
  * X25519 static key files and pins, the node:crypto Noise backend, and Fiber stores
- * shared through Redis or kept in a file, sealed at rest under a storage key.
+ * shared through Redis or kept in a file, sealed at rest under a storage key, or shared
+ * by the workers of a `node:cluster` through its primary.
  *
  * @module
  */
@@ -24,3 +25,4 @@ export { DEFAULT_REDIS_PREFIX, RedisFiberStores, redactRedisUrl, type RedisStore
 export { FileKeyStore, type FileKeyStoreOptions } from "./file-keystore.js";
 export { STORAGE_KEY_BYTES, StorageKey, decodeAtRest, encodeAtRest } from "./storage-key.js";
 export { SignatureVerifyPool, type SignatureVerifyPoolOptions } from "./fiber/verify-pool.js";
+export { ClusterFiberStores, ClusterStoreHost, DEFAULT_CLUSTER_STORE_TIMEOUT_MS, type ClusterFiberStoresOptions, type ClusterStoreHostOptions } from "./fiber/cluster-stores.js";

@@ -1,7 +1,8 @@
 /**
  * `poorman-handshake/rsa` on Node (the `node` export condition): the same API, with
  * AES-GCM (the hybrid blob's cipher) and Fernet on `node:crypto` installed as the
- * default backends. RSA itself stays on Web Crypto.
+ * default backends, and the RSA public-key operations (OAEP encryption, PSS verification)
+ * on `node:crypto`; signing and decryption stay on Web Crypto.
  *
  * @module
  */
@@ -9,3 +10,4 @@ import "./install-crypto.js";
 
 export * from "../rsa/index.js";
 export { NODE_AES_GCM } from "./symmetric-backends.js";
+export { NODE_RSA } from "./rsa/public-backend.js";

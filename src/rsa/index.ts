@@ -18,6 +18,7 @@ export {
   type RSAKeyUsage,
 } from "./keys.js";
 export { decryptRSA, encryptRSA, signRSA, verifyRSA, type EncryptRSAOptions, type OAEPOptions } from "./primitives.js";
+export { WEB_CRYPTO_RSA, rsaPublicBackend, setRSAPublicBackend, type RSAPublicBackend } from "./public-backend.js";
 export type { RSAPeerKeyOptions } from "./validate.js";
 export { derToPem, pemToDer } from "./pem.js";
 export { pkcs1ToPkcs8, pkcs8ToPkcs1 } from "./der.js";

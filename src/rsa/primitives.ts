@@ -1,6 +1,7 @@
 /**
  * The reference's RSA primitives (`asymmetric/utils.py`) on Web Crypto: RSA-OAEP
- * encryption (SHA-1 by default) and RSA-PSS signatures (SHA-256, salt 32).
+ * encryption (SHA-1 by default) and RSA-PSS signatures (SHA-256, salt 32). The public
+ * operations go through the installed `RSAPublicBackend` (`node:crypto` on Node).
  *
  * @module
  */
@@ -8,6 +9,7 @@ import { abytes, bufferSource, utf8, type ArrayBufferBytes } from "../bytes.js";
 import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../errors.js";
 import { OAEP_DEFAULT_HASH, OAEP_HASH_BYTES, PSS_SALT_BYTES } from "./constants.js";
 import { checkOAEPHash, importRSAKey, modulusBytes, type OAEPHash, type RSAKeyInput } from "./keys.js";
+import { rsaPublicBackend } from "./public-backend.js";
 import type { RSAPeerKeyOptions } from "./validate.js";
 
 /** Options of {@link encryptRSA} and {@link decryptRSA}; both sides must use the same. */
@@ -36,11 +38,11 @@ async function withKey<T>(operation: () => Promise<T>, what: string): Promise<T>
   }
 }
 
-function oaepParams(options: OAEPOptions | undefined): { hash: OAEPHash; params: RsaOaepParams } {
+function oaepParams(options: OAEPOptions | undefined): { hash: OAEPHash; label: ArrayBufferBytes | undefined; params: RsaOaepParams } {
   checkOptions(options);
   const hash = checkOAEPHash(options?.hash ?? OAEP_DEFAULT_HASH, "options.hash");
   const label = options?.label === undefined ? undefined : bufferSource(abytes(options.label, "options.label"));
-  return { hash, params: label === undefined ? { name: "RSA-OAEP" } : { name: "RSA-OAEP", label } };
+  return { hash, label, params: label === undefined ? { name: "RSA-OAEP" } : { name: "RSA-OAEP", label } };
 }
 
 /** UTF-8 encodes a string; passes bytes through; anything else is an argument error. */
@@ -59,14 +61,15 @@ function messageBytes(data: unknown, name: string): ArrayBufferBytes {
  * @throws KeyFormatError when `publicKey` is refused (see {@link importRSAKey})
  */
 export async function encryptRSA(publicKey: RSAKeyInput, data: Uint8Array | string, options?: EncryptRSAOptions): Promise<Uint8Array> {
-  const { hash, params } = oaepParams(options);
+  const { hash, label } = oaepParams(options);
   const plaintext = messageBytes(data, "data");
   const key = await importRSAKey(publicKey, "encrypt", hash, "publicKey", options);
   const max = modulusBytes(key) - 2 * OAEP_HASH_BYTES[hash] - 2;
   if (plaintext.length > max) {
     throw new InvalidArgumentError(`data must be at most ${max} bytes for this key and OAEP-${hash}, got ${plaintext.length}`);
   }
-  return new Uint8Array(await withKey(() => globalThis.crypto.subtle.encrypt(params, key, plaintext), "RSA-OAEP encryption to publicKey"));
+  const backend = rsaPublicBackend();
+  return withKey(async () => backend.encrypt(key, hash, label, plaintext), "RSA-OAEP encryption to publicKey");
 }
 
 /**
@@ -116,7 +119,7 @@ export async function verifyRSA(publicKey: RSAKeyInput, message: Uint8Array | st
   const key = await importRSAKey(publicKey, "verify", undefined, "publicKey", options);
   if (signature.length !== modulusBytes(key)) return false;
   try {
-    return await globalThis.crypto.subtle.verify({ name: "RSA-PSS", saltLength: PSS_SALT_BYTES }, key, bufferSource(signature), data);
+    return (await rsaPublicBackend().verify(key, data, bufferSource(signature))) === true;
   } catch {
     return false;
   }

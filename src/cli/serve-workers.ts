@@ -1,0 +1,141 @@
+/**
+ * `pmh serve --workers N`: N processes (`node:cluster`) acting as one miner. With
+ * `--redis` every worker is an instance of its own on the shared Redis stores (the
+ * primary publishes the RSA key first); without, the primary holds the stores (nonces,
+ * the in-memory or `--store` keys, the RSA key) and the workers ask it over IPC.
+ *
+ * @module
+ */
+import { createServer } from "node:net";
+import { MemoryKeyStore } from "../fiber/keystore.js";
+import type { Keypair } from "../fiber/keypair.js";
+import { MemoryNonceStore } from "../fiber/nonce.js";
+import { ClusterFiberStores, ClusterStoreHost } from "../node/fiber/cluster-stores.js";
+import { drainWhenAsked, reportStartFailure, WorkerPool, WorkerStartError, workerSlot } from "../node/fiber/worker-pool.js";
+import { createRSAKey } from "../node/keyfile.js";
+import { serve, type FetchHandler } from "../node/serve.js";
+import type { WarningHandler } from "../warnings.js";
+import { EXIT, exitCodeOf, loadHotkey, messageOf } from "./common.js";
+import { loadAuthorizer, minerHandler, printListening, serveLog, type ServeFlags } from "./serve.js";
+import { openStores, type OpenedStores } from "./stores.js";
+
+/** The environment variable that gives each worker the port the primary resolved. */
+const PORT_ENV = "PMH_SERVE_PORT";
+/** Longest wait of a draining worker for its requests in flight. */
+const DRAIN_REQUESTS_MS = 5000;
+
+/**
+ * The port the workers listen on: `port`, or a free one when it is 0, so that a worker
+ * started after all others died binds the same port. Binding it once here also turns a
+ * port in use into one error of the primary.
+ */
+function resolvePort(host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(port, host, () => {
+      const bound = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(bound));
+    });
+  });
+}
+
+/** The primary: opens the stores, runs the workers, drains them on SIGINT/SIGTERM. */
+export async function runPrimary(flags: ServeFlags, keypair: Keypair, log: (line: string) => void, onWarning: WarningHandler): Promise<number | void> {
+  const count = flags.workers!;
+  const port = await resolvePort(flags.host, flags.port);
+  const opened = await openStores(flags, log, onWarning);
+  let host: ClusterStoreHost | undefined;
+  try {
+    if (flags.redis !== undefined) {
+      await opened.close(); // the RSA key is published: each worker connects on its own
+    } else {
+      const rsaPrivateKey = opened.rsaPrivateKey ?? (await createRSAKey()).privateKey;
+      host = ClusterStoreHost.start({ nonceStore: new MemoryNonceStore(), keyStore: opened.keyStore ?? new MemoryKeyStore(), rsaPrivateKey });
+    }
+  } catch (error) {
+    if (flags.redis === undefined) await opened.close();
+    throw error;
+  }
+  const description = flags.redis === undefined ? `${opened.description}, held by the primary` : opened.description;
+  const close = async () => {
+    host?.close();
+    if (flags.redis === undefined) await opened.close();
+  };
+  let pool: WorkerPool;
+  try {
+    pool = await WorkerPool.start({ count, log, env: () => ({ [PORT_ENV]: String(port) }) });
+  } catch (error) {
+    await close();
+    if (!(error instanceof WorkerStartError)) throw error;
+    console.error(`pmh serve: ${error.message}`);
+    return error.exitCode;
+  }
+  const stop = (signal: string) => {
+    log(`${signal}, draining ${count} workers`);
+    void pool
+      .stop()
+      .then(close)
+      .then(
+        () => log("closed"),
+        (error: unknown) => {
+          console.error(`pmh serve: could not close cleanly: ${messageOf(error)}`);
+          process.exitCode = EXIT.failed;
+        },
+      );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  const shownHost = flags.host.includes(":") ? `[${flags.host}]` : flags.host;
+  printListening(flags, log, { url: `http://${shownHost}:${port}`, port, hotkey: keypair.ss58Address, stores: description, workers: count });
+}
+
+/** Counts the requests a worker serves, and waits for those in flight. */
+function counted(handler: FetchHandler): { fetch: FetchHandler; served: () => number; idle: (ms: number) => Promise<void> } {
+  let served = 0;
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
+  const fetch: FetchHandler = async (request) => {
+    served++;
+    inFlight++;
+    try {
+      return await handler(request);
+    } finally {
+      if (--inFlight === 0) onIdle?.();
+    }
+  };
+  const idle = (ms: number) =>
+    inFlight === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          onIdle = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+  return { fetch, served: () => served, idle };
+}
+
+/** A worker: the same miner on the shared stores, on the port the primary resolved. */
+export async function runWorker(flags: ServeFlags): Promise<number | void> {
+  const slot = workerSlot() ?? 0;
+  const log = serveLog(flags, flags.json ? { worker: slot } : {});
+  const say = flags.json ? log : (line: string) => log(`worker ${slot}: ${line}`);
+  try {
+    const quiet = () => {}; // the primary already warned
+    const keypair = await loadHotkey(flags, "miner", quiet);
+    const authorize = await loadAuthorizer(flags);
+    const stores: Pick<OpenedStores, "nonceStore" | "keyStore" | "rsaPrivateKey"> & { close(): Promise<void> | void } = flags.redis !== undefined ? await openStores(flags, say, quiet) : await ClusterFiberStores.connect();
+    const handler = counted(await minerHandler(flags, keypair, authorize, { nonceStore: stores.nonceStore, keyStore: stores.keyStore, rsaPrivateKey: stores.rsaPrivateKey }));
+    const running = await serve(handler.fetch, { host: flags.host, port: Number(process.env[PORT_ENV] ?? flags.port) });
+    drainWhenAsked(async () => {
+      await handler.idle(DRAIN_REQUESTS_MS);
+      await running.close();
+      await stores.close();
+    }, handler.served);
+  } catch (error) {
+    await reportStartFailure(messageOf(error), exitCodeOf(error));
+    process.exit(exitCodeOf(error));
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * A small cluster for test/node-cluster-stores.test.ts: the primary holds the stores
+ * (a nonce store that can be told to hang or fail), worker 1 runs the checks and reports
+ * them, then worker 2 checks what worker 1 recorded. The primary prints one JSON line.
+ */
+import cluster from "node:cluster";
+import { NonceUnverifiableError, StoreFullError } from "../../src/errors.js";
+import { MemoryKeyStore } from "../../src/fiber/keystore.js";
+import { MemoryNonceStore, type NonceStore } from "../../src/fiber/nonce.js";
+import { FiberServer, STORE_UNAVAILABLE_DETAIL } from "../../src/fiber/server.js";
+import { ClusterFiberStores, ClusterStoreHost } from "../../src/node/fiber/cluster-stores.js";
+import { identities, signedHeaders } from "./fiber.js";
+
+const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+
+async function outcome(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return { value: await run() };
+  } catch (error) {
+    return { error: (error as Error).name, code: (error as { code?: string }).code };
+  }
+}
+
+if (cluster.isPrimary) {
+  const memory = new MemoryNonceStore();
+  const nonceStore: NonceStore = {
+    has: async (nonce) => {
+      if (nonce === "boom") throw new Error("a store bug");
+      return memory.has(nonce);
+    },
+    add: async (nonce, ttlMs) => {
+      if (nonce === "hang") return new Promise<boolean>(() => {});
+      if (nonce === "full") throw new StoreFullError("nonce store is full");
+      if (nonce === "old") throw new NonceUnverifiableError("predates the records");
+      return memory.add(nonce, ttlMs);
+    },
+  };
+  const host = ClusterStoreHost.start({ nonceStore, keyStore: new MemoryKeyStore(), rsaPrivateKey: "-----BEGIN PRIVATE KEY-----\ntest\n-----END PRIVATE KEY-----" });
+  const results: Record<string, unknown> = {};
+  const run = (role: string) =>
+    new Promise<void>((resolve) => {
+      const worker = cluster.fork({ ROLE: role });
+      worker.on("message", (message: { results?: Record<string, unknown>; closeHost?: boolean }) => {
+        if (message.closeHost) {
+          host.close();
+          worker.send({ hostClosed: true });
+        }
+        if (message.results) Object.assign(results, message.results);
+      });
+      worker.once("exit", () => resolve());
+    });
+  await run("first");
+  await run("second");
+  console.log(JSON.stringify(results));
+} else if (process.env.ROLE === "first") {
+  const stores = await ClusterFiberStores.connect({ timeoutMs: 300 });
+  const r: Record<string, unknown> = { rsa: stores.rsaPrivateKey };
+  r.addNew = await outcome(() => stores.nonceStore.add("n1", 60_000));
+  r.addAgain = await outcome(() => stores.nonceStore.add("n1", 60_000));
+  r.hasRecorded = await outcome(() => stores.nonceStore.has("n1"));
+  await stores.keyStore.set("hotkey", "uuid", KEY, 60_000);
+  r.keyBack = await outcome(async () => Array.from((await stores.keyStore.get("hotkey", "uuid"))!));
+  r.keyMissing = await outcome(() => stores.keyStore.get("hotkey", "other"));
+  r.full = await outcome(() => stores.nonceStore.add("full", 1000));
+  r.old = await outcome(() => stores.nonceStore.add("old", 1000));
+  r.bug = await outcome(() => stores.nonceStore.has("boom"));
+  r.hang = await outcome(() => stores.nonceStore.add("hang", 1000));
+  process.send!({ results: r }, undefined, {}, () => process.exit(0));
+} else {
+  const stores = await ClusterFiberStores.connect({ timeoutMs: 300 });
+  const r: Record<string, unknown> = {};
+  r.otherWorkerAdd = await outcome(() => stores.nonceStore.add("n1", 60_000));
+  r.otherWorkerKey = await outcome(async () => Array.from((await stores.keyStore.get("hotkey", "uuid"))!));
+  // A miner whose primary stops answering: 503, nothing accepted.
+  const ids = await identities();
+  const server = await FiberServer.create({ keypair: ids.miner, nonceStore: stores.nonceStore, keyStore: stores.keyStore });
+  server.route("/echo", { handler: (payload) => payload });
+  await new Promise<void>((resolve) => {
+    process.on("message", (m: { hostClosed?: boolean }) => m.hostClosed && resolve());
+    process.send!({ closeHost: true });
+  });
+  const response = await server.fetch(new Request("http://127.0.0.1/echo", { method: "POST", headers: await signedHeaders(ids.validator, ids.miner.ss58Address), body: "x" }));
+  r.unanswered = { status: response.status, storeUnavailable: ((await response.json()) as { detail: string }).detail === STORE_UNAVAILABLE_DETAIL };
+  stores.close();
+  r.afterClose = await outcome(() => stores.nonceStore.has("n1"));
+  process.send!({ results: r }, undefined, {}, () => process.exit(0));
+}
