@@ -6,6 +6,7 @@ import { DecryptionError, HandshakeRejectedError, HandshakeStateError, KeyFormat
 import { HIVEMIND_WIRE, HiveMindClient, HiveMindHub, HiveMindTransport, buildPrologue, pythonJsonDumps, type HiveMindClientOptions, type HiveMindHubOptions } from "../src/hivemind/index.js";
 import { CipherState, NOISE_WIRE, chaChaPoly, noiseBackend } from "../src/noise/index.js";
 import { loadVectors } from "./helpers/vectors.js";
+import { NOISE_BACKENDS, useNoiseBackend } from "./helpers/noise-backends.js";
 
 const hm = loadVectors("hivemind/noise_vectors.json");
 // PBKDF2 with few iterations keeps these tests fast; argon2id is covered by one test.
@@ -33,7 +34,8 @@ async function exchange(a: HiveMindHub | HiveMindClient, b: HiveMindHub | HiveMi
   return { frames, out: out! };
 }
 
-describe("HiveMind v3 sessions", () => {
+for (const [label, backend] of NOISE_BACKENDS) describe(`HiveMind v3 sessions (${label} backend)`, () => {
+  useNoiseBackend(backend);
   it("the prologue and payload forms match the vectors", () => {
     const v = hm.xxpsk2_chacha;
     assert.equal(toHex(buildPrologue(v.hello_payload, v.handshake_payload, v.protocol_name)), v.prologue_hex);
@@ -187,7 +189,8 @@ describe("HiveMind v3 sessions", () => {
   });
 });
 
-describe("HiveMind v3 transport frames", () => {
+for (const [label, backend] of NOISE_BACKENDS) describe(`HiveMind v3 transport frames (${label} backend)`, () => {
+  useNoiseBackend(backend);
   it("chunks over 65000 bytes (counted without the marker) and reassembles", async () => {
     const { hub, client } = await handshake();
     for (const [size, frames] of [[65000, 1], [65001, 2], [130000, 2], [130001, 3], [200000, 4]] as const) {

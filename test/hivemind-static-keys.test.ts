@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { randomBytes, toHex } from "../src/bytes.js";
 import { HiveMindClient, HiveMindHub, clearStaticKeyCache, type HiveMindHubOptions } from "../src/hivemind/index.js";
-import { NODE_BACKEND } from "../src/node/index.js";
+import { NOISE_BACKENDS } from "./helpers/noise-backends.js";
 import { setNoiseBackend } from "../src/noise/index.js";
 
 const HUB = { password: "pw", nodeId: "tcp4:0.0.0.0:5678", kdf: { name: "pbkdf2", iterations: 1000 } } satisfies HiveMindHubOptions;
@@ -21,7 +21,8 @@ async function session(hubKey: Uint8Array | string, clientKey?: Uint8Array) {
   return { hub, client };
 }
 
-for (const [name, install] of [["portable", () => {}], ["node:crypto", () => setNoiseBackend(NODE_BACKEND)]] as const) {
+for (const [name, backend] of NOISE_BACKENDS) {
+  const install = () => setNoiseBackend(backend);
   describe(`HiveMind static keys (${name} backend)`, () => {
     it("hubs made with the same key, as bytes or hex, present the same public key; each has its own copy", async () => {
       install();

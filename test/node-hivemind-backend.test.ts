@@ -1,18 +1,31 @@
-/** The `node` export condition of ./hivemind: the same sessions over node:crypto. */
+/** The `node` export condition of ./hivemind: the same sessions over libsodium (when it loads) and node:crypto. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { utf8 } from "../src/bytes.js";
 import { HiveMindClient, HiveMindHub } from "../src/node/hivemind/index.js";
-import { noiseBackend } from "../src/noise/index.js";
-import { NODE_BACKEND } from "../src/node/index.js";
+import { noiseBackend, noiseBackendInUse } from "../src/noise/index.js";
+import { NODE_DEFAULT_BACKEND, SODIUM_BACKEND, loadSodiumNoiseBackend } from "../src/node/index.js";
 import { HandshakeRejectedError } from "../src/errors.js";
+import { NATIVE_BACKENDS, useNoiseBackend } from "./helpers/noise-backends.js";
 
 const KDF = { name: "pbkdf2", iterations: 1000 } as const;
 
-describe("HiveMind v3 on the node:crypto backend", () => {
-  it("the node entry installs the backend", () => {
-    assert.equal(noiseBackend(), NODE_BACKEND);
+describe("the node entries' Noise backend", () => {
+  it("is libsodium when sodium-native loads, node:crypto otherwise, and says which", () => {
+    assert.equal(noiseBackend(), NODE_DEFAULT_BACKEND);
+    assert.equal(noiseBackendInUse(), SODIUM_BACKEND === undefined ? "node:crypto" : "libsodium");
   });
+
+  it("falls back (no libsodium backend) when sodium-native is missing, fails to load, or lacks a function", async () => {
+    const missing = Object.assign(new Error("Cannot find package 'sodium-native'"), { code: "ERR_MODULE_NOT_FOUND" });
+    assert.equal(await loadSodiumNoiseBackend(() => Promise.reject(missing)), undefined);
+    assert.equal(await loadSodiumNoiseBackend(() => Promise.reject(new Error("invalid ELF header"))), undefined);
+    assert.equal(await loadSodiumNoiseBackend(async () => ({ default: { crypto_scalarmult: () => {} } })), undefined);
+  });
+});
+
+for (const [label, backend] of NATIVE_BACKENDS) describe(`HiveMind v3 on the ${label} backend`, () => {
+  useNoiseBackend(backend);
 
   for (const suite of ["25519_ChaChaPoly_SHA256", "25519_AESGCM_SHA256"] as const) {
     it(`${suite}: XXpsk2 then KKpsk0, with chunked transport`, async () => {

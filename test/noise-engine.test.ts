@@ -6,10 +6,29 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { concatBytes, fromHex, toHex, utf8 } from "../src/bytes.js";
 import { DecryptionError, HandshakeRejectedError, HandshakeStateError, InvalidArgumentError, NonceExhaustedError } from "../src/errors.js";
 import { CipherState, HandshakeState, PORTABLE_BACKEND, aesGcm, chaChaPoly, parsePattern, parseProtocolName, type NoiseBackend } from "../src/noise/index.js";
-import { NODE_BACKEND, nodeChaChaPoly, nodeX25519 } from "../src/node/index.js";
 
-const BACKENDS = [["portable", PORTABLE_BACKEND], ["node:crypto", NODE_BACKEND]] as const;
+import { NATIVE_BACKENDS, NOISE_BACKENDS } from "./helpers/noise-backends.js";
 import { loadVectors } from "./helpers/vectors.js";
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256, sha512 } from "@noble/hashes/sha2.js";
+
+/** RFC 4231 test cases 1, 2 and 6 (6: a key longer than the block, hashed first). */
+const RFC_4231 = [
+  { key: "0b".repeat(20), data: "4869205468657265", sha256: "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", sha512: "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854" },
+  { key: "4a656665", data: "7768617420646f2079612077616e7420666f72206e6f7468696e673f", sha256: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", sha512: "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737" },
+  { key: "aa".repeat(131), data: toHex(utf8("Test Using Larger Than Block-Size Key - Hash Key First")), sha256: "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54", sha512: "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598" },
+] as const;
+
+/** X25519 points of small order (and p, p + 1: non-canonical 0 and 1), little-endian. */
+const LOW_ORDER_POINTS = [
+  "00".repeat(32),
+  "01" + "00".repeat(31),
+  "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+  "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+  "ec" + "ff".repeat(30) + "7f",
+  "ed" + "ff".repeat(30) + "7f",
+  "ee" + "ff".repeat(30) + "7f",
+];
 
 const hm = loadVectors("hivemind/noise_vectors.json");
 const EMPTY = new Uint8Array(0);
@@ -42,7 +61,7 @@ describe("Noise engine: HiveMind noise_vectors.json", () => {
     assert.equal(toHex(x25519.getPublicKey(RESPONDER_STATIC)), hm.xxpsk2_chacha.responder_static_pub_hex);
   });
 
-  for (const [backendName, backend] of BACKENDS) for (const name of ["xxpsk2_chacha", "xxpsk2_aesgcm", "kkpsk0_chacha", "kkpsk0_aesgcm"]) {
+  for (const [backendName, backend] of NOISE_BACKENDS) for (const name of ["xxpsk2_chacha", "xxpsk2_aesgcm", "kkpsk0_chacha", "kkpsk0_aesgcm"]) {
     const v = hm[name];
     it(`${name} (${backendName}): messages, handshake hash and both transport frames`, async () => {
       const { initiator, responder } = hivemindPair(v, undefined, backend);
@@ -72,7 +91,7 @@ describe("Noise engine: HiveMind noise_vectors.json", () => {
     });
   }
 
-  for (const [backendName, backend] of BACKENDS) for (const name of ["xxpsk2_chacha", "xxpsk2_aesgcm"]) {
+  for (const [backendName, backend] of NOISE_BACKENDS) for (const name of ["xxpsk2_chacha", "xxpsk2_aesgcm"]) {
     it(`${name} (${backendName}): msg2 under a wrong PSK is rejected and the handshake cannot continue`, async () => {
       const v = hm[name];
       const { initiator } = hivemindPair(v, undefined, backend);
@@ -213,10 +232,12 @@ describe("Noise engine: CipherState nonces", () => {
   });
 });
 
-describe("Noise engine: the node:crypto backend agrees with the portable one", () => {
+for (const [label, backend] of NATIVE_BACKENDS) describe(`Noise engine: the ${label} backend agrees with the portable one`, () => {
+  const x = backend.dh["25519"]!;
+  const cipher = backend.cipher.ChaChaPoly!;
   it("HASH and HKDF of every hash function, for any key and input length", () => {
     for (const name of ["SHA256", "SHA512", "BLAKE2s", "BLAKE2b"]) {
-      const [ours, theirs] = [NODE_BACKEND.hash[name]!, PORTABLE_BACKEND.hash[name]!];
+      const [ours, theirs] = [backend.hash[name]!, PORTABLE_BACKEND.hash[name]!];
       fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 }), fc.constantFrom(2 as const, 3 as const), (chainingKey, input, outputs) => {
         assert.deepEqual(ours.hash(input), theirs.hash(input));
         assert.deepEqual(ours.hkdf(chainingKey, input, outputs), theirs.hkdf(chainingKey, input, outputs));
@@ -224,32 +245,64 @@ describe("Noise engine: the node:crypto backend agrees with the portable one", (
     }
   });
 
+  it("HKDF's HMAC-SHA256 and HMAC-SHA512 give RFC 4231's test vectors", () => {
+    // HKDF's first output is HMAC(temp_key, 0x01) with temp_key = HMAC(ck, ikm): so with
+    // an RFC 4231 key and data, HMAC(key, data) is checked through temp_key's HMAC.
+    for (const c of RFC_4231) {
+      for (const [name, expected] of [["SHA256", c.sha256], ["SHA512", c.sha512]] as const) {
+        const fn = name === "SHA256" ? sha256 : sha512;
+        assert.equal(toHex(hmac(fn, fromHex(c.key), fromHex(c.data))), expected, "the vector as transcribed");
+        const [first] = backend.hash[name]!.hkdf(fromHex(c.key), fromHex(c.data), 2);
+        assert.deepEqual(first, hmac(fn, fromHex(expected), Uint8Array.of(1)), `${name}, key ${c.key.slice(0, 8)}...`);
+      }
+    }
+  });
+
   it("X25519 public keys, key pairs and shared secrets", () => {
     fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (a, b) => {
-      assert.deepEqual(nodeX25519.publicKey(a), x25519.getPublicKey(a));
-      assert.deepEqual(nodeX25519.dh(a, x25519.getPublicKey(b)), x25519.getSharedSecret(a, x25519.getPublicKey(b)));
+      assert.deepEqual(x.publicKey(a), x25519.getPublicKey(a));
+      assert.deepEqual(x.dh(a, x25519.getPublicKey(b)), x25519.getSharedSecret(a, x25519.getPublicKey(b)));
+      // Any 32 bytes as the peer's key (non-canonical, top bit set): the same secret or the same refusal.
+      let expected: Uint8Array | undefined;
+      try {
+        expected = x25519.getSharedSecret(a, b);
+      } catch {
+        expected = undefined;
+      }
+      if (expected === undefined) assert.throws(() => x.dh(a, b), HandshakeRejectedError);
+      else assert.deepEqual(x.dh(a, b), expected);
     }), { numRuns: 30 });
-    const pair = nodeX25519.generateKeyPair();
+    const pair = x.generateKeyPair();
     assert.deepEqual(pair.publicKey, x25519.getPublicKey(pair.privateKey));
-    assert.throws(() => nodeX25519.dh(new Uint8Array(32).fill(1), new Uint8Array(32)), HandshakeRejectedError);
+    assert.throws(() => x.dh(new Uint8Array(32).fill(1), new Uint8Array(32)), HandshakeRejectedError);
+  });
+
+  it("X25519 refuses every low-order public key (and its non-canonical forms), as the portable backend does", () => {
+    const secret = new Uint8Array(32).fill(0x41);
+    for (const point of LOW_ORDER_POINTS) {
+      for (const raw of [fromHex(point), Uint8Array.from(fromHex(point), (b, i) => (i === 31 ? b | 0x80 : b))]) {
+        assert.throws(() => PORTABLE_BACKEND.dh["25519"]!.dh(secret, raw), HandshakeRejectedError, `portable accepts ${toHex(raw)}`);
+        assert.throws(() => x.dh(secret, raw), HandshakeRejectedError, `${label} accepts ${toHex(raw)}`);
+      }
+    }
   });
 
   it("X25519 DH depends on the private key only: any own-public-key hint, and a generated key changed in place", () => {
     fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (a, b, hint) => {
       const expected = x25519.getSharedSecret(a, x25519.getPublicKey(b));
-      assert.deepEqual(nodeX25519.dh(a, x25519.getPublicKey(b), x25519.getPublicKey(a)), expected);
-      assert.deepEqual(nodeX25519.dh(a, x25519.getPublicKey(b), hint), expected, "a wrong hint changes nothing");
-      // A generated pair's cached KeyObject must not outlive a change to its bytes.
-      const pair = nodeX25519.generateKeyPair();
-      assert.deepEqual(nodeX25519.dh(pair.privateKey, x25519.getPublicKey(b)), x25519.getSharedSecret(pair.privateKey, x25519.getPublicKey(b)));
+      assert.deepEqual(x.dh(a, x25519.getPublicKey(b), x25519.getPublicKey(a)), expected);
+      assert.deepEqual(x.dh(a, x25519.getPublicKey(b), hint), expected, "a wrong hint changes nothing");
+      // A generated pair's cached key handle must not outlive a change to its bytes.
+      const pair = x.generateKeyPair();
+      assert.deepEqual(x.dh(pair.privateKey, x25519.getPublicKey(b)), x25519.getSharedSecret(pair.privateKey, x25519.getPublicKey(b)));
       pair.privateKey.set(a);
-      assert.deepEqual(nodeX25519.dh(pair.privateKey, x25519.getPublicKey(b)), expected);
+      assert.deepEqual(x.dh(pair.privateKey, x25519.getPublicKey(b)), expected);
     }), { numRuns: 30 });
   });
 
   it("ChaChaPoly encryption, decryption and tag checks", async () => {
     await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.bigInt({ min: 0n, max: 2n ** 64n - 2n }), fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 300 }), async (key, n, ad, data) => {
-      const [ours, theirs] = [await nodeChaChaPoly.importKey(key), await chaChaPoly.importKey(key)];
+      const [ours, theirs] = [await cipher.importKey(key), await chaChaPoly.importKey(key)];
       const sealed = await ours.encrypt(n, ad, data);
       assert.deepEqual(sealed, await theirs.encrypt(n, ad, data));
       assert.deepEqual(await ours.decrypt(n, ad, sealed), data);

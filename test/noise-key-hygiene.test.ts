@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
 import { HandshakeRejectedError, HandshakeStateError } from "../src/errors.js";
 import { type AeadKey, type CipherFunction, CipherState, HandshakeState, type KeyPair, type NoiseBackend, PORTABLE_BACKEND, aesGcm, chaChaPoly, parseProtocolName } from "../src/noise/index.js";
-import { NODE_BACKEND, nodeChaChaPoly } from "../src/node/index.js";
+import { nodeChaChaPoly } from "../src/node/index.js";
+import { NOISE_BACKENDS } from "./helpers/noise-backends.js";
 
 const EMPTY = new Uint8Array(0);
 const PROBE = new TextEncoder().encode("probe");
@@ -23,12 +24,12 @@ async function holdsZeroKey(cipher: CipherFunction, aead: AeadKey): Promise<bool
   return Buffer.from(await aead.encrypt(0n, EMPTY, PROBE)).equals(Buffer.from(await zero.encrypt(0n, EMPTY, PROBE)));
 }
 
-const CHACHA_BACKENDS: [string, NoiseBackend, CipherFunction][] = [["portable", PORTABLE_BACKEND, chaChaPoly], ["node", NODE_BACKEND, nodeChaChaPoly]];
+const CHACHA_BACKENDS: [string, NoiseBackend, CipherFunction][] = NOISE_BACKENDS.map(([label, backend]) => [label, backend, backend.cipher.ChaChaPoly!]);
 
 describe("Noise key hygiene", () => {
   it("a destroyed CipherState refuses to encrypt or decrypt (never passes data through in the clear)", async () => {
     const plain = new TextEncoder().encode("secret");
-    for (const cipher of [chaChaPoly, aesGcm, nodeChaChaPoly]) {
+    for (const cipher of [chaChaPoly, aesGcm, nodeChaChaPoly, ...NOISE_BACKENDS.map(([, backend]) => backend.cipher.ChaChaPoly!)]) {
       const state = await CipherState.withKey(cipher, new Uint8Array(32).fill(9));
       const sealed = await state.encryptWithAd(new Uint8Array(0), plain);
       state.destroy();

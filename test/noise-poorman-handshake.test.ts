@@ -14,6 +14,7 @@ import { KK_PSK0, NoiseHandShake, XX_PSK2, derivePsk, type NoiseHandShakeOptions
 import { NoiseHandShake as NodeEntryNoiseHandShake } from "../src/node/index.js";
 import { derivePsk as hivemindDerivePsk } from "../src/hivemind/index.js";
 import { loadVectors } from "./helpers/vectors.js";
+import { NOISE_BACKENDS, useNoiseBackend } from "./helpers/noise-backends.js";
 
 interface SideOptions { password?: string; node_id?: string | null; prologue?: string | null; remote_pubkey?: string; psk_hex?: string }
 interface Case {
@@ -49,7 +50,8 @@ async function runXX(a: NoiseHandShake, b: NoiseHandShake): Promise<void> {
   await b.readMessage(await a.writeMessage());
 }
 
-describe("NoiseHandShake against Python transcripts", () => {
+for (const [label, backend] of NOISE_BACKENDS) describe(`NoiseHandShake against Python transcripts (${label} backend)`, () => {
+  useNoiseBackend(backend);
   for (const c of v.handshakes) {
     for (const role of ["initiator", "responder"] as const) {
       it(`${c.name}: ours as ${role}`, async () => {

@@ -11,7 +11,7 @@ import { toHex } from "../src/bytes.js";
 import { DecryptionError, HandshakeRejectedError } from "../src/errors.js";
 import { type CipherFunction, type DhFunction, HandshakeState, type NoiseBackend, PORTABLE_BACKEND, parsePattern, parseProtocolName } from "../src/noise/index.js";
 import { runSteps, settle, type Steps } from "../src/noise/steps.js";
-import { NODE_BACKEND } from "../src/node/index.js";
+import { NATIVE_BACKENDS } from "./helpers/noise-backends.js";
 
 const mapValues = <T>(table: Readonly<Record<string, T>>, f: (value: T) => T): Record<string, T> =>
   Object.fromEntries(Object.entries(table).map(([name, value]) => [name, f(value)]));
@@ -68,17 +68,16 @@ async function transcript(backend: NoiseBackend, c: Case): Promise<string[]> {
 }
 
 describe("Noise engine: synchronous and asynchronous paths", () => {
-  it("node:crypto (synchronous), node:crypto behind promises and the portable backend write identical transcripts", async () => {
-    const behindPromises = asynchronous(NODE_BACKEND);
+  it(`${NATIVE_BACKENDS.map(([label]) => label).join(" and ")} (synchronous), each behind promises, and the portable backend write identical transcripts`, async () => {
+    const backends = NATIVE_BACKENDS.flatMap(([, backend]) => [backend, asynchronous(backend)]);
     await fc.assert(fc.asyncProperty(CASE, async (c) => {
-      const expected = await transcript(NODE_BACKEND, c);
-      assert.deepEqual(await transcript(behindPromises, c), expected);
-      assert.deepEqual(await transcript(PORTABLE_BACKEND, c), expected);
+      const expected = await transcript(PORTABLE_BACKEND, c);
+      for (const backend of backends) assert.deepEqual(await transcript(backend, c), expected);
     }), { numRuns: 60 });
   });
 
-  it("on a synchronous backend a message is done when the call returns; on an asynchronous one it is not", async () => {
-    for (const [backend, synchronous] of [[NODE_BACKEND, true], [asynchronous(NODE_BACKEND), false]] as const) {
+  for (const [label, native] of NATIVE_BACKENDS) it(`on a synchronous backend (${label}) a message is done when the call returns; on an asynchronous one it is not`, async () => {
+    for (const [backend, synchronous] of [[native, true], [asynchronous(native), false]] as const) {
       const protocol = parseProtocolName("Noise_XX_25519_ChaChaPoly_SHA256", backend);
       const alice = HandshakeState.initialize({ protocol, initiator: true, staticKey: new Uint8Array(32).fill(1) });
       const bob = HandshakeState.initialize({ protocol, initiator: false, staticKey: new Uint8Array(32).fill(2) });
@@ -89,8 +88,8 @@ describe("Noise engine: synchronous and asynchronous paths", () => {
     }
   });
 
-  it("a failure on either path rejects and kills the handshake", async () => {
-    for (const backend of [NODE_BACKEND, asynchronous(NODE_BACKEND)]) {
+  for (const [label, native] of NATIVE_BACKENDS) it(`a failure on either path (${label}) rejects and kills the handshake`, async () => {
+    for (const backend of [native, asynchronous(native)]) {
       const protocol = parseProtocolName("Noise_XXpsk2_25519_ChaChaPoly_SHA256", backend);
       const alice = HandshakeState.initialize({ protocol, initiator: true, staticKey: new Uint8Array(32).fill(1), psks: [new Uint8Array(32).fill(7)] });
       const bob = HandshakeState.initialize({ protocol, initiator: false, staticKey: new Uint8Array(32).fill(2), psks: [new Uint8Array(32).fill(8)] });

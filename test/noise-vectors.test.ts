@@ -2,10 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadVectors } from "./helpers/vectors.js";
 import { type NoiseVector, replayNoiseVector } from "./helpers/noise-vectors.js";
-import { PORTABLE_BACKEND } from "../src/noise/index.js";
-import { NODE_BACKEND } from "../src/node/index.js";
-
-const BACKENDS = [["portable (@noble, Web Crypto)", PORTABLE_BACKEND], ["node:crypto", NODE_BACKEND]] as const;
+import { NOISE_BACKENDS } from "./helpers/noise-backends.js";
 
 // The full sets (1352 vectors, 448 in pure JS) take ~15 s on a shared 2-core machine.
 // By default: every 25519/SHA256 vector (all patterns, both ciphers), and a few patterns
@@ -25,7 +22,7 @@ for (const file of ["cacophony.txt", "snow.txt"]) {
     if (chosen.length < vectors.length) {
       console.log(`# ${file}: ${vectors.length - chosen.length} slow vectors (448 / non-SHA256 sampling) left out; NOISE_ALL_VECTORS=1 runs them`);
     }
-    for (const [name, backend] of BACKENDS) {
+    for (const [name, backend] of NOISE_BACKENDS) {
       it(`${name} backend replays ${chosen.length} vectors: every ciphertext, payload and handshake hash`, async () => {
         for (const vector of chosen) await replayNoiseVector(vector, backend);
       });

@@ -2,7 +2,8 @@
  * `poorman-handshake/node`: Node-only helpers: RSA key files (atomic, mode 0600), a
  * JSON-file trust-on-first-use pin store, an HTTP adapter for fetch-style handlers
  * (such as `FiberServer.fetch`), Bittensor wallet files and metagraph files, HiveMind
- * X25519 static key files and pins, the node:crypto Noise backend, and Fiber stores
+ * X25519 static key files and pins, the node:crypto and libsodium Noise
+ * backends, and Fiber stores
  * shared through Redis or kept in a file, sealed at rest under a storage key, or shared
  * by the workers of a `node:cluster` through its primary.
  *
@@ -18,6 +19,8 @@ export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX2551
 export { serveHiveMind, type ServeHiveMindOptions, type HiveMindHubServer, type HiveMindConnectedClient, type HiveMindRateLimit, type HiveMindRefusal } from "./hivemind/server.js";
 export { type HiveMindClientRecord, type HiveMindClientStore } from "./hivemind/clients.js";
 export { NODE_BACKEND, nodeAesGcm, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
+export { NODE_DEFAULT_BACKEND, SODIUM_BACKEND } from "./noise/backends.js";
+export { loadSodiumNoiseBackend } from "./noise/sodium.js";
 export { NODE_AES_GCM, NODE_FERNET } from "./symmetric-backends.js";
 export { loadNativeArgon2id } from "./argon2.js";
 export { NoiseHandShake } from "./noise.js";

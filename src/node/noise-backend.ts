@@ -224,4 +224,4 @@ export const NODE_HASH_FUNCTIONS: Readonly<Record<string, HashFunction>> = {
  * step of a `25519` handshake is synchronous, so the engine runs a message without a
  * promise per step.
  */
-export const NODE_BACKEND: NoiseBackend = withOverrides({ dh: { "25519": nodeX25519 }, cipher: { ChaChaPoly: nodeChaChaPoly, AESGCM: nodeAesGcm }, hash: NODE_HASH_FUNCTIONS });
+export const NODE_BACKEND: NoiseBackend = withOverrides({ name: "node:crypto", dh: { "25519": nodeX25519 }, cipher: { ChaChaPoly: nodeChaChaPoly, AESGCM: nodeAesGcm }, hash: NODE_HASH_FUNCTIONS });

@@ -1,6 +1,7 @@
 /**
  * `poorman-handshake/noise` on Node (the `node` export condition): the same API, with
- * `node:crypto` X25519, ChaCha20-Poly1305, AES-256-GCM and hashes installed as the default backend, libargon2
+ * libsodium (the optional `sodium-native` addon) installed as the default backend when it
+ * loads, else `node:crypto` X25519, ChaCha20-Poly1305, AES-256-GCM and hashes; libargon2
  * for the PSK when the optional `argon2` addon loads, and key
  * files for `NoiseHandShake.create({ path })` (Python's format: hex, mode 0600).
  *
@@ -10,10 +11,12 @@ import { setNoiseBackend } from "../noise/index.js";
 import { installNoiseKeyFiles } from "../noise/noise-handshake.js";
 import { loadOrCreateX25519KeyFile } from "./hivemind/keys.js";
 import "./install-argon2.js";
-import { NODE_BACKEND } from "./noise-backend.js";
+import { NODE_DEFAULT_BACKEND } from "./noise/backends.js";
 
-setNoiseBackend(NODE_BACKEND);
+setNoiseBackend(NODE_DEFAULT_BACKEND);
 installNoiseKeyFiles(loadOrCreateX25519KeyFile);
 
 export * from "../noise/index.js";
 export { NODE_BACKEND, nodeAesGcm, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
+export { NODE_DEFAULT_BACKEND, SODIUM_BACKEND } from "./noise/backends.js";
+export { loadSodiumNoiseBackend } from "./noise/sodium.js";

@@ -1,9 +1,10 @@
 /**
  * The crypto backend the engine resolves protocol names against. The default is the
  * isomorphic one (`@noble/*` and Web Crypto); the `node` export condition of
- * `poorman-handshake/noise` and `/hivemind` installs `node:crypto` X25519, ChaCha20-Poly1305,
- * AES-256-GCM and hashes over it (same results, much faster, and synchronous: the engine
- * then runs a message without awaiting).
+ * `poorman-handshake/noise` and `/hivemind` installs libsodium (the optional `sodium-native`
+ * addon) or, without it, `node:crypto` X25519, ChaCha20-Poly1305, AES-256-GCM and hashes
+ * over it (same results, much faster, and synchronous: the engine then runs a message
+ * without awaiting).
  *
  * @module
  */
@@ -11,6 +12,11 @@ import { CIPHER_FUNCTIONS, type CipherFunction, DH_FUNCTIONS, type DhFunction, H
 
 /** Function tables by Noise name. */
 export interface NoiseBackend {
+  /**
+   * What implements it, for reports (`portable`, `node:crypto`, `libsodium`); see
+   * {@link noiseBackendInUse}. A backend without one reports as `custom`.
+   */
+  readonly name?: string;
   /** DH functions (`25519`, `448`). */
   readonly dh: Readonly<Record<string, DhFunction>>;
   /** Cipher functions (`ChaChaPoly`, `AESGCM`). */
@@ -20,13 +26,14 @@ export interface NoiseBackend {
 }
 
 /** The isomorphic backend. */
-export const PORTABLE_BACKEND: NoiseBackend = { dh: DH_FUNCTIONS, cipher: CIPHER_FUNCTIONS, hash: HASH_FUNCTIONS };
+export const PORTABLE_BACKEND: NoiseBackend = { name: "portable", dh: DH_FUNCTIONS, cipher: CIPHER_FUNCTIONS, hash: HASH_FUNCTIONS };
 
 let current: NoiseBackend = PORTABLE_BACKEND;
 
-/** Builds a backend from the portable one with some functions replaced. */
+/** Builds a backend from the portable one with some functions replaced (and named `overrides.name`, if given). */
 export function withOverrides(overrides: Partial<NoiseBackend>): NoiseBackend {
   return {
+    ...(overrides.name === undefined ? {} : { name: overrides.name }),
     dh: { ...PORTABLE_BACKEND.dh, ...overrides.dh },
     cipher: { ...PORTABLE_BACKEND.cipher, ...overrides.cipher },
     hash: { ...PORTABLE_BACKEND.hash, ...overrides.hash },
@@ -36,6 +43,15 @@ export function withOverrides(overrides: Partial<NoiseBackend>): NoiseBackend {
 /** The backend new handshakes use. */
 export function noiseBackend(): NoiseBackend {
   return current;
+}
+
+/**
+ * The name of the backend new handshakes use: `portable` (the default), `node:crypto` or
+ * `libsodium` (the `node` entries install the latter when the optional `sodium-native`
+ * addon loads), or `custom` for a backend without a name.
+ */
+export function noiseBackendInUse(): string {
+  return current.name ?? "custom";
 }
 
 /** Replaces the default backend (the Node entry points call this once). */

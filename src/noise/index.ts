@@ -41,5 +41,5 @@ export {
   type HashFunction,
   type KeyPair,
 } from "./primitives.js";
-export { PORTABLE_BACKEND, noiseBackend, setNoiseBackend, withOverrides, type NoiseBackend } from "./backend.js";
+export { PORTABLE_BACKEND, noiseBackend, noiseBackendInUse, setNoiseBackend, withOverrides, type NoiseBackend } from "./backend.js";
 export * as NOISE_WIRE from "./constants.js";

@@ -1,6 +1,7 @@
 /**
  * `poorman-handshake/hivemind` on Node (the `node` export condition): the same API,
- * with the Noise engine's `node:crypto` backend and the `ws` WebSocket installed (Node 20
+ * with the Noise engine's libsodium backend (the optional `sodium-native` addon, when it
+ * loads; `node:crypto` otherwise) and the `ws` WebSocket installed (Node 20
  * has no global `WebSocket`), and libargon2 for the PSK when the optional `argon2` addon
  * loads (hash-wasm otherwise).
  *
@@ -10,9 +11,9 @@ import WebSocket from "ws";
 import { setWebSocketImplementation, type WebSocketConstructor } from "../../hivemind/index.js";
 import { setNoiseBackend } from "../../noise/index.js";
 import "../install-argon2.js";
-import { NODE_BACKEND } from "../noise-backend.js";
+import { NODE_DEFAULT_BACKEND } from "../noise/backends.js";
 
-setNoiseBackend(NODE_BACKEND);
+setNoiseBackend(NODE_DEFAULT_BACKEND);
 setWebSocketImplementation(WebSocket as unknown as WebSocketConstructor);
 
 export * from "../../hivemind/index.js";
