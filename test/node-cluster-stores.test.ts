@@ -32,6 +32,8 @@ describe("cluster stores", { timeout: 60_000 }, () => {
       otherWorkerKey: { value: Array.from({ length: 32 }, (_, i) => i + 1) },
       unanswered: { status: 503, storeUnavailable: true },
       afterClose: unavailable,
+      secondConnectionFresh: { value: true },
+      secondConnectionReplay: { value: false },
     });
   });
 });

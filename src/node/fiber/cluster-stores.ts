@@ -19,6 +19,7 @@
  * @module
  */
 import cluster, { type Worker } from "node:cluster";
+import { randomUUID } from "node:crypto";
 import { aint } from "../../bytes.js";
 import { InvalidArgumentError, NonceUnverifiableError, StoreFullError, StoreUnavailableError } from "../../errors.js";
 import type { SymmetricKeyStore } from "../../fiber/keystore.js";
@@ -35,6 +36,8 @@ type ErrorKind = "full" | "unverifiable" | "unavailable";
 
 interface Call {
   [TAG]: "call";
+  /** The worker's connection (a process may hold several), echoed in the reply. */
+  channel: string;
   id: number;
   op: Op;
   args: unknown[];
@@ -42,6 +45,7 @@ interface Call {
 
 interface Reply {
   [TAG]: "reply";
+  channel: unknown;
   id: number;
   value?: unknown;
   error?: { kind: ErrorKind; message: string };
@@ -159,7 +163,7 @@ export class ClusterStoreHost {
   }
 
   async #answer(worker: Worker, call: Call): Promise<void> {
-    const reply: Reply = { [TAG]: "reply", id: call.id };
+    const reply: Reply = { [TAG]: "reply", channel: call.channel, id: call.id };
     try {
       reply.value = await this.#run(call.op, Array.isArray(call.args) ? call.args : []);
     } catch (error) {
@@ -275,11 +279,14 @@ export class ClusterFiberStores {
 class WorkerChannel {
   readonly #timeoutMs: number;
   readonly #pending = new Map<number, Pending>();
+  /** Tells this connection's replies from those of another one in the same process (ids count from 1 in each). */
+  readonly #channel = randomUUID();
   #next = 1;
   #closed = false;
   readonly #onMessage = (message: unknown) => {
     if (!isTagged(message, "reply")) return;
     const reply = message as Reply;
+    if (reply.channel !== this.#channel) return; // another connection's call
     const pending = this.#pending.get(reply.id);
     if (pending === undefined) return; // timed out already: the caller answered 503
     this.#settle(reply.id, pending);
@@ -310,7 +317,7 @@ class WorkerChannel {
         pending.reject(new StoreUnavailableError(`could not ask the cluster primary (${op}): ${error instanceof Error ? error.message : String(error)}`));
       };
       try {
-        process.send!({ [TAG]: "call", id, op, args } satisfies Call, undefined, {}, (error) => {
+        process.send!({ [TAG]: "call", channel: this.#channel, id, op, args } satisfies Call, undefined, {}, (error) => {
           if (error) fail(error);
         });
       } catch (error) {
