@@ -34,6 +34,7 @@ describe("cluster stores", { timeout: 60_000 }, () => {
       afterClose: unavailable,
       secondConnectionFresh: { value: true },
       secondConnectionReplay: { value: false },
+      burst: { someRefused: true, rest: 20_000, after: { value: true } },
     });
   });
 });

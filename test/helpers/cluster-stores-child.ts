@@ -2,7 +2,8 @@
  * A small cluster for test/node-cluster-stores.test.ts: the primary holds the stores
  * (a nonce store that can be told to hang or fail), worker 1 runs the checks and reports
  * them, then worker 2 checks what worker 1 recorded, then worker 3 connects twice in one
- * process. The primary prints one JSON line.
+ * process, then worker 4 sends a burst of calls faster than the channel carries them.
+ * The primary prints one JSON line.
  */
 import cluster from "node:cluster";
 import { NonceUnverifiableError, StoreFullError } from "../../src/errors.js";
@@ -67,6 +68,7 @@ if (cluster.isPrimary) {
   await run("second");
   host = ClusterStoreHost.start({ nonceStore, keyStore }); // the second worker closed the first
   await run("twice");
+  await run("burst");
   host.close();
   console.log(JSON.stringify(results));
 } else if (process.env.ROLE === "first") {
@@ -95,6 +97,18 @@ if (cluster.isPrimary) {
   a.close();
   b.close();
   process.send!({ results: r }, undefined, {}, () => process.exit(0));
+} else if (process.env.ROLE === "burst") {
+  // 20,000 calls in one synchronous burst: the channel's backlog passes what Node calls
+  // unwise to queue (process.send returns false); calls are refused (503) from then on
+  // until it drains, instead of queueing without bound.
+  const stores = await ClusterFiberStores.connect({ timeoutMs: 30_000 });
+  const calls = Array.from({ length: 20_000 }, () => outcome(() => stores.nonceStore.has("n1")));
+  const outcomes = (await Promise.all(calls)) as { value?: boolean; error?: string }[];
+  const refused = outcomes.filter((o) => o.error === "StoreUnavailableError").length;
+  const answered = outcomes.filter((o) => o.value === true).length;
+  const after = await outcome(() => stores.nonceStore.has("n1"));
+  stores.close();
+  process.send!({ results: { burst: { someRefused: refused > 0, rest: answered + refused, after } } }, undefined, {}, () => process.exit(0));
 } else {
   const stores = await ClusterFiberStores.connect({ timeoutMs: 300 });
   const r: Record<string, unknown> = {};
