@@ -32,6 +32,9 @@ describe("cluster stores", { timeout: 60_000 }, () => {
       otherWorkerKey: { value: Array.from({ length: 32 }, (_, i) => i + 1) },
       unanswered: { status: 503, storeUnavailable: true },
       afterClose: unavailable,
+      secondConnectionFresh: { value: true },
+      secondConnectionReplay: { value: false },
+      burst: { someRefused: true, rest: 20_000, after: { value: true } },
     });
   });
 });

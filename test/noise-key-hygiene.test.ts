@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
 import { HandshakeRejectedError, HandshakeStateError } from "../src/errors.js";
 import { type AeadKey, type CipherFunction, CipherState, HandshakeState, type KeyPair, type NoiseBackend, PORTABLE_BACKEND, aesGcm, chaChaPoly, parseProtocolName } from "../src/noise/index.js";
-import { nodeChaChaPoly } from "../src/node/index.js";
+import { nodeAesGcm, nodeChaChaPoly } from "../src/node/index.js";
 import { NOISE_BACKENDS } from "./helpers/noise-backends.js";
 
 const EMPTY = new Uint8Array(0);
@@ -27,6 +27,20 @@ async function holdsZeroKey(cipher: CipherFunction, aead: AeadKey): Promise<bool
 const CHACHA_BACKENDS: [string, NoiseBackend, CipherFunction][] = NOISE_BACKENDS.map(([label, backend]) => [label, backend, backend.cipher.ChaChaPoly!]);
 
 describe("Noise key hygiene", () => {
+  it("node:crypto ciphers keep their key copy out of Node's shared Buffer pool (any small Buffer's .buffer would show it)", () => {
+    const key = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
+    const needle = Buffer.from(key.buffer, key.byteOffset, key.length); // a view: no copy in the pool
+    const holds = (slab: ArrayBufferLike) => Buffer.from(slab as ArrayBuffer).includes(needle);
+    for (const cipher of [nodeChaChaPoly, nodeAesGcm]) {
+      // The copy lands in the slab of the Buffer made just before, or in a new one that the next small Buffer shares.
+      const before = Buffer.from("before").buffer;
+      const aead = cipher.importKey(key) as AeadKey;
+      const after = Buffer.from("after").buffer;
+      assert.equal(holds(before) || holds(after), false, cipher.name);
+      aead.destroy();
+    }
+  });
+
   it("a destroyed CipherState refuses to encrypt or decrypt (never passes data through in the clear)", async () => {
     const plain = new TextEncoder().encode("secret");
     for (const cipher of [chaChaPoly, aesGcm, nodeChaChaPoly, ...NOISE_BACKENDS.map(([, backend]) => backend.cipher.ChaChaPoly!)]) {

@@ -149,7 +149,10 @@ function nodeCipher(name: string, aead: NodeAead, nonce: (n: bigint) => ArrayBuf
     name,
     nonce,
     importKey(key) {
-      const k = Buffer.from(key);
+      // A copy of its own (Buffer.from would put it in Node's shared pool, which every small
+      // Buffer's .buffer exposes); zeroed by destroy().
+      const k = Buffer.alloc(key.length);
+      k.set(key);
       return {
         destroy: () => k.fill(0),
         encrypt(n, ad, plaintext) {

@@ -118,6 +118,8 @@ export function readNodeBody(req: IncomingMessage, options: ReadBoundedOptions):
     const onEnd = () => finish(undefined, true);
     const onError = (error: unknown) => finish(error, false);
     const onClose = () => finish(new Error("the client closed the connection before the body ended"), false);
+    // Gone before the read began (while the headers were checked): its `close` has passed.
+    if (req.destroyed) return onClose();
     if (options.timeoutMs !== undefined) timer = setTimeout(() => finish((options.onTimeout ?? (() => new Error("timed out")))(), false), options.timeoutMs);
     req.on("data", onData).once("end", onEnd).once("error", onError).once("close", onClose);
     req.resume();

@@ -1,7 +1,9 @@
 /**
  * A small cluster for test/node-cluster-stores.test.ts: the primary holds the stores
  * (a nonce store that can be told to hang or fail), worker 1 runs the checks and reports
- * them, then worker 2 checks what worker 1 recorded. The primary prints one JSON line.
+ * them, then worker 2 checks what worker 1 recorded, then worker 3 connects twice in one
+ * process, then worker 4 sends a burst of calls faster than the channel carries them.
+ * The primary prints one JSON line.
  */
 import cluster from "node:cluster";
 import { NonceUnverifiableError, StoreFullError } from "../../src/errors.js";
@@ -23,6 +25,9 @@ async function outcome(run: () => Promise<unknown>): Promise<unknown> {
 
 if (cluster.isPrimary) {
   const memory = new MemoryNonceStore();
+  // "gate:<nonce>" is answered only after "release" has been answered.
+  let openGate: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (openGate = resolve));
   const nonceStore: NonceStore = {
     has: async (nonce) => {
       if (nonce === "boom") throw new Error("a store bug");
@@ -32,10 +37,20 @@ if (cluster.isPrimary) {
       if (nonce === "hang") return new Promise<boolean>(() => {});
       if (nonce === "full") throw new StoreFullError("nonce store is full");
       if (nonce === "old") throw new NonceUnverifiableError("predates the records");
+      if (nonce === "release") {
+        setImmediate(openGate);
+        return memory.add(nonce, ttlMs);
+      }
+      if (nonce.startsWith("gate:")) {
+        await gate;
+        await new Promise((resolve) => setImmediate(resolve));
+        return memory.add(nonce.slice("gate:".length), ttlMs);
+      }
       return memory.add(nonce, ttlMs);
     },
   };
-  const host = ClusterStoreHost.start({ nonceStore, keyStore: new MemoryKeyStore(), rsaPrivateKey: "-----BEGIN PRIVATE KEY-----\ntest\n-----END PRIVATE KEY-----" });
+  const keyStore = new MemoryKeyStore();
+  let host = ClusterStoreHost.start({ nonceStore, keyStore, rsaPrivateKey: "-----BEGIN PRIVATE KEY-----\ntest\n-----END PRIVATE KEY-----" });
   const results: Record<string, unknown> = {};
   const run = (role: string) =>
     new Promise<void>((resolve) => {
@@ -51,6 +66,10 @@ if (cluster.isPrimary) {
     });
   await run("first");
   await run("second");
+  host = ClusterStoreHost.start({ nonceStore, keyStore }); // the second worker closed the first
+  await run("twice");
+  await run("burst");
+  host.close();
   console.log(JSON.stringify(results));
 } else if (process.env.ROLE === "first") {
   const stores = await ClusterFiberStores.connect({ timeoutMs: 300 });
@@ -66,6 +85,30 @@ if (cluster.isPrimary) {
   r.bug = await outcome(() => stores.nonceStore.has("boom"));
   r.hang = await outcome(() => stores.nonceStore.add("hang", 1000));
   process.send!({ results: r }, undefined, {}, () => process.exit(0));
+} else if (process.env.ROLE === "twice") {
+  // Two connections in one worker: each call is answered with its own reply, never the
+  // other connection's (both count their calls from 1).
+  const a = await ClusterFiberStores.connect({ timeoutMs: 5000 });
+  const b = await ClusterFiberStores.connect({ timeoutMs: 5000 });
+  const r: Record<string, unknown> = {};
+  const replayed = outcome(() => b.nonceStore.add("gate:n1", 60_000)); // n1: recorded by worker 1
+  r.secondConnectionFresh = await outcome(() => a.nonceStore.add("release", 60_000));
+  r.secondConnectionReplay = await replayed;
+  a.close();
+  b.close();
+  process.send!({ results: r }, undefined, {}, () => process.exit(0));
+} else if (process.env.ROLE === "burst") {
+  // 20,000 calls in one synchronous burst: the channel's backlog passes what Node calls
+  // unwise to queue (process.send returns false); calls are refused (503) from then on
+  // until it drains, instead of queueing without bound.
+  const stores = await ClusterFiberStores.connect({ timeoutMs: 30_000 });
+  const calls = Array.from({ length: 20_000 }, () => outcome(() => stores.nonceStore.has("n1")));
+  const outcomes = (await Promise.all(calls)) as { value?: boolean; error?: string }[];
+  const refused = outcomes.filter((o) => o.error === "StoreUnavailableError").length;
+  const answered = outcomes.filter((o) => o.value === true).length;
+  const after = await outcome(() => stores.nonceStore.has("n1"));
+  stores.close();
+  process.send!({ results: { burst: { someRefused: refused > 0, rest: answered + refused, after } } }, undefined, {}, () => process.exit(0));
 } else {
   const stores = await ClusterFiberStores.connect({ timeoutMs: 300 });
   const r: Record<string, unknown> = {};

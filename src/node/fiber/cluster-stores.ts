@@ -7,7 +7,7 @@
  * worker that crashes loses nothing (the records live in the primary).
  *
  * A call the primary does not answer in time, or that cannot be sent (the channel is
- * closed), fails with {@link StoreUnavailableError} (servers answer 503): nothing is
+ * closed, or backed up past what Node deems wise to queue), fails with {@link StoreUnavailableError} (servers answer 503): nothing is
  * accepted that could not be recorded. The errors of the primary's stores cross the
  * channel as themselves ({@link StoreFullError}: 429, {@link NonceUnverifiableError} and
  * {@link StoreUnavailableError}: 503); any other is a {@link StoreUnavailableError}.
@@ -19,6 +19,7 @@
  * @module
  */
 import cluster, { type Worker } from "node:cluster";
+import { randomUUID } from "node:crypto";
 import { aint } from "../../bytes.js";
 import { InvalidArgumentError, NonceUnverifiableError, StoreFullError, StoreUnavailableError } from "../../errors.js";
 import type { SymmetricKeyStore } from "../../fiber/keystore.js";
@@ -35,6 +36,8 @@ type ErrorKind = "full" | "unverifiable" | "unavailable";
 
 interface Call {
   [TAG]: "call";
+  /** The worker's connection (a process may hold several), echoed in the reply. */
+  channel: string;
   id: number;
   op: Op;
   args: unknown[];
@@ -42,6 +45,7 @@ interface Call {
 
 interface Reply {
   [TAG]: "reply";
+  channel: unknown;
   id: number;
   value?: unknown;
   error?: { kind: ErrorKind; message: string };
@@ -159,7 +163,7 @@ export class ClusterStoreHost {
   }
 
   async #answer(worker: Worker, call: Call): Promise<void> {
-    const reply: Reply = { [TAG]: "reply", id: call.id };
+    const reply: Reply = { [TAG]: "reply", channel: call.channel, id: call.id };
     try {
       reply.value = await this.#run(call.op, Array.isArray(call.args) ? call.args : []);
     } catch (error) {
@@ -275,11 +279,20 @@ export class ClusterFiberStores {
 class WorkerChannel {
   readonly #timeoutMs: number;
   readonly #pending = new Map<number, Pending>();
+  /** Tells this connection's replies from those of another one in the same process (ids count from 1 in each). */
+  readonly #channel = randomUUID();
   #next = 1;
   #closed = false;
+  /**
+   * Set while the channel's backlog is past what Node deems wise to queue (`process.send`
+   * returned false): calls are refused until it drains, so a primary that cannot keep up
+   * never makes a worker queue calls without bound (a timed-out call's message stays queued).
+   */
+  #backedUp = false;
   readonly #onMessage = (message: unknown) => {
     if (!isTagged(message, "reply")) return;
     const reply = message as Reply;
+    if (reply.channel !== this.#channel) return; // another connection's call
     const pending = this.#pending.get(reply.id);
     if (pending === undefined) return; // timed out already: the caller answered 503
     this.#settle(reply.id, pending);
@@ -296,6 +309,7 @@ class WorkerChannel {
 
   call(op: Op, args: unknown[]): Promise<unknown> {
     if (this.#closed || !process.connected) return Promise.reject(new StoreUnavailableError("the cluster primary cannot be reached (IPC channel closed); nothing was recorded"));
+    if (this.#backedUp) return Promise.reject(new StoreUnavailableError("the cluster primary is not keeping up (its IPC channel is backed up); nothing was recorded"));
     return new Promise((resolve, reject) => {
       const id = this.#next++;
       const timer = setTimeout(() => {
@@ -309,10 +323,13 @@ class WorkerChannel {
         this.#settle(id, pending);
         pending.reject(new StoreUnavailableError(`could not ask the cluster primary (${op}): ${error instanceof Error ? error.message : String(error)}`));
       };
+      let last = false; // this message took the backlog past the threshold
       try {
-        process.send!({ [TAG]: "call", id, op, args } satisfies Call, undefined, {}, (error) => {
+        const queued = process.send!({ [TAG]: "call", channel: this.#channel, id, op, args } satisfies Call, undefined, {}, (error) => {
+          if (last) this.#backedUp = false; // written: what was queued before it is too
           if (error) fail(error);
         });
+        if (queued === false) this.#backedUp = last = true;
       } catch (error) {
         fail(error);
       }
