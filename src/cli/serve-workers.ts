@@ -13,7 +13,7 @@ import { MemoryNonceStore } from "../fiber/nonce.js";
 import { ClusterFiberStores, ClusterStoreHost } from "../node/fiber/cluster-stores.js";
 import { drainWhenAsked, reportStartFailure, WorkerPool, WorkerStartError, workerSlot } from "../node/fiber/worker-pool.js";
 import { createRSAKey } from "../node/keyfile.js";
-import { serve, type FetchHandler } from "../node/serve.js";
+import { serve } from "../node/serve.js";
 import type { WarningHandler } from "../warnings.js";
 import { EXIT, exitCodeOf, loadHotkey, messageOf } from "./common.js";
 import { loadAuthorizer, minerHandler, printListening, serveLog, type ServeFlags } from "./serve.js";
@@ -90,33 +90,6 @@ export async function runPrimary(flags: ServeFlags, keypair: Keypair, log: (line
   printListening(flags, log, { url: `http://${shownHost}:${port}`, port, hotkey: keypair.ss58Address, stores: description, workers: count });
 }
 
-/** Counts the requests a worker serves, and waits for those in flight. */
-function counted(handler: FetchHandler): { fetch: FetchHandler; served: () => number; idle: (ms: number) => Promise<void> } {
-  let served = 0;
-  let inFlight = 0;
-  let onIdle: (() => void) | undefined;
-  const fetch: FetchHandler = async (request) => {
-    served++;
-    inFlight++;
-    try {
-      return await handler(request);
-    } finally {
-      if (--inFlight === 0) onIdle?.();
-    }
-  };
-  const idle = (ms: number) =>
-    inFlight === 0
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, ms);
-          onIdle = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-  return { fetch, served: () => served, idle };
-}
-
 /** A worker: the same miner on the shared stores, on the port the primary resolved. */
 export async function runWorker(flags: ServeFlags): Promise<number | void> {
   const slot = workerSlot() ?? 0;
@@ -127,13 +100,12 @@ export async function runWorker(flags: ServeFlags): Promise<number | void> {
     const keypair = await loadHotkey(flags, "miner", quiet);
     const authorize = await loadAuthorizer(flags);
     const stores: Pick<OpenedStores, "nonceStore" | "keyStore" | "rsaPrivateKey"> & { close(): Promise<void> | void } = flags.redis !== undefined ? await openStores(flags, say, quiet) : await ClusterFiberStores.connect();
-    const handler = counted(await minerHandler(flags, keypair, authorize, { nonceStore: stores.nonceStore, keyStore: stores.keyStore, rsaPrivateKey: stores.rsaPrivateKey }));
-    const running = await serve(handler.fetch, { host: flags.host, port: Number(process.env[PORT_ENV] ?? flags.port) });
+    const handler = await minerHandler(flags, keypair, authorize, { nonceStore: stores.nonceStore, keyStore: stores.keyStore, rsaPrivateKey: stores.rsaPrivateKey });
+    const running = await serve(handler, { host: flags.host, port: Number(process.env[PORT_ENV] ?? flags.port) });
     drainWhenAsked(async () => {
-      await handler.idle(DRAIN_REQUESTS_MS);
-      await running.close();
+      await running.close({ graceMs: DRAIN_REQUESTS_MS });
       await stores.close();
-    }, handler.served);
+    }, () => running.requests);
   } catch (error) {
     await reportStartFailure(messageOf(error), exitCodeOf(error));
     process.exit(exitCodeOf(error));

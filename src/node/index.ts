@@ -13,7 +13,7 @@ export { KEY_FILE_REPLACED_WARNING, createRSAKey, exportRSAKey, loadOrCreateRSAK
 export { JsonFilePinStore } from "./pins.js";
 export { PRIVATE_FILE_MODE, writeFileAtomic } from "./files.js";
 export { KEY_FILE_PERMISSIONS_WARNING, type KeyFileOptions } from "./key-file-access.js";
-export { serve, type FetchHandler, type RunningServer, type ServeOptions } from "./serve.js";
+export { serve, type CloseOptions, type FetchHandler, type RunningServer, type ServeOptions } from "./serve.js";
 export { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath, type WalletOptions } from "./wallet.js";
 export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "./hivemind/keys.js";
 export { serveHiveMind, type ServeHiveMindOptions, type HiveMindHubServer, type HiveMindConnectedClient, type HiveMindRateLimit, type HiveMindRefusal } from "./hivemind/server.js";

@@ -31,8 +31,20 @@ export interface RunningServer {
   url: string;
   /** The bound port. */
   port: number;
-  /** Stops accepting, closes idle and active connections, and resolves when closed. */
-  close(): Promise<void>;
+  /** Requests received so far (answered or in flight). */
+  readonly requests: number;
+  /**
+   * Stops accepting, closes idle and active connections, and resolves when closed. With
+   * `graceMs`, requests in flight get up to that long to be answered first (idle
+   * keep-alive connections are closed at once).
+   */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+/** Options of {@link RunningServer.close}. */
+export interface CloseOptions {
+  /** Longest wait, in milliseconds, for requests in flight to be answered; 0 (none) by default. */
+  graceMs?: number;
 }
 
 /** Converts a Node request into a fetch `Request` (body streamed on demand, not buffered; none when `body` is undefined). */
@@ -140,7 +152,15 @@ export async function serve(handler: FetchHandler | { readonly fetch: FetchHandl
   const host = astring(options.host ?? "127.0.0.1", "options.host");
   const port = aint(options.port ?? 0, "options.port", 0, 65535);
   const raw = rawHandlerOf(handler);
+  let requests = 0;
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
+    requests++;
+    inFlight++;
+    res.once("close", () => {
+      if (--inFlight === 0) onIdle?.();
+    });
     void (raw === undefined ? handle(fetch, req, res) : handleRaw(raw, req, res));
   });
   await new Promise<void>((resolve, reject) => {
@@ -152,14 +172,33 @@ export async function serve(handler: FetchHandler | { readonly fetch: FetchHandl
   });
   const bound = (server.address() as AddressInfo).port;
   let closed: Promise<void> | undefined;
-  const close = () => {
-    closed ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
+  const close = (closeOptions: CloseOptions = {}) => {
+    const graceMs = aint(closeOptions.graceMs ?? 0, "options.graceMs", 0, 3_600_000);
+    closed ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      if (graceMs > 0 && inFlight > 0) {
+        server.closeIdleConnections();
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, graceMs);
+          onIdle = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
       server.closeAllConnections();
-    });
+      await stopped;
+    })();
     return closed;
   };
   options.signal?.addEventListener("abort", () => void close(), { once: true });
   const shownHost = host.includes(":") ? `[${host}]` : host;
-  return { url: `http://${shownHost}:${bound}`, port: bound, close };
+  return {
+    url: `http://${shownHost}:${bound}`,
+    port: bound,
+    get requests() {
+      return requests;
+    },
+    close,
+  };
 }
