@@ -12,7 +12,7 @@ import { after, describe, it } from "node:test";
 import WebSocket, { WebSocketServer } from "ws";
 import { toHex } from "../src/bytes.js";
 import { HiveMindNode, type HiveMessage, type HiveMindNodeOptions, type WebSocketConstructor } from "../src/node/hivemind/index.js";
-import { type HiveMindConnectedClient, type HiveMindRefusal, serveHiveMind, type ServeHiveMindOptions, X25519PinStore } from "../src/node/index.js";
+import { type HiveMindConnectedClient, type HiveMindRefusal, NOT_READING_REASON, serveHiveMind, type ServeHiveMindOptions, X25519PinStore } from "../src/node/index.js";
 
 const folder = await mkdtemp(join(tmpdir(), "pmh-hivemind-ws-"));
 after(() => rm(folder, { recursive: true, force: true }));
@@ -314,6 +314,37 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
     // Once blocked, the attacker's address is refused before any handshake work.
     const late = await rejectsWith(HiveMindNode.connect(hub.url, { ...BOB, WebSocket: attacker }), "ERR_HANDSHAKE_REJECTED");
     assert.match(late.message, /1013/);
+  });
+});
+
+describe("serveHiveMind and a client that stops reading", () => {
+  it("closes it with 1008 once maxUnreadBytes are queued, instead of queueing without bound", async (t) => {
+    const sockets: WebSocket[] = [];
+    const recording = class extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        sockets.push(this);
+      }
+    } as unknown as WebSocketConstructor;
+    const maxUnreadBytes = 256 * 1024;
+    const refusedClose = counter<{ code: number; reason: string }>();
+    const { hub, connects } = await echoHub(t, { maxUnreadBytes, onDisconnect: (_client, event) => refusedClose.add(event) });
+    const node = await HiveMindNode.connect(hub.url, { ...ALICE, WebSocket: recording });
+    t.after(() => node.close());
+    await connects.reach(1);
+    const [client] = connects.seen;
+    sockets[0]!.pause(); // the node's socket stops reading: frames pile up in the hub's send buffer
+    const body = "x".repeat(60_000);
+    // Bounded: far more than maxUnreadBytes plus the socket buffers, a few hundred frames at most.
+    for (let i = 0; i < 400 && refusedClose.seen.length === 0; i++) await client!.sendBus("speak", { utterance: body }).catch(() => undefined);
+    sockets[0]!.resume();
+    await refusedClose.reach(1);
+    assert.equal(refusedClose.seen[0]!.code, 1008);
+    assert.equal(refusedClose.seen[0]!.reason, NOT_READING_REASON);
+  });
+
+  it("refuses a maxUnreadBytes that is not a positive integer, naming it", async () => {
+    await assert.rejects(serveHiveMind({ clients: [ALICE], maxUnreadBytes: 0 }), /options\.maxUnreadBytes/);
   });
 });
 

@@ -8,7 +8,7 @@
 import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
-import { equalBytes } from "../../bytes.js";
+import { aint, equalBytes } from "../../bytes.js";
 import { HandshakeRejectedError, InvalidArgumentError, KeyMismatchError, PoormanError } from "../../errors.js";
 import { HIVEMIND_WIRE, type HiveMessage, type HiveMindSuite, parseAuthorization, parseX25519Key } from "./index.js";
 import { closeReason, frameData } from "../../hivemind/connection.js";
@@ -67,7 +67,18 @@ export interface ServeHiveMindOptions {
   rateLimit?: HiveMindRateLimit | undefined;
   /** Time a client has from connecting to its HELLO (default 10 000 ms). */
   handshakeTimeoutMs?: number | undefined;
+  /**
+   * Most bytes queued to one client that it has not read yet (default 16 MiB). A client
+   * that lets more pile up (answers it never reads, broadcasts it cannot keep up with) is
+   * closed with 1008, so an idle reader cannot make the hub hold unbounded memory.
+   */
+  maxUnreadBytes?: number | undefined;
 }
+
+/** Default of {@link ServeHiveMindOptions.maxUnreadBytes}. */
+export const DEFAULT_MAX_UNREAD_BYTES = 16 * 1024 * 1024;
+/** The close reason of a client that stopped reading. */
+export const NOT_READING_REASON = "too much unread data: the client is not reading";
 
 /** A connection that ended before its HELLO was accepted. */
 export interface HiveMindRefusal {
@@ -137,6 +148,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
   const byKey = new FailureLimiter({ maxFailures: limits.perKey ?? 10, windowMs, maxTracked });
   const byAddress = new FailureLimiter({ maxFailures: limits.perAddress ?? 50, windowMs, maxTracked });
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const maxUnreadBytes = aint(options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES, "options.maxUnreadBytes", 1);
   const maxPending = limits.maxPendingPerAddress ?? 32;
   // Sockets that connected but have not sent their HELLO yet, per address (entries at 0 are removed).
   const pending = new Map<string, number>();
@@ -208,7 +220,14 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     const connection = await HubConnection.open({
       password: record.password, nodeId, staticKey, pinnedKey, suites: options.suites, allowedTypes: record.allowedTypes,
       peer: `${useragent}::${record.name}`,
-      send: (frame) => socket.send(frame),
+      send: (frame) => {
+        // ws queues without limit: stop sending to a client that does not read.
+        if (socket.bufferedAmount > maxUnreadBytes) {
+          if (socket.readyState === socket.OPEN) socket.close(CLOSE.policy, NOT_READING_REASON);
+          return;
+        }
+        socket.send(frame);
+      },
       close: (code, reason) => socket.close(code, closeReason(reason)),
       onHandshake: async (key) => {
         if (pinnedKey !== undefined) {
