@@ -179,3 +179,22 @@ export async function loadHotkey(flags: HotkeyFlags, whose: HotkeyRole, onWarnin
   if (flags.wallet === undefined || flags.hotkey === undefined) throw new UsageError("--wallet and --hotkey go together");
   return loadWalletHotkey(flags.wallet, flags.hotkey, { ...(flags.walletsPath === undefined ? {} : { walletsPath: flags.walletsPath }), onWarning });
 }
+
+/**
+ * On the first SIGINT or SIGTERM: logs `<signal>, <doing>`, runs `close`, then logs
+ * "closed", or one `pmh <command>: could not close cleanly: ...` line and a failing exit code.
+ */
+export function closeOnSignals(command: string, log: (line: string) => void, doing: string, close: () => Promise<void>): void {
+  const stop = (signal: string) => {
+    log(`${signal}, ${doing}`);
+    void close().then(
+      () => log("closed"),
+      (error: unknown) => {
+        console.error(`pmh ${command}: could not close cleanly: ${messageOf(error)}`);
+        process.exitCode = EXIT.failed;
+      },
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { toHex } from "../bytes.js";
 import { type HiveMindClientRecord, loadOrCreateX25519KeyFile, serveHiveMind, X25519PinStore } from "../node/index.js";
-import { EXIT, UsageError, action, messageOf, parseInteger } from "./common.js";
+import { closeOnSignals, UsageError, action, messageOf, parseInteger } from "./common.js";
 
 interface HubFlags {
   host: string;
@@ -56,18 +56,7 @@ async function run(flags: HubFlags): Promise<void> {
     },
   });
   log(`HiveMind hub ${toHex(hub.publicKey)} listening on ${hub.url} (${clients.length} client${clients.length === 1 ? "" : "s"}; answers recognizer_loop:utterance with speak)`);
-  const stop = (signal: string) => {
-    log(`${signal}, closing`);
-    hub.close().then(
-      () => log("closed"),
-      (error: unknown) => {
-        console.error(`pmh hub: could not close cleanly: ${messageOf(error)}`);
-        process.exitCode = EXIT.failed;
-      },
-    );
-  };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  closeOnSignals("hub", log, "closing", () => hub.close());
 }
 
 /** Adds the `hub` subcommand to `program`. */

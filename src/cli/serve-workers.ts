@@ -15,7 +15,7 @@ import { drainWhenAsked, reportStartFailure, WorkerPool, WorkerStartError, worke
 import { createRSAKey } from "../node/keyfile.js";
 import { serve } from "../node/serve.js";
 import type { WarningHandler } from "../warnings.js";
-import { EXIT, exitCodeOf, loadHotkey, messageOf } from "./common.js";
+import { closeOnSignals, exitCodeOf, loadHotkey, messageOf } from "./common.js";
 import { loadAuthorizer, minerHandler, printListening, serveLog, type ServeFlags } from "./serve.js";
 import { openStores, type OpenedStores } from "./stores.js";
 
@@ -71,21 +71,10 @@ export async function runPrimary(flags: ServeFlags, keypair: Keypair, log: (line
     console.error(`pmh serve: ${error.message}`);
     return error.exitCode;
   }
-  const stop = (signal: string) => {
-    log(`${signal}, draining ${count} workers`);
-    void pool
-      .stop()
-      .then(close)
-      .then(
-        () => log("closed"),
-        (error: unknown) => {
-          console.error(`pmh serve: could not close cleanly: ${messageOf(error)}`);
-          process.exitCode = EXIT.failed;
-        },
-      );
-  };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  closeOnSignals("serve", log, `draining ${count} workers`, async () => {
+    await pool.stop();
+    await close();
+  });
   const shownHost = flags.host.includes(":") ? `[${flags.host}]` : flags.host;
   printListening(flags, log, { url: `http://${shownHost}:${port}`, port, hotkey: keypair.ss58Address, stores: description, workers: count });
 }

@@ -15,7 +15,7 @@ import type { Keypair } from "../fiber/keypair.js";
 import { serve, type FetchHandler } from "../node/serve.js";
 import { withCors } from "../fiber/cors.js";
 import { loadMetagraphFile } from "../node/wallet.js";
-import { action, EXIT, hotkeyOptions, jsonOption, loadHotkey, messageOf, parseInteger, printJson, UsageError, type HotkeyFlags } from "./common.js";
+import { action, closeOnSignals, hotkeyOptions, jsonOption, loadHotkey, parseInteger, printJson, UsageError, type HotkeyFlags } from "./common.js";
 import { echoSigned, streamSigned } from "./signed-routes.js";
 import { MAX_WORKERS, workerSlot } from "../node/fiber/worker-pool.js";
 import { runPrimary, runWorker } from "./serve-workers.js";
@@ -125,22 +125,11 @@ async function run(flags: ServeFlags): Promise<number | void> {
     throw error;
   }
   const server = running;
-  const stop = (signal: string) => {
-    log(`${signal}, closing`);
-    void server
-      .close()
-      .then(() => stores.close())
-      .then(
-        () => log("closed"),
-        (error: unknown) => {
-          console.error(`pmh serve: could not close cleanly: ${messageOf(error)}`);
-          process.exitCode = EXIT.failed;
-        },
-      );
-  };
   // Before the "listening" line: a supervisor may signal as soon as it reads it.
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  closeOnSignals("serve", log, "closing", async () => {
+    await server.close();
+    await stores.close();
+  });
   printListening(flags, log, { url: running.url, port: running.port, hotkey: keypair.ss58Address, stores: stores.description });
 }
 
