@@ -14,6 +14,8 @@ import { InvalidArgumentError } from "./errors.js";
 export type ArrayBufferBytes = ReturnType<typeof Uint8Array.from>;
 
 const textEncoder = new TextEncoder();
+const asciiDecoder = new TextDecoder();
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const HEX_DIGITS = "0123456789abcdef";
 const HEX_PAIR = /^(?:[0-9a-fA-F]{2})*$/;
 /** The two hex digits of each byte value. */
@@ -77,8 +79,18 @@ export function aint(value: unknown, name: string, min: number, max = Number.MAX
   return value;
 }
 
+/** Both hex digits of each byte value as one UTF-16 code unit pair's bytes (little-endian: the first digit in the low byte). */
+const HEX_CODES = Uint16Array.from({ length: 256 }, (_, b) => HEX_DIGITS.charCodeAt(b >> 4) | (HEX_DIGITS.charCodeAt(b & 15) << 8));
+/** From this many bytes on, `toHex` fills an ASCII buffer and decodes it once instead of concatenating strings. */
+const HEX_BUFFER_FROM = 32;
+
 /** Encodes bytes as lowercase hex. */
 export function toHex(bytes: Uint8Array): string {
+  if (bytes.length >= HEX_BUFFER_FROM && LITTLE_ENDIAN) {
+    const codes = new Uint16Array(bytes.length);
+    for (let i = 0; i < bytes.length; i++) codes[i] = HEX_CODES[bytes[i]!]!;
+    return asciiDecoder.decode(codes);
+  }
   let out = "";
   for (let i = 0; i < bytes.length; i++) out += HEX_BYTES[bytes[i]!]!;
   return out;
@@ -96,6 +108,17 @@ export function isHex(text: string): boolean {
  */
 export function fromHex(text: string, name = "hex"): ArrayBufferBytes {
   astring(text, name);
+  const out = hexBytesOrUndefined(text);
+  if (out === undefined) throw new InvalidArgumentError(`${name} must be an even number of hex digits`);
+  return out;
+}
+
+/**
+ * Decodes hex (either case) in one pass, checking as it goes.
+ * @param text - a string
+ * @returns its bytes, or `undefined` unless it is an even number of hex digits
+ */
+export function hexBytesOrUndefined(text: string): ArrayBufferBytes | undefined {
   const out = new Uint8Array(text.length >> 1);
   let invalid = text.length & 1;
   for (let i = 0; i < out.length; i++) {
@@ -104,8 +127,7 @@ export function fromHex(text: string, name = "hex"): ArrayBufferBytes {
     invalid |= (high | low) & 0x80; // -1 has the top bit set
     out[i] = (high << 4) | low;
   }
-  if (invalid !== 0) throw new InvalidArgumentError(`${name} must be an even number of hex digits`);
-  return out;
+  return invalid === 0 ? out : undefined;
 }
 
 /** UTF-8 encodes a string. */
@@ -171,7 +193,6 @@ export function bufferSource(bytes: Uint8Array): ArrayBufferBytes {
 
 const B64_STANDARD = textEncoder.encode("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
 const B64_URL = textEncoder.encode("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
-const asciiDecoder = new TextDecoder();
 /** Per character code: its 6-bit value in either alphabet, plus a flag for invalid, `+/` or `-_`. */
 const B64_INVALID = 0x100, B64_STANDARD_ONLY = 0x200, B64_URL_ONLY = 0x400;
 const B64_TABLE = new Uint16Array(256).fill(B64_INVALID);

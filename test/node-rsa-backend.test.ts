@@ -43,7 +43,35 @@ describe("node:crypto RSA public-key backend", () => {
       setRSAPublicBackend(NODE_RSA);
     }
   });
+  it("signatures made with one backend verify on the other (PSS is randomized: compared by verification)", async () => {
+    const { privateKey, publicKey } = await generateRSAKeyPair();
+    assert.equal(typeof NODE_RSA.sign, "function");
+    const backends = [NODE_RSA, WEB_CRYPTO_RSA];
+    const data0 = randomBytes(32);
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...backends), fc.constantFrom(...backends), fc.uint8Array({ maxLength: 600 }), async (signer, verifier, data) => {
+          setRSAPublicBackend(signer);
+          const signature = await signRSA(privateKey, data);
+          assert.equal(signature.length, 256);
+          setRSAPublicBackend(verifier);
+          assert.equal(await verifyRSA(publicKey, data, signature), true);
+          const other = data.length === 0 ? new Uint8Array([0]) : data.map((b, i) => (i === 0 ? b ^ 1 : b));
+          assert.equal(await verifyRSA(publicKey, other, signature), false);
+        }),
+        { numRuns: 40 },
+      );
+      // The key checks come first on either backend: a public key cannot sign.
+      for (const backend of backends) {
+        setRSAPublicBackend(backend);
+        await assert.rejects(signRSA(publicKey, data0), /privateKey/);
+      }
+    } finally {
+      setRSAPublicBackend(NODE_RSA);
+    }
+  });
   it("refuses an object that is not a backend", () => {
+    assert.throws(() => setRSAPublicBackend({ ...NODE_RSA, sign: 1 } as never), /RSAPublicBackend/);
     assert.throws(() => setRSAPublicBackend({} as never), /RSAPublicBackend/);
     assert.equal(rsaPublicBackend(), NODE_RSA);
   });

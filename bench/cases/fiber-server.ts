@@ -4,16 +4,17 @@
  * another process with pre-signed requests, against the crypto-only bound measured here:
  * native RSA-OAEP decrypt + sr25519 verify per handshake, sr25519 verify + native
  * Fernet decrypt per request. And the `serve` adapter alone: the server's 404 (no crypto)
- * against raw `node:http` giving the same answer, in the same rounds.
+ * against raw `node:http` giving the same answer, in the same rounds; and at concurrency 1
+ * key exchanges against a minimal raw `node:http` endpoint doing the same crypto.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { constants, KeyObject, privateDecrypt, publicEncrypt, randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import * as wasm from "@polkadot/wasm-crypto";
 import { FIBER_WIRE, Fernet, FiberServer, Keypair, generateNonce, signingMessage } from "poorman-handshake/fiber";
-import { generateRSAKeyPair } from "poorman-handshake/rsa";
+import { generateRSAKeyPair, importRSAKey } from "poorman-handshake/rsa";
 
 type RSAKeyPair = Awaited<ReturnType<typeof generateRSAKeyPair>>;
 import { SignatureVerifyPool, serve } from "poorman-handshake/node";
@@ -74,6 +75,39 @@ async function adapterRows(child: ChildProcess, server: FiberServer, fastUrl: st
     { group: "fiber server", name: `serve adapter, trivial route, concurrency ${ADAPTER.concurrency}`, ours: median(rates.fast), bound, boundName, unit: "req/s", target: 1 / 0.8, note: "target: ≥ 0.8 of raw node:http; serve(server): the FiberServer's 404 through its lower-level handle, no Request/Response" },
     { group: "fiber server", name: `serve adapter, fetch handler, trivial route, concurrency ${ADAPTER.concurrency}`, ours: median(rates.fetch), bound, boundName, unit: "req/s", note: "serve((r) => server.fetch(r)): the same 404 through WHATWG Request/Response (the path of other handlers and other runtimes)" },
   ];
+}
+
+/**
+ * A minimal raw `node:http` key-exchange endpoint doing the same crypto as the Fiber
+ * server's (the sr25519 signature over the same message checked first, with the same
+ * `Keypair.verify`, then the same Web Crypto RSA-OAEP-SHA256 decrypt), none of its other
+ * checks (no nonce store, no key store, no header validation beyond what it reads): the
+ * floor a key exchange over HTTP reaches here, in the same rounds.
+ */
+async function rawExchangeServer(rsaKeyPair: RSAKeyPair, minerHotkey: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const key = await importRSAKey(rsaKeyPair.privateKey, "decrypt", "SHA-256");
+  const oaep = { name: "RSA-OAEP" };
+  const header = (req: IncomingMessage, name: string) => String(req.headers[name.toLowerCase()] ?? "");
+  const answer = (res: ServerResponse, status: number, body: string) => void res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }).end(body);
+  const raw = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk)).once("end", async () => {
+      try {
+        const message = signingMessage(header(req, FIBER_WIRE.NONCE_HEADER), minerHotkey, header(req, FIBER_WIRE.SYMMETRIC_KEY_UUID_HEADER));
+        if (!(await Keypair.verify(message, header(req, FIBER_WIRE.SIGNATURE_HEADER), header(req, FIBER_WIRE.VALIDATOR_HOTKEY_HEADER)))) return answer(res, 401, '{"detail":"bad signature"}');
+        const encrypted = (JSON.parse(Buffer.concat(chunks).toString()) as Record<string, string>)[FIBER_WIRE.ENCRYPTED_KEY_FIELD]!;
+        const symmetric = new Uint8Array(await globalThis.crypto.subtle.decrypt(oaep, key, Buffer.from(encrypted, "base64")));
+        answer(res, symmetric.length === 32 ? 200 : 401, JSON.stringify({ status: "Symmetric key exchanged successfully" }));
+      } catch {
+        answer(res, 400, '{"detail":"bad request"}');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}`,
+    close: () => (raw.closeAllConnections(), new Promise<void>((resolve) => raw.close(() => resolve()))),
+  };
 }
 
 /** Crypto-only time per handshake and per request, in ms, measured in this process. */
@@ -138,6 +172,7 @@ export async function fiberServerBench(): Promise<Row[]> {
   const pooled = await FiberServer.create({ keypair: miner, rsaPrivateKey: rsaKeyPair.privateKey, verifySignature: pool.verify });
   pooled.route("/echo", { handler: (payload) => payload });
   const pooledRunning = await serve(pooled, { host: "127.0.0.1" });
+  const rawExchange = await rawExchangeServer(rsaKeyPair, miner.ss58Address);
   const config = JSON.stringify({ url: running.url, miner: miner.ss58Address, publicKeyPem: server.publicKeyPem, seed: `0x${seed.toString("hex")}` });
   const child = fork(fileURLToPath(new URL("../load/fiber-load.ts", import.meta.url)), [config], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const rows: Row[] = [];
@@ -147,13 +182,19 @@ export async function fiberServerBench(): Promise<Row[]> {
     // Per level, ROUNDS rounds of (404 floor, key exchanges, /echo), so all three see the
     // same load from other processes; each figure is the median of its rounds.
     for (const concurrency of LEVELS) {
-      const rates: Record<LoadJob["kind"] | "pooledEcho", number[]> = { floor: [], handshake: [], echo: [], pooledEcho: [] };
+      const rates: Record<LoadJob["kind"] | "pooledEcho" | "rawHandshake", number[]> = { floor: [], handshake: [], echo: [], pooledEcho: [], rawHandshake: [] };
       for (let round = 0; round < ROUNDS; round++) {
         for (const kind of ["floor", "handshake", "echo"] as const) {
           const count = concurrency === 1 ? COUNTS[kind] / 2 : COUNTS[kind];
           const result = await ask(child, { kind, concurrency, count });
           if (result.ok !== count) throw new Error(`fiber ${kind} x${concurrency}: ${result.failed.length} failed (statuses ${[...new Set(result.failed)].join(", ")})`);
           rates[kind].push((count * 1000) / result.ms);
+        }
+        if (concurrency === 1) {
+          const count = COUNTS.handshake / 2;
+          const result = await ask(child, { kind: "handshake", concurrency, count, url: rawExchange.url });
+          if (result.ok !== count) throw new Error(`raw node:http key exchanges x${concurrency}: ${result.failed.length} failed (statuses ${[...new Set(result.failed)].join(", ")})`);
+          rates.rawHandshake.push((count * 1000) / result.ms);
         }
         if (concurrency === 32) {
           const result = await ask(child, { kind: "echo", concurrency, count: COUNTS.echo, url: pooledRunning.url });
@@ -167,6 +208,9 @@ export async function fiberServerBench(): Promise<Row[]> {
         // Only concurrency 32 has a target: below it the server is not saturated, and latency sets the rate.
         { group: "fiber server", name: `encrypted /echo, concurrency ${concurrency}`, ours: median(rates.echo), bound: 1000 / bound.echo, boundName: "crypto only: sr25519 verify + Fernet decrypt", unit: "req/s", ...(concurrency === 32 ? { target: 1 / 0.6, note: `target: ≥ 0.6 of the bound; ${floor}` } : { note: floor }) },
       );
+      if (concurrency === 1) {
+        rows.push({ group: "fiber server", name: "raw node:http + the same crypto, c=1", ours: median(rates.rawHandshake), bound: 1000 / bound.handshake, boundName: "crypto only: RSA decrypt + sr25519 verify", unit: "handshakes/s", note: "a minimal node:http endpoint: sr25519 verify, then the same Web Crypto OAEP decrypt, nothing else; in the same rounds" });
+      }
       if (concurrency === 32) {
         rows.push({ group: "fiber server", name: `encrypted /echo, concurrency ${concurrency}, signatures on a worker thread`, ours: median(rates.pooledEcho), bound: 1000 / bound.echo, boundName: "crypto only: sr25519 verify + Fernet decrypt", unit: "req/s", note: "verifySignature: SignatureVerifyPool (1 thread), in the same rounds" });
       }
@@ -176,7 +220,7 @@ export async function fiberServerBench(): Promise<Row[]> {
     rows.push({ group: "fiber server", name: "key exchanges via server.fetch, in process", ours: 1000 / handler, bound: 1000 / bound.handshake, boundName: "crypto only: RSA decrypt + sr25519 verify", unit: "handshakes/s", note: "one at a time, no HTTP, no load process" });
   } finally {
     child.kill();
-    await Promise.all([running.close(), pooledRunning.close()]);
+    await Promise.all([running.close(), pooledRunning.close(), rawExchange.close()]);
     await pool.close();
   }
   return rows;

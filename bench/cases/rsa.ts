@@ -21,12 +21,14 @@ import { promisify } from "node:util";
 import { Worker } from "node:worker_threads";
 import { HalfHandShake, HandShake } from "poorman-handshake";
 import { aesGcmDecrypt, aesGcmEncrypt, generateRSAKeyPair, hybridDecryptRSA, hybridEncryptRSA } from "poorman-handshake/rsa";
-import { type Row, rate, timeInterleaved, timePerOpConcurrent } from "../harness.js";
+import { type Row, median, rate, timeInterleaved, timePerOpConcurrent } from "../harness.js";
 
 const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
 const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" };
 const CONCURRENCY = 16;
-const CONCURRENT_TOTAL = 320;
+const CONCURRENT_TOTAL = 480;
+/** Alternating rounds of the 16-in-flight row and its worker-thread bound (CONCURRENT_TOTAL / this handshakes each). */
+const CONCURRENT_ROUNDS = 4;
 const KIB = 1024, MIB = 1024 * 1024;
 
 interface NativeKeys {
@@ -42,21 +44,28 @@ function nativeSide(keys: NativeKeys): void {
   privateDecrypt({ key: keys.privateKey, ...OAEP }, ct);
 }
 
+/** Native handshakes on worker threads, started once and driven round by round. */
+interface NativeThreads {
+  /** Runs `total` handshakes spread over the threads at once; wall ms per handshake. */
+  run(total: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 /**
- * The same native operations for `total` handshakes, spread over `threads` worker
- * threads running at once (measured, not divided: the machine may be shared).
- * @returns wall milliseconds per handshake
+ * The same native operations on `threads` worker threads running at once (measured, not
+ * divided: the machine may be shared). Each thread makes its keys once; each round
+ * posts a count of handshakes to every thread and waits for all.
  */
-async function nativeOnThreads(threads: number, total: number): Promise<number> {
+async function nativeThreads(threads: number): Promise<NativeThreads> {
   const code = `
-    const { parentPort, workerData } = require("node:worker_threads");
+    const { parentPort } = require("node:worker_threads");
     const { constants, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, sign, verify } = require("node:crypto");
     const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
     const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" };
     parentPort.postMessage("ready");
-    parentPort.once("message", () => {
-      for (let i = 0; i < workerData * 2; i++) {
+    parentPort.on("message", (handshakes) => {
+      for (let i = 0; i < handshakes * 2; i++) {
         const ct = publicEncrypt({ key: keys.publicKey, ...OAEP }, randomBytes(32));
         const sig = sign("sha256", ct, { key: keys.privateKey, ...PSS });
         verify("sha256", ct, { key: keys.publicKey, ...PSS }, sig);
@@ -64,16 +73,19 @@ async function nativeOnThreads(threads: number, total: number): Promise<number> 
       }
       parentPort.postMessage("done");
     });`;
-  const per = Math.ceil(total / threads);
-  const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData: per }));
-  try {
-    await Promise.all(workers.map((w) => new Promise((r) => w.once("message", r))));
-    const t = performance.now();
-    await Promise.all(workers.map((w) => new Promise((r) => (w.once("message", r), w.postMessage("go")))));
-    return (performance.now() - t) / (per * threads);
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true }));
+  await Promise.all(workers.map((w) => new Promise((r) => w.once("message", r))));
+  return {
+    async run(total) {
+      const per = Math.ceil(total / threads);
+      const t = performance.now();
+      await Promise.all(workers.map((w) => new Promise((r) => (w.once("message", r), w.postMessage(per)))));
+      return (performance.now() - t) / (per * threads);
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
 }
 
 async function mutual(a: HandShake, b: HandShake): Promise<void> {
@@ -115,11 +127,24 @@ async function handshakeRows(native: NativeKeys): Promise<Row[]> {
   }, { budgetMs: 3000, maxIterations: 400 });
   const threads = Math.min(availableParallelism(), 4);
   let next = 0;
-  const concurrent = await timePerOpConcurrent(() => {
+  const oneMutual = () => {
     const [x, y] = pairs[next++ % pairs.length]!;
     return mutual(x, y);
-  }, CONCURRENCY, CONCURRENT_TOTAL);
-  const measured = await nativeOnThreads(threads, CONCURRENT_TOTAL);
+  };
+  // Ours and the worker-thread bound alternate round by round, so both see the same load
+  // from other processes; each figure is the median of its rounds.
+  const onThreads = await nativeThreads(threads);
+  const rounds = { ours: [] as number[], bound: [] as number[] };
+  try {
+    await onThreads.run(CONCURRENCY); // warm-up
+    for (let round = 0; round < CONCURRENT_ROUNDS; round++) {
+      rounds.ours.push(await timePerOpConcurrent(oneMutual, CONCURRENCY, CONCURRENT_TOTAL / CONCURRENT_ROUNDS));
+      rounds.bound.push(await onThreads.run(CONCURRENT_TOTAL / CONCURRENT_ROUNDS));
+    }
+  } finally {
+    await onThreads.close();
+  }
+  const concurrent = median(rounds.ours), measured = median(rounds.bound);
   return [
     { group: "rsa", name: "mutual handshake, one at a time", ours: t.mutual, bound: t.native8, boundName: "8 native RSA ops, sequential", target: 1.75 },
     { group: "rsa", name: `mutual handshakes, ${CONCURRENCY} in flight`, ours: concurrent, bound: measured, boundName: `8 native RSA ops run on ${threads} worker threads`, target: 1.1 },

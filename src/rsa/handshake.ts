@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { astring, fromHex, isHex, randomBytes, toHex, wipe, xorBytes } from "../bytes.js";
+import { astring, hexBytesOrUndefined, randomBytes, toHex, wipe, xorBytes } from "../bytes.js";
 import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../errors.js";
 import { DEFAULT_KEY_BITS, MIN_PEER_KEY_BITS, SECRET_BYTES } from "./constants.js";
 import { exportPublicKeyPem, generateRSAKeyPair, importRSAKey, modulusBytes, type RSAKeyInput } from "./keys.js";
@@ -212,8 +212,9 @@ export class HandShake {
   async verify(shake: string, pub?: RSAKeyInput): Promise<boolean> {
     astring(shake, "shake");
     const peer = await this.#peerFor(pub, "verify");
-    if (!isHex(shake) || shake.length / 2 <= peer.bytes) return false;
-    const { signature, ciphertext } = split(fromHex(shake), peer.bytes);
+    const data = shake.length / 2 <= peer.bytes ? undefined : hexBytesOrUndefined(shake);
+    if (data === undefined) return false;
+    const { signature, ciphertext } = split(data, peer.bytes);
     return verifyRSA(peer.verify, ciphertext, signature, peer.options);
   }
 
@@ -320,10 +321,11 @@ export class HandShake {
   #shakeBytes(shake: string): Uint8Array {
     astring(shake, "shake");
     const bytes = this.#key.bytes;
-    if (!isHex(shake) || shake.length / 2 <= bytes) {
+    const data = shake.length / 2 <= bytes ? undefined : hexBytesOrUndefined(shake);
+    if (data === undefined) {
       throw new InvalidArgumentError(`shake must be hex of signature || ${bytes}-byte ciphertext, got a string of length ${shake.length}`);
     }
-    return fromHex(shake, "shake");
+    return data;
   }
 
   #decryptShake(data: Uint8Array): Promise<Uint8Array> {

@@ -1,7 +1,8 @@
 /**
  * The reference's RSA primitives (`asymmetric/utils.py`) on Web Crypto: RSA-OAEP
  * encryption (SHA-1 by default) and RSA-PSS signatures (SHA-256, salt 32). The public
- * operations go through the installed `RSAPublicBackend` (`node:crypto` on Node).
+ * operations and signing go through the installed `RSAPublicBackend` (`node:crypto` on
+ * Node, signing on libuv's thread pool); decryption stays on Web Crypto.
  *
  * @module
  */
@@ -28,6 +29,8 @@ function checkOptions(options: unknown): void {
     throw new InvalidArgumentError("options must be an object");
   }
 }
+
+const PSS_PARAMS: RsaPssParams = { name: "RSA-PSS", saltLength: PSS_SALT_BYTES };
 
 /** Runs a Web Crypto operation with our key; its failure is a typed error naming the key. */
 async function withKey<T>(operation: () => Promise<T>, what: string): Promise<T> {
@@ -100,7 +103,9 @@ export async function decryptRSA(privateKey: RSAKeyInput, ciphertext: Uint8Array
 export async function signRSA(privateKey: RSAKeyInput, message: Uint8Array | string): Promise<Uint8Array> {
   const data = messageBytes(message, "message");
   const key = await importRSAKey(privateKey, "sign", undefined, "privateKey");
-  return new Uint8Array(await withKey(() => globalThis.crypto.subtle.sign({ name: "RSA-PSS", saltLength: PSS_SALT_BYTES }, key, data), "RSA-PSS signing with privateKey"));
+  const backend = rsaPublicBackend();
+  if (backend.sign !== undefined) return withKey(() => backend.sign!(key, data), "RSA-PSS signing with privateKey");
+  return new Uint8Array(await withKey(() => globalThis.crypto.subtle.sign(PSS_PARAMS, key, data), "RSA-PSS signing with privateKey"));
 }
 
 /**

@@ -6,7 +6,9 @@
  * every backend passes the same vectors (Wycheproof PSS, Python's handshakes).
  *
  * Public operations are short (tens of microseconds for RSA-2048), so a native backend
- * runs them at once instead of queueing each on a thread pool as Web Crypto does.
+ * runs them at once instead of queueing each on a thread pool as Web Crypto does. A
+ * backend may also sign (optional `sign`), off the calling thread; decryption stays on
+ * Web Crypto.
  *
  * @module
  */
@@ -34,6 +36,14 @@ export interface RSAPublicBackend {
    * @returns whether it is valid; may throw on a malformed signature (the caller answers false)
    */
   verify(key: CryptoKey, data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
+  /**
+   * RSA-PSS signing (SHA-256, MGF1-SHA-256, salt 32), optional: Web Crypto's
+   * `subtle.sign` when absent. A private operation (about a millisecond for RSA-2048),
+   * so it must not run on the calling thread: a native backend queues it on a thread pool.
+   * @param key - an RSA-PSS private `CryptoKey` for `sign`, already checked
+   * @returns the signature, as long as the modulus
+   */
+  sign?(key: CryptoKey, data: Uint8Array): Promise<Uint8Array>;
 }
 
 /** Web Crypto's RSA-OAEP and RSA-PSS (every runtime). */
@@ -56,13 +66,13 @@ export function rsaPublicBackend(): RSAPublicBackend {
 }
 
 /**
- * Installs the {@link RSAPublicBackend} used by `encryptRSA`, `verifyRSA` and the
- * handshakes; the Node entry points install `node:crypto`'s.
- * @throws InvalidArgumentError when `backend` has no `encrypt` and `verify`
+ * Installs the {@link RSAPublicBackend} used by `encryptRSA`, `verifyRSA` (and, when it
+ * has `sign`, `signRSA`) and the handshakes; the Node entry points install `node:crypto`'s.
+ * @throws InvalidArgumentError when `backend` has no `encrypt` and `verify`, or a `sign` that is not a function
  */
 export function setRSAPublicBackend(backend: RSAPublicBackend): void {
-  if (typeof backend?.encrypt !== "function" || typeof backend.verify !== "function") {
-    throw new InvalidArgumentError("backend must be an RSAPublicBackend (an object with encrypt and verify)");
+  if (typeof backend?.encrypt !== "function" || typeof backend.verify !== "function" || (backend.sign !== undefined && typeof backend.sign !== "function")) {
+    throw new InvalidArgumentError("backend must be an RSAPublicBackend (an object with encrypt and verify, and sign a function if present)");
   }
   defaultBackend = backend;
 }
