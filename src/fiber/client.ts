@@ -5,7 +5,7 @@
  * @module
  */
 import { aint, astring, randomBytes, toBase64, toBase64Url, toHex } from "../bytes.js";
-import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, NetworkError, PoormanError, RequestTimeoutError, ResponseTooLargeError } from "../errors.js";
+import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, PoormanError, RequestTimeoutError, ResponseTooLargeError } from "../errors.js";
 import { encryptRSA } from "../rsa/index.js";
 import {
   DETAIL,
