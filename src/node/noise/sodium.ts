@@ -207,7 +207,10 @@ function sodiumChaChaPoly(sodium: Sodium, arena: Arena): CipherFunction {
           const [text, sealed] = [arena.put(plaintext, TEXT), arena.at(SEALED, plaintext.length + TAG_BYTES)];
           sodium.crypto_aead_chacha20poly1305_ietf_encrypt(sealed, text, arena.put(ad, AD), null, arena.nonce(n, NONCE), k);
           text.fill(0);
-          return sealed.slice();
+          // Rekey's ciphertext is the next key: the sealed copy is zeroed too.
+          const out = sealed.slice();
+          sealed.fill(0);
+          return out;
         },
         decrypt(n, ad, ciphertext) {
           if (ciphertext.length < TAG_BYTES) throw new DecryptionError();
