@@ -1,7 +1,8 @@
 /** `pmh handshake` and `pmh send` against miners that misbehave or refuse: one line, exit 3, never EPIPE. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DEFAULT_MAX_BODY_BYTES, FiberServer } from "../src/fiber/server.js";
+import { FiberServer } from "../src/fiber/server.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../src/fiber/server-options.js";
 import { serve, type RunningServer } from "../src/node/serve.js";
 import { assertOneLineError, pmh, startServe, stopChild } from "./helpers/cli.js";
 import { identities, MINER_SEED, OTHER_SEED, type Identities } from "./helpers/fiber.js";

@@ -48,7 +48,7 @@ describe("FiberClient: bounded answers", { timeout: 60_000 }, () => {
     }
   });
   it("refuses a declared content-length over the limit without reading the body", async () => {
-    const { url, server, stop } = await hostile((_req, res) => {
+    const { url, stop } = await hostile((_req, res) => {
       res.writeHead(200, { "content-type": "application/json", "content-length": String(600 * MIB) });
       res.write("{");
     });
@@ -63,7 +63,7 @@ describe("FiberClient: bounded answers", { timeout: 60_000 }, () => {
     // A real miner for the handshake; its routes answer without end.
     const miner = await FiberServer.create({ keypair: ids.miner });
     const sent = { bytes: 0 };
-    const { url, server, stop } = await hostile((req, res) => {
+    const { url, stop } = await hostile((req, res) => {
       if (req.url === "/public-encryption-key" || req.url === "/exchange-symmetric-key") return void forward(miner.fetch, req, res);
       req.resume();
       res.writeHead(200, { "content-type": "application/json" }).write('{"a": "');
@@ -119,7 +119,7 @@ describe("FiberClient: deep error answers", () => {
 
 describe("FiberClient: unusable public keys", () => {
   it("a malformed public key is a HandshakeRejectedError naming the miner and its URL", async () => {
-    const { url, server, stop } = await hostile((_req, res) => {
+    const { url, stop } = await hostile((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ public_key: "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n", timestamp: Date.now() / 1000 }));
     });
     try {

@@ -41,24 +41,9 @@ import {
   SMALL_BODY_BYTES,
   STORE_UNAVAILABLE_DETAIL,
   type FiberRoute,
-  type FiberRouteContext,
   type FiberServerOptions,
 } from "./server-options.js";
 
-export {
-  BAD_BASE64_DETAIL,
-  BAD_TOKEN_DETAIL,
-  DEFAULT_BODY_TIMEOUT_MS,
-  DEFAULT_ENCRYPTED_BODY_TTL_S,
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_MAX_BUFFERED_BYTES,
-  NONCE_UNVERIFIABLE_DETAIL,
-  SMALL_BODY_BYTES,
-  STORE_UNAVAILABLE_DETAIL,
-  type FiberRoute,
-  type FiberRouteContext,
-  type FiberServerOptions,
-};
 
 const NOT_FOUND = () => jsonAnswer({ detail: "Not Found" }, 404);
 const METHOD_NOT_ALLOWED = () => jsonAnswer({ detail: "Method Not Allowed" }, 405);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { abytes, fromHex, isHex, toHex, utf8, wipe } from "../bytes.js";
+import { fromHex, isHex, toHex, utf8, wipe } from "../bytes.js";
 import { parseX25519Key } from "../noise/x25519-key.js";
 import { HandshakeRejectedError, HandshakeStateError } from "../errors.js";
 import { type HandshakeState, type KeyPair, NOISE_WIRE, noiseBackend } from "../noise/index.js";

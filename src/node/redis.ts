@@ -18,7 +18,6 @@
  *
  * @module
  */
-import type { createClient as CreateClient } from "@redis/client";
 import { randomBytes, toHex, utf8 } from "../bytes.js";
 import { KeyFormatError, StoreUnavailableError } from "../errors.js";
 import { nonceTimestampMs, refuseBeforeFloor, type NonceStore } from "../fiber/nonce.js";

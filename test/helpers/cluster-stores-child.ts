@@ -9,7 +9,8 @@ import cluster from "node:cluster";
 import { NonceUnverifiableError, StoreFullError } from "../../src/errors.js";
 import { MemoryKeyStore } from "../../src/fiber/keystore.js";
 import { MemoryNonceStore, type NonceStore } from "../../src/fiber/nonce.js";
-import { FiberServer, STORE_UNAVAILABLE_DETAIL } from "../../src/fiber/server.js";
+import { FiberServer } from "../../src/fiber/server.js";
+import { STORE_UNAVAILABLE_DETAIL } from "../../src/fiber/server-options.js";
 import { ClusterFiberStores, ClusterStoreHost } from "../../src/node/fiber/cluster-stores.js";
 import { identities, signedHeaders } from "./fiber.js";
 
