@@ -69,19 +69,15 @@ export async function readBounded(stream: ReadableStream<Uint8Array>, options: R
     options.timeoutMs === undefined
       ? undefined
       : new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject((options.onTimeout ?? (() => new Error("timed out")))()), options.timeoutMs);
+          timer = setTimeout(() => reject(timeoutError(options)), options.timeoutMs);
         });
   expired?.catch(() => undefined); // rejected only while a read is racing it
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  const body = new BoundedChunks(options);
   try {
     for (;;) {
       const { done, value } = await (expired === undefined ? reader.read() : Promise.race([reader.read(), expired]));
       if (done) break;
-      total += value.length;
-      if (total > options.maxBytes) throw options.onTooLarge();
-      if (options.reserve !== undefined && !options.reserve(value.length)) throw (options.onOverBudget ?? options.onTooLarge)();
-      chunks.push(value);
+      body.add(value);
     }
   } catch (error) {
     void reader.cancel().catch(() => undefined);
@@ -89,7 +85,41 @@ export async function readBounded(stream: ReadableStream<Uint8Array>, options: R
   } finally {
     clearTimeout(timer);
   }
-  return concatBytes(...chunks);
+  return body.bytes();
+}
+
+/**
+ * The chunks of one body, kept within {@link ReadBoundedOptions}' `maxBytes` and `reserve`
+ * (checked in that order before a chunk is kept): what every body reader shares.
+ */
+export class BoundedChunks {
+  readonly #options: ReadBoundedOptions;
+  readonly #chunks: Uint8Array[] = [];
+  #total = 0;
+
+  /** @param options - the limits; only `maxBytes`, `reserve` and their errors are used here */
+  constructor(options: ReadBoundedOptions) {
+    this.#options = options;
+  }
+
+  /** Keeps `chunk`, or throws the options' error for the limit it would cross. */
+  add(chunk: Uint8Array): void {
+    const options = this.#options;
+    this.#total += chunk.length;
+    if (this.#total > options.maxBytes) throw options.onTooLarge();
+    if (options.reserve !== undefined && !options.reserve(chunk.length)) throw (options.onOverBudget ?? options.onTooLarge)();
+    this.#chunks.push(chunk);
+  }
+
+  /** The body so far, in one array. */
+  bytes(): Uint8Array {
+    return concatBytes(...this.#chunks);
+  }
+}
+
+/** The error of a body that missed its deadline (`onTimeout`, or a plain "timed out"). */
+export function timeoutError(options: ReadBoundedOptions): unknown {
+  return (options.onTimeout ?? (() => new Error("timed out")))();
 }
 
 /**

@@ -5,8 +5,7 @@
  * @module
  */
 import type { IncomingMessage } from "node:http";
-import { concatBytes } from "../bytes.js";
-import type { ReadBoundedOptions } from "../fiber/limits.js";
+import { BoundedChunks, timeoutError, type ReadBoundedOptions } from "../fiber/limits.js";
 
 /** How long an answered request's unread body is read and discarded before the socket is closed. */
 export const LINGER_MS = 3000;
@@ -99,28 +98,28 @@ export function discardRest(req: IncomingMessage): void {
  */
 export function readNodeBody(req: IncomingMessage, options: ReadBoundedOptions): Promise<Uint8Array> {
   return new Promise<Uint8Array>((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
+    const body = new BoundedChunks(options);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const finish = (error: unknown, done: boolean) => {
       req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
       clearTimeout(timer);
-      if (done) return resolve(concatBytes(...chunks));
+      if (done) return resolve(body.bytes());
       req.pause();
       reject(error);
     };
     const onData = (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > options.maxBytes) return finish(options.onTooLarge(), false);
-      if (options.reserve !== undefined && !options.reserve(chunk.length)) return finish((options.onOverBudget ?? options.onTooLarge)(), false);
-      chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      try {
+        body.add(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      } catch (error) {
+        finish(error, false);
+      }
     };
     const onEnd = () => finish(undefined, true);
     const onError = (error: unknown) => finish(error, false);
     const onClose = () => finish(new Error("the client closed the connection before the body ended"), false);
     // Gone before the read began (while the headers were checked): its `close` has passed.
     if (req.destroyed) return onClose();
-    if (options.timeoutMs !== undefined) timer = setTimeout(() => finish((options.onTimeout ?? (() => new Error("timed out")))(), false), options.timeoutMs);
+    if (options.timeoutMs !== undefined) timer = setTimeout(() => finish(timeoutError(options), false), options.timeoutMs);
     req.on("data", onData).once("end", onEnd).once("error", onError).once("close", onClose);
     req.resume();
   });
