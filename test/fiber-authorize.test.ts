@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { InvalidArgumentError } from "../src/errors.js";
+import { InvalidArgumentError } from "../src/shared/errors.js";
 import { allowAll, allowlist, minStake, NOT_ALLOWED_DETAIL, parseMetagraph, pythonFloat } from "../src/fiber/authorize.js";
 
 describe("authorization", () => {

@@ -7,7 +7,7 @@ import { echoOnce, handshakeOnce, quantile, runPhase } from "../bench/loadtest-l
 import { FiberClient } from "../src/fiber/client.js";
 import { MemoryKeyStore } from "../src/fiber/keystore.js";
 import { FiberServer } from "../src/fiber/server.js";
-import { serve } from "../src/node/serve.js";
+import { serve } from "../src/fiber/node/serve.js";
 import { identities } from "./helpers/fiber.js";
 import { hasRedisServer, REDIS_MISSING } from "./helpers/redis.js";
 

@@ -1,9 +1,9 @@
 /** The HiveMind PSK's argon2id on both implementations: hash-wasm and libargon2 (the optional addon). */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { toHex, utf8 } from "../src/bytes.js";
+import { toHex, utf8 } from "../src/shared/bytes.js";
 import { HASH_WASM_ARGON2ID, argon2idImplementationInUse, clearPskCache, derivePsk, pskSalt } from "../src/hivemind/psk.js";
-import { loadNativeArgon2id } from "../src/node/argon2.js";
+import { loadNativeArgon2id } from "../src/noise/node/argon2.js";
 import { loadVectors } from "./helpers/vectors.js";
 
 const v = loadVectors("hivemind/noise_vectors.json").argon2id_psk;
@@ -20,7 +20,7 @@ describe("argon2id PSK implementations", async () => {
   });
   it("the Node entry installs libargon2 when it loads, and derivePsk still gives the vector", async () => {
     assert.equal(argon2idImplementationInUse(), HASH_WASM_ARGON2ID);
-    await import("../src/node/hivemind/index.js");
+    await import("../src/hivemind/node/index.js");
     assert.equal(argon2idImplementationInUse() === HASH_WASM_ARGON2ID, native === undefined);
     clearPskCache();
     assert.equal(toHex(await derivePsk(v.password, v.node_id)), v.expected_psk_hex);

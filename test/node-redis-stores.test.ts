@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createServer, type AddressInfo } from "node:net";
 import { createClient } from "@redis/client";
-import { toBase64, toHex, randomBytes } from "../src/bytes.js";
-import { KeyFormatError, NonceUnverifiableError, StoreUnavailableError } from "../src/errors.js";
+import { toBase64, toHex, randomBytes } from "../src/shared/bytes.js";
+import { KeyFormatError, NonceUnverifiableError, StoreUnavailableError } from "../src/shared/errors.js";
 import { generateNonce } from "../src/fiber/nonce.js";
-import { RedisFiberStores } from "../src/node/redis.js";
-import { StorageKey } from "../src/node/storage-key.js";
-import { createRSAKey } from "../src/node/keyfile.js";
+import { RedisFiberStores } from "../src/fiber/node/stores/redis.js";
+import { StorageKey } from "../src/fiber/node/stores/storage-key.js";
+import { createRSAKey } from "../src/rsa/node/keyfile.js";
 import { eventually, hasRedisServer, REDIS_MISSING, RedisServer } from "./helpers/redis.js";
 
 /** Each test is skipped, with how to install redis-server, when it is missing. */

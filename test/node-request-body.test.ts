@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingMessage } from "node:http";
 import { connect } from "node:net";
 import { describe, it } from "node:test";
-import { readNodeBody } from "../src/node/request-body.js";
+import { readNodeBody } from "../src/fiber/node/request-body.js";
 
 describe("readNodeBody", () => {
   it("fails with the closed-connection error for a request whose client left before the read", async () => {

@@ -7,11 +7,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { randomBytes } from "../src/bytes.js";
+import { randomBytes } from "../src/shared/bytes.js";
 import { decryptRSA, encryptRSA, generateRSAKeyPair, signRSA, verifyRSA } from "../src/rsa/index.js";
 import { WEB_CRYPTO_RSA, rsaPublicBackend, setRSAPublicBackend } from "../src/rsa/public-backend.js";
-import "../src/node/install-crypto.js";
-import { NODE_RSA } from "../src/node/rsa/public-backend.js";
+import "../src/rsa/node/install.js";
+import { NODE_RSA } from "../src/rsa/node/public-backend.js";
 
 describe("node:crypto RSA public-key backend", () => {
   it("is installed by the Node entry points, and by the package's node condition", async () => {

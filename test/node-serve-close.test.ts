@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { describe, it } from "node:test";
-import { InvalidArgumentError } from "../src/errors.js";
-import { serve } from "../src/node/serve.js";
+import { InvalidArgumentError } from "../src/shared/errors.js";
+import { serve } from "../src/fiber/node/serve.js";
 
 /** A handler that answers once `release` is called, so a request can be held in flight. */
 function heldHandler() {

@@ -6,12 +6,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromHex, randomBytes } from "../src/bytes.js";
-import { DecryptionError } from "../src/errors.js";
+import { fromHex, randomBytes } from "../src/shared/bytes.js";
+import { DecryptionError } from "../src/shared/errors.js";
 import { Fernet, WEB_CRYPTO_FERNET, fernetBackend } from "../src/fiber/fernet.js";
 import { WEB_CRYPTO_AES_GCM, aesGcmBackend, aesGcmDecrypt, aesGcmEncrypt } from "../src/rsa/aes-gcm.js";
 import { hybridDecryptRSA } from "../src/rsa/hybrid.js";
-import { NODE_AES_GCM, NODE_FERNET } from "../src/node/symmetric-backends.js";
+import { NODE_AES_GCM } from "../src/rsa/node/aes-gcm.js";
+import { NODE_FERNET } from "../src/fiber/node/fernet.js";
 import { keys } from "./helpers/rsa.js";
 import { loadVectors } from "./helpers/vectors.js";
 
@@ -21,7 +22,7 @@ describe("Node entry points install the node:crypto backends", () => {
   it("the isomorphic modules start on Web Crypto; importing a Node entry switches both", async () => {
     assert.equal(fernetBackend(), WEB_CRYPTO_FERNET);
     assert.equal(aesGcmBackend(), WEB_CRYPTO_AES_GCM);
-    await import("../src/node/fiber.js");
+    await import("../src/fiber/node/index.js");
     assert.equal(fernetBackend(), NODE_FERNET);
     assert.equal(aesGcmBackend(), NODE_AES_GCM);
   });
@@ -33,7 +34,7 @@ describe("Node entry points install the node:crypto backends", () => {
     assert.equal((fiber as Record<string, unknown>).NODE_FERNET, fiber.fernetBackend());
   });
   it("Python's hybrid blob decrypts with node:crypto AES-GCM installed", async () => {
-    await import("../src/node/rsa.js");
+    await import("../src/rsa/node/index.js");
     const { case: v } = loadVectors("poorman/hybrid.json");
     assert.equal(new TextDecoder().decode(await hybridDecryptRSA(keys.bob.private_pem_pkcs1, fromHex(v.blob_hex))), v.plaintext_utf8);
   });

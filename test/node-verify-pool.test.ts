@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { BYTES_WRAP_PREFIX as WRAP_PREFIX, BYTES_WRAP_SUFFIX as WRAP_SUFFIX } from "../src/fiber/constants.js";
 import { Keypair } from "../src/fiber/keypair.js";
-import { SignatureVerifyPool } from "../src/node/fiber/verify-pool.js";
+import { SignatureVerifyPool } from "../src/fiber/node/verify-pool.js";
 import { identities, type Identities } from "./helpers/fiber.js";
 
 let ids: Identities;

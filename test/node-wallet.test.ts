@@ -3,10 +3,10 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { FileError, InvalidArgumentError, KeyFormatError } from "../src/errors.js";
-import { KEY_FILE_PERMISSIONS_WARNING } from "../src/node/key-file-access.js";
-import type { PoormanWarning } from "../src/warnings.js";
-import { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath } from "../src/node/wallet.js";
+import { FileError, InvalidArgumentError, KeyFormatError } from "../src/shared/errors.js";
+import { KEY_FILE_PERMISSIONS_WARNING } from "../src/shared/node/key-file-access.js";
+import type { PoormanWarning } from "../src/shared/warnings.js";
+import { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath } from "../src/fiber/node/wallet.js";
 import { loadVectors } from "./helpers/vectors.js";
 
 const known = loadVectors("sr25519/known.json");

@@ -8,15 +8,15 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { randomBytes, toBase64 } from "../src/bytes.js";
+import { randomBytes, toBase64 } from "../src/shared/bytes.js";
 import { FiberHttpError } from "../src/fiber/http.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import { generateNonce } from "../src/fiber/nonce.js";
 import { FiberServer } from "../src/fiber/server.js";
 import { signedRequestHeaders } from "../src/fiber/signed.js";
 import type { SignatureVerifier } from "../src/fiber/verify.js";
-import { SignatureVerifyPool } from "../src/node/fiber/verify-pool.js";
-import { serve, type RunningServer } from "../src/node/serve.js";
+import { SignatureVerifyPool } from "../src/fiber/node/verify-pool.js";
+import { serve, type RunningServer } from "../src/fiber/node/serve.js";
 import { encryptRSA } from "../src/rsa/index.js";
 import { keys } from "./helpers/rsa.js";
 import { identities, signedHeaders, type Identities } from "./helpers/fiber.js";

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { aint, fromBase64Any } from "../bytes.js";
-import { InvalidArgumentError, NonceUnverifiableError, StoreUnavailableError } from "../errors.js";
+import { aint, fromBase64Any } from "../shared/bytes.js";
+import { InvalidArgumentError, NonceUnverifiableError, StoreUnavailableError } from "../shared/errors.js";
 import { decryptRSA, exportPublicKeyPem, generateRSAKeyPair, importRSAKey } from "../rsa/index.js";
 import { allowAll } from "./authorize.js";
 import {

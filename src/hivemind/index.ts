@@ -28,7 +28,7 @@ export type { HiveMindPattern, HiveMindSuite, LegacyCipher, LegacyEncoding } fro
 export * as HIVEMIND_WIRE from "./constants.js";
 export { LegacyTransport, type LegacyTransportOptions } from "./legacy.js";
 export { base91, z85b, z85p, type TextCodec } from "./encodings.js";
-export { HiveMindNode, type HiveMindNodeOptions, type HiveMindNodeEvents, type HiveMindCloseEvent } from "./node.js";
+export { HiveMindNode, type HiveMindNodeOptions, type HiveMindNodeEvents, type HiveMindCloseEvent } from "./satellite.js";
 export { setWebSocketImplementation, type WebSocketLike, type WebSocketConstructor } from "./websocket.js";
 export { encodeAuthorization, parseAuthorization, authorizationUrl, type HiveMindAuthorization } from "./authorization.js";
 export {

@@ -7,8 +7,8 @@
  * @module
  */
 import { argon2id } from "hash-wasm";
-import { abytes, aint, bufferSource, concatBytes, toHex, utf8 } from "../bytes.js";
-import { InvalidArgumentError } from "../errors.js";
+import { abytes, aint, bufferSource, concatBytes, toHex, utf8 } from "../shared/bytes.js";
+import { InvalidArgumentError } from "../shared/errors.js";
 import { noiseBackend } from "./backend.js";
 import { ARGON2ID, PSK_FALLBACK_SALT } from "./constants.js";
 

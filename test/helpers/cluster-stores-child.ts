@@ -6,12 +6,12 @@
  * The primary prints one JSON line.
  */
 import cluster from "node:cluster";
-import { NonceUnverifiableError, StoreFullError } from "../../src/errors.js";
+import { NonceUnverifiableError, StoreFullError } from "../../src/shared/errors.js";
 import { MemoryKeyStore } from "../../src/fiber/keystore.js";
 import { MemoryNonceStore, type NonceStore } from "../../src/fiber/nonce.js";
 import { FiberServer } from "../../src/fiber/server.js";
 import { STORE_UNAVAILABLE_DETAIL } from "../../src/fiber/server-options.js";
-import { ClusterFiberStores, ClusterStoreHost } from "../../src/node/fiber/cluster-stores.js";
+import { ClusterFiberStores, ClusterStoreHost } from "../../src/fiber/node/stores/cluster.js";
 import { identities, signedHeaders } from "./fiber.js";
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);

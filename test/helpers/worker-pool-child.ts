@@ -5,7 +5,7 @@
  */
 import cluster from "node:cluster";
 import { createServer } from "node:http";
-import { drainWhenAsked, reportStartFailure, WorkerPool, WorkerStartError, workerSlot } from "../../src/node/fiber/worker-pool.js";
+import { drainWhenAsked, reportStartFailure, WorkerPool, WorkerStartError, workerSlot } from "../../src/fiber/node/worker-pool.js";
 
 const mode = process.env.MODE;
 if (cluster.isPrimary) {
