@@ -7,7 +7,7 @@ import { FiberClient, type FiberSession } from "../src/fiber/client.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import type { Keypair } from "../src/fiber/keypair.js";
 import { generateNonce } from "../src/fiber/nonce.js";
-import { signingMessage } from "../src/fiber/verify.js";
+import { signingMessage } from "../src/fiber/constants.js";
 import { DETAIL } from "../src/fiber/constants.js";
 
 /** What one operation ended as. */

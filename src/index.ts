@@ -8,7 +8,7 @@ export { PasswordHandShake, type PasswordHandShakeOptions } from "./password/han
 export { checkPasswordStrength, estimatePassword, loadPasswordEstimator, passwordBits, type PasswordEstimate } from "./password/strength.js";
 export { DEFAULT_MIN_BITS } from "./password/constants.js";
 export { fingerprint } from "./shared/fingerprint.js";
-export { HalfHandShake, HandShake, type HandShakeOptions } from "./rsa/handshake.js";
+export { HalfHandShake, HandShake, type HandShakeOptions, type RSAHandShakeOptions } from "./rsa/handshake.js";
 export type { PoormanWarning, WarningHandler } from "./shared/warnings.js";
 export {
   DecryptionError,
@@ -23,6 +23,8 @@ export {
   StoreFullError,
   StoreUnavailableError,
   NonceUnverifiableError,
+  NonceExhaustedError,
+  ProtocolError,
   WeakPasswordError,
   HttpStatusError,
   RequestTimeoutError,

@@ -12,7 +12,7 @@ import { fromBase64Any, randomBytes, toHex } from "../src/shared/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL, EXCHANGE_PATH, PUBLIC_KEY_PATH } from "../src/fiber/constants.js";
 import { Fernet } from "../src/fiber/fernet.js";
-import { NONCE_UNVERIFIABLE_DETAIL, STORE_UNAVAILABLE_DETAIL } from "../src/fiber/server-options.js";
+import { NONCE_UNVERIFIABLE_DETAIL, STORE_UNAVAILABLE_DETAIL } from "../src/fiber/constants.js";
 import { createClient } from "@redis/client";
 import { PMH_BIN, startServe, startServeThenCloseOutput, stopChild, type ServeChild } from "./helpers/cli.js";
 import { identities, MINER_SEED, post, signedHeaders, type Identities } from "./helpers/fiber.js";

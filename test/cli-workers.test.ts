@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { fromBase64Any, randomBytes, toHex } from "../src/shared/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL, EXCHANGE_PATH } from "../src/fiber/constants.js";
-import { STORE_UNAVAILABLE_DETAIL } from "../src/fiber/server-options.js";
+import { STORE_UNAVAILABLE_DETAIL } from "../src/fiber/constants.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import cluster from "node:cluster";
 import { assertOneLineError, PMH_BIN, pmh, startServe, stopChild, type ServeChild } from "./helpers/cli.js";

@@ -10,7 +10,7 @@ import { randomBytes, toBase64 } from "../src/shared/bytes.js";
 import { allowlist } from "../src/fiber/authorize.js";
 import { DETAIL } from "../src/fiber/constants.js";
 import { Fernet } from "../src/fiber/fernet.js";
-import { BODIES_BUSY_DETAIL, SLOW_BODY_DETAIL } from "../src/fiber/http.js";
+import { BODIES_BUSY_DETAIL, SLOW_BODY_DETAIL } from "../src/fiber/constants.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../src/fiber/limits.js";
 import { FiberServer } from "../src/fiber/server.js";
 import { serve, type RunningServer } from "../src/fiber/node/serve.js";

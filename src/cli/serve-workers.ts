@@ -16,7 +16,7 @@ import { createRSAKey } from "../rsa/node/keyfile.js";
 import { serve } from "../fiber/node/serve.js";
 import type { WarningHandler } from "../shared/warnings.js";
 import { closeOnSignals, exitCodeOf, loadHotkey, messageOf } from "./common.js";
-import { loadAuthorizer, minerHandler, printListening, serveLog, type ServeFlags } from "./serve.js";
+import { loadAuthorizer, minerHandler, printListening, serveLog, type ServeFlags } from "./miner.js";
 import { openStores, type OpenedStores } from "./stores.js";
 
 /** The environment variable that gives each worker the port the primary resolved. */

@@ -13,7 +13,8 @@ import { missing, type ValidationIssue } from "./http.js";
 import { Keypair } from "./keypair.js";
 import { generateNonce } from "./nonce.js";
 import { isSs58Address } from "./ss58.js";
-import { signingMessage, type SignedHeaderFields } from "./verify.js";
+import { type SignedHeaderFields } from "./verify.js";
+import { signingMessage } from "./constants.js";
 
 /**
  * The lowercase hex SHA-256 of a body, as Python's `signatures.get_hash`.

@@ -11,6 +11,7 @@ export { HiveMindClient, type HiveMindClientOptions } from "./client.js";
 export { HiveMindTransport, type HiveMindFrameMessage } from "./transport.js";
 export { buildPrologue, clearStaticKeyCache, protocolName, parseX25519Key, type JsonObject, type NoiseEnvelope } from "./session.js";
 export {
+  deriveHiveMindPsk,
   derivePsk,
   clearPskCache,
   pskSalt,

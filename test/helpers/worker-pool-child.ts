@@ -1,5 +1,5 @@
 /**
- * A WorkerPool for test/node-worker-pool.test.ts. MODE=fail: every worker reports a start
+ * A WorkerPool for test/fiber-node-worker-pool.test.ts. MODE=fail: every worker reports a start
  * failure. MODE=crash: workers listen; the first worker of slot 1 exits with code 3 once
  * asked, and is replaced; then the pool is stopped. The primary prints one JSON line.
  */

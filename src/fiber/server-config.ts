@@ -1,16 +1,18 @@
 /**
- * The options, routes and answer texts of {@link FiberServer} (its wire texts and
- * defaults in one place, apart from the request handling).
+ * How a {@link FiberServer} is configured: its options, the shape of its routes, and
+ * the defaults of its limits. Its answer texts are part of the wire (`constants.ts`);
+ * the request handling is `server.ts`.
  *
  * @module
  */
 import type { RSAKeyInput } from "../rsa/index.js";
 import type { Authorizer } from "./authorize.js";
-import { ENCRYPTED_BODY_TTL_MARGIN_MS, ENCRYPTED_KEY_FIELD, NONCE_WINDOW_MS } from "./constants.js";
+import { ENCRYPTED_BODY_TTL_MARGIN_MS, NONCE_WINDOW_MS } from "./constants.js";
 import type { Keypair } from "./keypair.js";
 import type { SymmetricKeyStore } from "./keystore.js";
 import type { NonceStore } from "./nonce.js";
 import type { SignatureVerifier } from "./verify.js";
+
 /**
  * Default TTL of encrypted bodies in seconds (130): the nonce window plus a margin. A
  * validator makes the token when it sends, with the clock its nonce is checked against.
@@ -28,17 +30,6 @@ export const DEFAULT_BODY_TIMEOUT_MS = 20_000;
  * cannot starve small requests.
  */
 export const SMALL_BODY_BYTES = 64 * 1024;
-/** 400 detail of an `encrypted_symmetric_key` that is not base64. */
-export const BAD_BASE64_DETAIL = `${ENCRYPTED_KEY_FIELD} must be padded standard base64`;
-/** 400 detail of an encrypted body that does not decrypt with the stored key. */
-export const BAD_TOKEN_DETAIL = "Oi, I can't decrypt that payload with that symmetric key";
-/** 503 detail when a shared store (Redis) cannot be reached: nothing was recorded, retry. */
-export const STORE_UNAVAILABLE_DETAIL = "Service Unavailable: the miner's key and nonce store cannot be reached; nothing was recorded, retry shortly";
-/**
- * 503 detail of a nonce dated before the nonce store's records begin (the miner restarted,
- * or its store lost data): it cannot be checked for a replay; a fresh nonce passes.
- */
-export const NONCE_UNVERIFIABLE_DETAIL = "Service Unavailable: the miner restarted or its nonce store lost data after this nonce was minted, so it cannot be checked; retry with a fresh nonce";
 
 /** Options of {@link FiberServer.create}. */
 export interface FiberServerOptions {
