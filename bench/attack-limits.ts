@@ -14,12 +14,12 @@
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
-import { randomBytes, toBase64 } from "../src/bytes.js";
+import { randomBytes, toBase64 } from "../src/shared/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Keypair } from "../src/fiber/keypair.js";
 import { MemoryKeyStore } from "../src/fiber/keystore.js";
 import { FiberServer } from "../src/fiber/server.js";
-import { serve } from "../src/node/serve.js";
+import { serve } from "../src/fiber/node/serve.js";
 import { encryptRSA } from "../src/rsa/index.js";
 import { startServe, stopChild } from "../test/helpers/cli.js";
 import { MINER_SEED, signedHeaders } from "../test/helpers/fiber.js";

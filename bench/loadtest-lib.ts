@@ -2,12 +2,12 @@
  * Pieces of `npm run loadtest`: a bounded pool runner, latency statistics, and raw
  * Fiber operations that count lost keys instead of quietly re-handshaking.
  */
-import { fromBase64Any } from "../src/bytes.js";
+import { fromBase64Any } from "../src/shared/bytes.js";
 import { FiberClient, type FiberSession } from "../src/fiber/client.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import type { Keypair } from "../src/fiber/keypair.js";
 import { generateNonce } from "../src/fiber/nonce.js";
-import { signingMessage } from "../src/fiber/verify.js";
+import { signingMessage } from "../src/fiber/constants.js";
 import { DETAIL } from "../src/fiber/constants.js";
 
 /** What one operation ended as. */

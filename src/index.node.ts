@@ -6,8 +6,8 @@
  * @module
  */
 import { installHandShakeKeyFiles } from "./rsa/handshake.js";
-import { nodeHandShakeKeyFiles } from "./node/keyfile.js";
-import "./node/install-crypto.js";
+import { nodeHandShakeKeyFiles } from "./rsa/node/keyfile.js";
+import "./rsa/node/install.js";
 
 installHandShakeKeyFiles(nodeHandShakeKeyFiles);
 

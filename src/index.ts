@@ -7,9 +7,9 @@
 export { PasswordHandShake, type PasswordHandShakeOptions } from "./password/handshake.js";
 export { checkPasswordStrength, estimatePassword, loadPasswordEstimator, passwordBits, type PasswordEstimate } from "./password/strength.js";
 export { DEFAULT_MIN_BITS } from "./password/constants.js";
-export { fingerprint } from "./fingerprint.js";
-export { HalfHandShake, HandShake, type HandShakeOptions } from "./rsa/handshake.js";
-export type { PoormanWarning, WarningHandler } from "./warnings.js";
+export { fingerprint } from "./shared/fingerprint.js";
+export { HalfHandShake, HandShake, type HandShakeOptions, type RSAHandShakeOptions } from "./rsa/handshake.js";
+export type { PoormanWarning, WarningHandler } from "./shared/warnings.js";
 export {
   DecryptionError,
   HandshakeRejectedError,
@@ -23,6 +23,8 @@ export {
   StoreFullError,
   StoreUnavailableError,
   NonceUnverifiableError,
+  NonceExhaustedError,
+  ProtocolError,
   WeakPasswordError,
   HttpStatusError,
   RequestTimeoutError,
@@ -30,4 +32,4 @@ export {
   ResponseTooLargeError,
   MissingDependencyError,
   type PoormanErrorCode,
-} from "./errors.js";
+} from "./shared/errors.js";

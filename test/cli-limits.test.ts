@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { FiberServer } from "../src/fiber/server.js";
-import { DEFAULT_MAX_BODY_BYTES } from "../src/fiber/server-options.js";
-import { serve, type RunningServer } from "../src/node/serve.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../src/fiber/server-config.js";
+import { serve, type RunningServer } from "../src/fiber/node/serve.js";
 import { assertOneLineError, pmh, startServe, stopChild } from "./helpers/cli.js";
 import { identities, MINER_SEED, OTHER_SEED, type Identities } from "./helpers/fiber.js";
 import { flood, hostileServer } from "./helpers/raw-http.js";

@@ -6,10 +6,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { HttpStatusError } from "../src/errors.js";
+import { HttpStatusError } from "../src/shared/errors.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Keypair } from "../src/fiber/keypair.js";
-import { createRSAKey } from "../src/node/keyfile.js";
+import { createRSAKey } from "../src/rsa/node/keyfile.js";
 import { PMH_BIN, startServe, startServeThenCloseOutput, stopChild } from "./helpers/cli.js";
 import { identities, MINER_SEED, VALIDATOR_MNEMONIC, type Identities } from "./helpers/fiber.js";
 

@@ -4,12 +4,12 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fingerprint } from "../src/fingerprint.js";
+import { fingerprint } from "../src/shared/fingerprint.js";
 import { pemToDer } from "../src/rsa/pem.js";
 import { keys } from "./helpers/rsa.js";
 import { MemoryKeyStore } from "../src/fiber/keystore.js";
 import { FiberServer } from "../src/fiber/server.js";
-import { serve, type RunningServer } from "../src/node/serve.js";
+import { serve, type RunningServer } from "../src/fiber/node/serve.js";
 import { publicKeyFingerprint } from "../src/rsa/keys.js";
 import { identities, MINER_SEED, OTHER_SEED, type Identities } from "./helpers/fiber.js";
 import { assertOneLineError, pmh } from "./helpers/cli.js";

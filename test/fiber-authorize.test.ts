@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { InvalidArgumentError } from "../src/errors.js";
-import { allowAll, allowlist, minStake, NOT_ALLOWED_DETAIL, parseMetagraph, pythonFloat } from "../src/fiber/authorize.js";
+import { InvalidArgumentError } from "../src/shared/errors.js";
+import { allowAll, allowlist, minStake, parseMetagraph, pythonFloat } from "../src/fiber/authorize.js";
+import { NOT_ALLOWED_DETAIL } from "../src/fiber/constants.js";
 
 describe("authorization", () => {
   it("allowlist: 403 detail for anyone not listed", async () => {

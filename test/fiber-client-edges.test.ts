@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { InvalidArgumentError, NetworkError } from "../src/errors.js";
+import { InvalidArgumentError, NetworkError } from "../src/shared/errors.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import { FiberServer } from "../src/fiber/server.js";
-import { serve, type RunningServer } from "../src/node/serve.js";
+import { serve, type RunningServer } from "../src/fiber/node/serve.js";
 import { identities, type Identities } from "./helpers/fiber.js";
 
 let ids: Identities;

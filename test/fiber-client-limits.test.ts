@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { before, describe, it } from "node:test";
-import { HandshakeRejectedError, HttpStatusError, ResponseTooLargeError } from "../src/errors.js";
+import { HandshakeRejectedError, HttpStatusError, ResponseTooLargeError } from "../src/shared/errors.js";
 import { DEFAULT_MAX_RESPONSE_BYTES, FiberClient, MAX_HANDSHAKE_RESPONSE_BYTES } from "../src/fiber/client.js";
 import { FiberServer } from "../src/fiber/server.js";
-import { serve } from "../src/node/serve.js";
+import { serve } from "../src/fiber/node/serve.js";
 import { identities, type Identities } from "./helpers/fiber.js";
 import { flood, FLOOD_CAP, hostileServer as hostile } from "./helpers/raw-http.js";
 

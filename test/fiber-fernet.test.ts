@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromBase64Any, toBase64Url } from "../src/bytes.js";
+import { fromBase64Any, toBase64Url } from "../src/shared/bytes.js";
 
 const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
-import { DecryptionError, KeyFormatError } from "../src/errors.js";
+import { DecryptionError, KeyFormatError } from "../src/shared/errors.js";
 import { Fernet, WEB_CRYPTO_FERNET, fernetBackend, type FernetBackend, type FernetOptions } from "../src/fiber/fernet.js";
-import { NODE_FERNET } from "../src/node/symmetric-backends.js";
+import { NODE_FERNET } from "../src/fiber/node/fernet.js";
 import { loadVectors } from "./helpers/vectors.js";
 
 interface Vector { token: string; now: string; iv?: number[]; src?: string; secret: string; ttl_sec?: number; desc?: string }

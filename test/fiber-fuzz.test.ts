@@ -2,11 +2,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { randomBytes, toBase64 } from "../src/bytes.js";
+import { randomBytes, toBase64 } from "../src/shared/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import { FiberServer } from "../src/fiber/server.js";
-import { serve, type RunningServer } from "../src/node/serve.js";
+import { serve, type RunningServer } from "../src/fiber/node/serve.js";
 import { encryptRSA } from "../src/rsa/index.js";
 import { identities, post, signedHeaders, type Identities } from "./helpers/fiber.js";
 

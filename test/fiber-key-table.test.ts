@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { FairKeyTable } from "../src/fiber/key-table.js";
 import { MemoryKeyStore } from "../src/fiber/keystore.js";
-import { FileKeyStore } from "../src/node/file-keystore.js";
+import { FileKeyStore } from "../src/fiber/node/stores/file-keystore.js";
 
 const T0 = 1_700_000_000_000;
 const key = (n = 1) => new Uint8Array(32).fill(n);

@@ -6,14 +6,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { randomBytes, toBase64 } from "../src/bytes.js";
+import { randomBytes, toBase64 } from "../src/shared/bytes.js";
 import { allowlist } from "../src/fiber/authorize.js";
 import { DETAIL } from "../src/fiber/constants.js";
 import { Fernet } from "../src/fiber/fernet.js";
-import { BODIES_BUSY_DETAIL, SLOW_BODY_DETAIL } from "../src/fiber/http.js";
+import { BODIES_BUSY_DETAIL, SLOW_BODY_DETAIL } from "../src/fiber/constants.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../src/fiber/limits.js";
 import { FiberServer } from "../src/fiber/server.js";
-import { serve, type RunningServer } from "../src/node/serve.js";
+import { serve, type RunningServer } from "../src/fiber/node/serve.js";
 import { encryptRSA } from "../src/rsa/index.js";
 import { identities, post, signedHeaders, type Identities } from "./helpers/fiber.js";
 import { rawUpload } from "./helpers/raw-http.js";

@@ -1,8 +1,8 @@
 /** End to end on 127.0.0.1: a real HTTP server (Node adapter) and real fetch, every error row of the spec. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { randomBytes, toBase64 } from "../src/bytes.js";
-import { HttpStatusError, InvalidArgumentError, NetworkError, RequestTimeoutError } from "../src/errors.js";
+import { randomBytes, toBase64 } from "../src/shared/bytes.js";
+import { HttpStatusError, InvalidArgumentError, NetworkError, RequestTimeoutError } from "../src/shared/errors.js";
 import { minStake } from "../src/fiber/authorize.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL, NONCE_WINDOW_MS } from "../src/fiber/constants.js";
@@ -10,9 +10,10 @@ import { Fernet } from "../src/fiber/fernet.js";
 import { MemoryNonceStore, generateNonce } from "../src/fiber/nonce.js";
 import { verifyPublicKeyResponse } from "../src/fiber/pubkey.js";
 import { FiberServer } from "../src/fiber/server.js";
-import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, DEFAULT_ENCRYPTED_BODY_TTL_S, NONCE_UNVERIFIABLE_DETAIL } from "../src/fiber/server-options.js";
-import { WRONG_MINER_DETAIL } from "../src/fiber/verify.js";
-import { serve, type RunningServer } from "../src/node/serve.js";
+import { DEFAULT_ENCRYPTED_BODY_TTL_S } from "../src/fiber/server-config.js";
+import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, NONCE_UNVERIFIABLE_DETAIL } from "../src/fiber/constants.js";
+import { WRONG_MINER_DETAIL } from "../src/fiber/constants.js";
+import { serve, type RunningServer } from "../src/fiber/node/serve.js";
 import { HandShake } from "../src/index.js";
 import { encryptRSA } from "../src/rsa/index.js";
 import { keys } from "./helpers/rsa.js";
@@ -207,7 +208,7 @@ describe("Fiber server: every error row", () => {
     }
   });
   it("a restarted miner (same RSA key) answers 503, not 200, to a key exchange captured before it started; a fresh one passes", async () => {
-    const rsaPrivateKey = (await import("../src/node/keyfile.js").then((m) => m.createRSAKey())).privateKey;
+    const rsaPrivateKey = (await import("../src/rsa/node/keyfile.js").then((m) => m.createRSAKey())).privateKey;
     const first = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey });
     const body = JSON.stringify({ encrypted_symmetric_key: toBase64(await encryptRSA(first.publicKeyPem, randomBytes(32), { hash: "SHA-256" })) });
     const captured = { ...(await signedHeaders(ids.validator, miner())), "content-type": "application/json" };
@@ -306,7 +307,7 @@ describe("Fiber server: every error row", () => {
 
 describe("Fiber server and client: options and failures", () => {
   it("a given RSA private key (PEM) is served and used", async () => {
-    const { createRSAKey } = await import("../src/node/keyfile.js");
+    const { createRSAKey } = await import("../src/rsa/node/keyfile.js");
     const pem = await createRSAKey();
     const own = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey: pem.privateKey });
     assert.equal(own.publicKeyPem, `${pem.publicKey}\n`, "served as Python Fiber does, with one trailing newline");

@@ -2,17 +2,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { toHex } from "../src/bytes.js";
-import { HttpStatusError, InvalidArgumentError } from "../src/errors.js";
-import { allowlist, minStake, NOT_ALLOWED_DETAIL } from "../src/fiber/authorize.js";
+import { toHex } from "../src/shared/bytes.js";
+import { HttpStatusError, InvalidArgumentError } from "../src/shared/errors.js";
+import { allowlist, minStake } from "../src/fiber/authorize.js";
+import { NOT_ALLOWED_DETAIL } from "../src/fiber/constants.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL } from "../src/fiber/constants.js";
 import { generateNonce, MemoryNonceStore } from "../src/fiber/nonce.js";
 import { FiberServer } from "../src/fiber/server.js";
 import { bodyHash, jsonBody, signedRequestHeaders, signedRequestMessage } from "../src/fiber/signed.js";
-import { WRONG_MINER_DETAIL } from "../src/fiber/verify.js";
+import { WRONG_MINER_DETAIL } from "../src/fiber/constants.js";
 import { Keypair } from "../src/fiber/keypair.js";
-import { serve, type RunningServer } from "../src/node/serve.js";
+import { serve, type RunningServer } from "../src/fiber/node/serve.js";
 import { identities, statusAndJson, type Identities } from "./helpers/fiber.js";
 
 let ids: Identities;

@@ -10,7 +10,7 @@ import { HubConnection } from "../src/hivemind/hub-connection.js";
 import {
   authorizationUrl, busMessage, encodeAuthorization, parseAuthorization, parseHiveMessage, serializeHiveMessage,
 } from "../src/hivemind/index.js";
-import { FailureLimiter } from "../src/node/hivemind/limiter.js";
+import { FailureLimiter } from "../src/hivemind/node/limiter.js";
 
 describe("HiveMind authorization", () => {
   it("is base64 of useragent:access_key, URL-encoded in the URL", () => {
@@ -128,7 +128,7 @@ describe("FailureLimiter", () => {
 describe("recorded interop with Python (test/vectors/hivemind/ws-interop.json)", async () => {
   const { readFile } = await import("node:fs/promises");
   const { derivePsk, buildPrologue, parseJsonKeepingNumbers, pythonJsonDumps } = await import("../src/hivemind/index.js");
-  const { toHex } = await import("../src/bytes.js");
+  const { toHex } = await import("../src/shared/bytes.js");
   const vectors = JSON.parse(await readFile(new URL("./vectors/hivemind/ws-interop.json", import.meta.url), "utf8"));
   const payloadOf = (frame: string) => (parseJsonKeepingNumbers(frame) as Record<string, unknown>).payload as Record<string, unknown>;
   const hub = vectors.pythonHub;

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import WebSocket, { WebSocketServer } from "ws";
-import { toHex } from "../src/bytes.js";
-import { HiveMindNode, type HiveMessage, type HiveMindNodeOptions, type WebSocketConstructor } from "../src/node/hivemind/index.js";
+import { toHex } from "../src/shared/bytes.js";
+import { HiveMindNode, type HiveMessage, type HiveMindNodeOptions, type WebSocketConstructor } from "../src/hivemind/node/index.js";
 import { type HiveMindConnectedClient, type HiveMindRefusal, NOT_READING_REASON, serveHiveMind, type ServeHiveMindOptions, X25519PinStore } from "../src/node/index.js";
 
 const folder = await mkdtemp(join(tmpdir(), "pmh-hivemind-ws-"));

@@ -4,9 +4,9 @@
  * @module
  */
 import type { Command } from "commander";
-import { fromBase64Any } from "../bytes.js";
+import { fromBase64Any } from "../shared/bytes.js";
 import { FiberClient, type FiberSession } from "../fiber/client.js";
-import { fingerprint } from "../fingerprint.js";
+import { fingerprint } from "../shared/fingerprint.js";
 import { action, hotkeyOptions, jsonOption, loadHotkey, parseInteger, parseSs58, printJson, readStdin, UsageError, type HotkeyFlags } from "./common.js";
 
 interface ClientFlags extends HotkeyFlags {

@@ -5,8 +5,8 @@
  * @module
  */
 import type { Command } from "commander";
-import { toHex } from "../bytes.js";
-import { HiveMindNode } from "../node/hivemind/index.js";
+import { toHex } from "../shared/bytes.js";
+import { HiveMindNode } from "../hivemind/node/index.js";
 import { loadOrCreateX25519KeyFile } from "../node/index.js";
 import { EXIT, UsageError, action, parseInteger, printJson } from "./common.js";
 

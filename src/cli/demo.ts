@@ -8,16 +8,16 @@
  * @module
  */
 import type { Command } from "commander";
-import { equalBytes, fromBase64Any, fromHex } from "../bytes.js";
+import { equalBytes, fromBase64Any, fromHex } from "../shared/bytes.js";
 import { FiberClient } from "../fiber/client.js";
 import { Keypair } from "../fiber/keypair.js";
 import { MemoryKeyStore } from "../fiber/keystore.js";
 import { FiberServer } from "../fiber/server.js";
 import { bodyHash, signedRequestHeaders } from "../fiber/signed.js";
-import { fingerprint } from "../fingerprint.js";
-import { HiveMindClient, HiveMindHub, HiveMindNode } from "../node/hivemind/index.js";
-import { serveHiveMind } from "../node/hivemind/server.js";
-import { serve } from "../node/serve.js";
+import { fingerprint } from "../shared/fingerprint.js";
+import { HiveMindClient, HiveMindHub, HiveMindNode } from "../hivemind/node/index.js";
+import { serveHiveMind } from "../hivemind/node/server.js";
+import { serve } from "../fiber/node/serve.js";
 import { PasswordHandShake } from "../password/handshake.js";
 import { HalfHandShake, HandShake } from "../rsa/handshake.js";
 import { action, EXIT, jsonOption, printJson } from "./common.js";

@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { toHex } from "../bytes.js";
+import { toHex } from "../shared/bytes.js";
 import { type HiveMindClientRecord, loadOrCreateX25519KeyFile, serveHiveMind, X25519PinStore } from "../node/index.js";
 import { closeOnSignals, UsageError, action, messageOf, parseInteger } from "./common.js";
 

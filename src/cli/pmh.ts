@@ -15,7 +15,7 @@ import { hubCommand } from "./hub.js";
 import { keyCommands } from "./keys.js";
 import { passwordStrengthCommand } from "./password-strength.js";
 import { serveCommand } from "./serve.js";
-import "../node/install-crypto.js";
+import "../fiber/node/install.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 

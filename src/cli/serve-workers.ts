@@ -10,13 +10,13 @@ import { createServer } from "node:net";
 import { MemoryKeyStore } from "../fiber/keystore.js";
 import type { Keypair } from "../fiber/keypair.js";
 import { MemoryNonceStore } from "../fiber/nonce.js";
-import { ClusterFiberStores, ClusterStoreHost } from "../node/fiber/cluster-stores.js";
-import { drainWhenAsked, reportStartFailure, WorkerPool, WorkerStartError, workerSlot } from "../node/fiber/worker-pool.js";
-import { createRSAKey } from "../node/keyfile.js";
-import { serve } from "../node/serve.js";
-import type { WarningHandler } from "../warnings.js";
+import { ClusterFiberStores, ClusterStoreHost } from "../fiber/node/stores/cluster.js";
+import { drainWhenAsked, reportStartFailure, WorkerPool, WorkerStartError, workerSlot } from "../fiber/node/worker-pool.js";
+import { createRSAKey } from "../rsa/node/keyfile.js";
+import { serve } from "../fiber/node/serve.js";
+import type { WarningHandler } from "../shared/warnings.js";
 import { closeOnSignals, exitCodeOf, loadHotkey, messageOf } from "./common.js";
-import { loadAuthorizer, minerHandler, printListening, serveLog, type ServeFlags } from "./serve.js";
+import { loadAuthorizer, minerHandler, printListening, serveLog, type ServeFlags } from "./miner.js";
 import { openStores, type OpenedStores } from "./stores.js";
 
 /** The environment variable that gives each worker the port the primary resolved. */

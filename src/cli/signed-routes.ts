@@ -5,7 +5,7 @@
  * @module
  */
 import { LINE_BREAKS } from "../fiber/constants.js";
-import type { FiberRoute } from "../fiber/server-options.js";
+import type { FiberRoute } from "../fiber/server-config.js";
 
 /** Characters a streamed line may not contain: each would split it on the client. */
 const BREAK = new RegExp(`[${LINE_BREAKS}]`, "u");

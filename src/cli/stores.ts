@@ -7,11 +7,11 @@
 import { Option, type Command } from "commander";
 import type { SymmetricKeyStore } from "../fiber/keystore.js";
 import type { NonceStore } from "../fiber/nonce.js";
-import { FileKeyStore } from "../node/file-keystore.js";
-import { createRSAKey, loadOrCreateRSAKey } from "../node/keyfile.js";
-import { DEFAULT_REDIS_PREFIX, RedisFiberStores } from "../node/redis.js";
-import { StorageKey } from "../node/storage-key.js";
-import type { WarningHandler } from "../warnings.js";
+import { FileKeyStore } from "../fiber/node/stores/file-keystore.js";
+import { createRSAKey, loadOrCreateRSAKey } from "../rsa/node/keyfile.js";
+import { DEFAULT_REDIS_PREFIX, RedisFiberStores } from "../fiber/node/stores/redis.js";
+import { StorageKey } from "../fiber/node/stores/storage-key.js";
+import type { WarningHandler } from "../shared/warnings.js";
 import { messageOf, UsageError } from "./common.js";
 
 /** The store options of `pmh serve`. */

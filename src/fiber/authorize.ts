@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../errors.js";
-import { DEFAULT_MIN_STAKE, DETAIL } from "./constants.js";
+import { InvalidArgumentError } from "../shared/errors.js";
+import { DEFAULT_MIN_STAKE, DETAIL, NOT_ALLOWED_DETAIL } from "./constants.js";
 
 /** The verdict of an {@link Authorizer}: allowed, or refused with a 403 `detail`. */
 export type AuthDecision = { allowed: true } | { allowed: false; detail: string };
@@ -22,8 +22,6 @@ const ALLOWED: AuthDecision = { allowed: true };
 /** Allows every validator (the signature is still verified). */
 export const allowAll: Authorizer = () => ALLOWED;
 
-/** The 403 detail of {@link allowlist}. */
-export const NOT_ALLOWED_DETAIL = "Hotkey not in allowlist";
 
 /**
  * Allows only the listed ss58 addresses.

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { aint, astring, randomBytes, toBase64, toBase64Url, toHex } from "../bytes.js";
-import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, PoormanError, RequestTimeoutError, ResponseTooLargeError } from "../errors.js";
+import { aint, astring, randomBytes, toBase64, toBase64Url, toHex } from "../shared/bytes.js";
+import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, PoormanError, RequestTimeoutError, ResponseTooLargeError } from "../shared/errors.js";
 import { encryptRSA } from "../rsa/index.js";
 import {
   DETAIL,
@@ -31,7 +31,7 @@ import { addPayloadNonce } from "./payload-nonce.js";
 import { verifyPublicKeyResponse, type PublicKeyResponse } from "./pubkey.js";
 import { checkBaseUrl, networkError } from "./request-errors.js";
 import { isSs58Address } from "./ss58.js";
-import { signingMessage } from "./verify.js";
+import { signingMessage } from "./constants.js";
 
 /** Default timeout of an encrypted request. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;

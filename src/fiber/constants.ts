@@ -1,6 +1,8 @@
 /**
- * Wire constants of Bittensor's Fiber handshake (Python `fiber` 2.x). Both sides must
- * agree on all of them; changing one changes the wire.
+ * Fiber's wire in one module (Python `fiber` 2.x): paths, headers, sizes, the signed
+ * message, and every answer text, Python's (`DETAIL`) and ours. Client and server both
+ * import it, so a change of the wire is a change of this file. Both sides must agree on
+ * all of it; changing one changes the wire.
  *
  * @module
  */
@@ -92,3 +94,33 @@ export const JSON_CONTENT_TYPE = "application/json";
  * which httpx's `aiter_lines` (>= 0.24) uses; `\r\n` counts as one.
  */
 export const LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029";
+
+/** The signed message of every Fiber request: `nonce:miner_hotkey:symmetric_key_uuid`. */
+export function signingMessage(nonce: string, minerHotkey: string, symmetricKeyUuid: string): string {
+  return `${nonce}:${minerHotkey}:${symmetricKeyUuid}`;
+}
+
+// Answer texts of our own (where Python has none, or where our stricter checks refuse first).
+/** The 401 detail when `miner-hotkey` names another miner (a relayed request). */
+export const WRONG_MINER_DETAIL = "Oi, that request was signed for another miner";
+/** The 400 detail of a malformed `symmetric-key-uuid`. */
+export const BAD_UUID_DETAIL = "symmetric-key-uuid must be 1 to 128 letters, digits, '-' or '_'";
+/** The 429 detail when the nonce store is full. */
+export const BUSY_DETAIL = "Too many requests, try again later";
+/** 503 detail when the bodies in flight hold the whole `maxBufferedBytes` budget. */
+export const BODIES_BUSY_DETAIL = "Service Unavailable: too many request bodies in flight; retry shortly";
+/** 408 detail of a body that did not arrive in time. */
+export const SLOW_BODY_DETAIL = "Request Timeout: the request body did not arrive in time";
+/** The 403 detail of `allowlist` (`authorize.ts`). */
+export const NOT_ALLOWED_DETAIL = "Hotkey not in allowlist";
+/** 400 detail of an `encrypted_symmetric_key` that is not base64. */
+export const BAD_BASE64_DETAIL = `${ENCRYPTED_KEY_FIELD} must be padded standard base64`;
+/** 400 detail of an encrypted body that does not decrypt with the stored key. */
+export const BAD_TOKEN_DETAIL = "Oi, I can't decrypt that payload with that symmetric key";
+/** 503 detail when a shared store (Redis) cannot be reached: nothing was recorded, retry. */
+export const STORE_UNAVAILABLE_DETAIL = "Service Unavailable: the miner's key and nonce store cannot be reached; nothing was recorded, retry shortly";
+/**
+ * 503 detail of a nonce dated before the nonce store's records begin (the miner restarted,
+ * or its store lost data): it cannot be checked for a replay; a fresh nonce passes.
+ */
+export const NONCE_UNVERIFIABLE_DETAIL = "Service Unavailable: the miner restarted or its nonce store lost data after this nonce was minted, so it cannot be checked; retry with a fresh nonce";

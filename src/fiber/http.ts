@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BODIES_BUSY_DETAIL, SLOW_BODY_DETAIL } from "./constants.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "./limits.js";
 import { jsonAnswer, type FiberRawAnswer, type FiberRawRequest } from "./raw.js";
 
@@ -57,10 +58,6 @@ export interface BodyLimits {
   timeoutMs?: number | undefined;
 }
 
-/** 503 detail when the bodies in flight hold the whole `maxBufferedBytes` budget. */
-export const BODIES_BUSY_DETAIL = "Service Unavailable: too many request bodies in flight; retry shortly";
-/** 408 detail of a body that did not arrive in time. */
-export const SLOW_BODY_DETAIL = "Request Timeout: the request body did not arrive in time";
 
 /**
  * Reads a request body within `limits`, without buffering past them: a declared

@@ -29,16 +29,28 @@ export {
 } from "./nonce.js";
 export { MemoryKeyStore, type MemoryKeyStoreOptions, type SymmetricKeyStore } from "./keystore.js";
 export * as FIBER_WIRE from "./constants.js";
-export { allowAll, allowlist, minStake, parseMetagraph, pythonFloat, NOT_ALLOWED_DETAIL, type AuthDecision, type Authorizer, type Metagraph } from "./authorize.js";
+export { allowAll, allowlist, minStake, parseMetagraph, pythonFloat, type AuthDecision, type Authorizer, type Metagraph } from "./authorize.js";
 export { FiberServer, FiberHttpError } from "./server.js";
-export { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, NONCE_UNVERIFIABLE_DETAIL, STORE_UNAVAILABLE_DETAIL, type FiberRoute, type FiberRouteContext, type FiberServerOptions } from "./server-options.js";
+export { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, type FiberRoute, type FiberRouteContext, type FiberServerOptions } from "./server-config.js";
 export { withCors } from "./cors.js";
 export { type FiberRawAnswer, type FiberRawRequest, type HeaderLookup } from "./raw.js";
 export { MAX_JSON_DEPTH, type ReadBoundedOptions } from "./limits.js";
-export { BODIES_BUSY_DETAIL, SLOW_BODY_DETAIL } from "./http.js";
-export { DEFAULT_ENCRYPTED_BODY_TTL_S, SMALL_BODY_BYTES } from "./server-options.js";
+export { DEFAULT_ENCRYPTED_BODY_TTL_S, SMALL_BODY_BYTES } from "./server-config.js";
 export { FiberClient, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, MAX_HANDSHAKE_RESPONSE_BYTES, type FiberClientOptions, type FiberPostOptions, type FiberSession } from "./client.js";
-export { signingMessage, WRONG_MINER_DETAIL, BAD_UUID_DETAIL, BUSY_DETAIL, type FiberHeaders, type SignatureVerifier } from "./verify.js";
+export { type FiberHeaders, type SignatureVerifier } from "./verify.js";
+export {
+  signingMessage,
+  BAD_BASE64_DETAIL,
+  BAD_TOKEN_DETAIL,
+  BAD_UUID_DETAIL,
+  BODIES_BUSY_DETAIL,
+  BUSY_DETAIL,
+  NONCE_UNVERIFIABLE_DETAIL,
+  NOT_ALLOWED_DETAIL,
+  SLOW_BODY_DETAIL,
+  STORE_UNAVAILABLE_DETAIL,
+  WRONG_MINER_DETAIL,
+} from "./constants.js";
 export { publicKeyMessage, verifyPublicKeyResponse, PUBLIC_KEY_SIGNATURE_CONTEXT, type PublicKeyResponse } from "./pubkey.js";
 export { bodyHash, jsonBody, signedRequestHeaders, signedRequestMessage, type SignedRequestHeaderOptions } from "./signed.js";
 export { plainHeaders, type SignedRequestOptions } from "./signed-client.js";

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { aint, randomBytes } from "../bytes.js";
-import { InvalidArgumentError, NonceUnverifiableError, StoreFullError } from "../errors.js";
+import { aint, randomBytes } from "../shared/bytes.js";
+import { InvalidArgumentError, NonceUnverifiableError, StoreFullError } from "../shared/errors.js";
 import { NONCE_SUFFIX_LENGTH, NONCE_WINDOW_MS } from "./constants.js";
 
 const ALPHANUMERICS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

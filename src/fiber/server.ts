@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { aint, fromBase64Any } from "../bytes.js";
-import { InvalidArgumentError, NonceUnverifiableError, StoreUnavailableError } from "../errors.js";
+import { aint, fromBase64Any } from "../shared/bytes.js";
+import { InvalidArgumentError, NonceUnverifiableError, StoreUnavailableError } from "../shared/errors.js";
 import { decryptRSA, exportPublicKeyPem, generateRSAKeyPair, importRSAKey } from "../rsa/index.js";
 import { allowAll } from "./authorize.js";
 import {
@@ -30,19 +30,8 @@ import { answerResponse, jsonAnswer, registerRawHandler, routeContext, type Fibe
 import { SessionFernets } from "./session-fernets.js";
 import { signedRouteResponse } from "./signed-route.js";
 import { checkHeaders, readFiberHeaders, verifyAndRecordNonce, type AuthContext, type FiberHeaders } from "./verify.js";
-import {
-  BAD_BASE64_DETAIL,
-  BAD_TOKEN_DETAIL,
-  DEFAULT_BODY_TIMEOUT_MS,
-  DEFAULT_ENCRYPTED_BODY_TTL_S,
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_MAX_BUFFERED_BYTES,
-  NONCE_UNVERIFIABLE_DETAIL,
-  SMALL_BODY_BYTES,
-  STORE_UNAVAILABLE_DETAIL,
-  type FiberRoute,
-  type FiberServerOptions,
-} from "./server-options.js";
+import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_ENCRYPTED_BODY_TTL_S, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, SMALL_BODY_BYTES, type FiberRoute, type FiberServerOptions } from "./server-config.js";
+import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, NONCE_UNVERIFIABLE_DETAIL, STORE_UNAVAILABLE_DETAIL } from "./constants.js";
 
 
 const NOT_FOUND = () => jsonAnswer({ detail: "Not Found" }, 404);

@@ -10,7 +10,7 @@
 import { DETAIL, VALIDATOR_HOTKEY_HEADER } from "./constants.js";
 import { FiberHttpError, isJsonContentType, missing, parseJson, throwIfInvalid, type ValidationIssue } from "./http.js";
 import { jsonAnswer, routeContext, type FiberRawAnswer, type FiberRawRequest } from "./raw.js";
-import type { FiberRoute } from "./server-options.js";
+import type { FiberRoute } from "./server-config.js";
 import { bodyHash, readSignedHeaders } from "./signed.js";
 import { checkAuthorized, verifySignedHeaders, type AuthContext } from "./verify.js";
 

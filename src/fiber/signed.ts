@@ -6,14 +6,15 @@
  * @module
  */
 import type { HeaderLookup } from "./raw.js";
-import { abytes, astring, bufferSource, toHex, utf8 } from "../bytes.js";
-import { InvalidArgumentError } from "../errors.js";
+import { abytes, astring, bufferSource, toHex, utf8 } from "../shared/bytes.js";
+import { InvalidArgumentError } from "../shared/errors.js";
 import { JSON_CONTENT_TYPE, MINER_HOTKEY_HEADER, NONCE_HEADER, SIGNATURE_HEADER, SIGNED_REQUEST_HEADERS, VALIDATOR_HOTKEY_HEADER } from "./constants.js";
 import { missing, type ValidationIssue } from "./http.js";
 import { Keypair } from "./keypair.js";
 import { generateNonce } from "./nonce.js";
 import { isSs58Address } from "./ss58.js";
-import { signingMessage, type SignedHeaderFields } from "./verify.js";
+import { type SignedHeaderFields } from "./verify.js";
+import { signingMessage } from "./constants.js";
 
 /**
  * The lowercase hex SHA-256 of a body, as Python's `signatures.get_hash`.

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { abytes } from "../bytes.js";
+import { abytes } from "../shared/bytes.js";
 
 type WasmCrypto = typeof import("@polkadot/wasm-crypto");
 

@@ -8,9 +8,11 @@
  * @module
  */
 import type { HeaderLookup } from "./raw.js";
-import { StoreFullError } from "../errors.js";
+import { StoreFullError } from "../shared/errors.js";
 import type { Authorizer } from "./authorize.js";
 import {
+  BAD_UUID_DETAIL,
+  BUSY_DETAIL,
   DETAIL,
   MINER_HOTKEY_HEADER,
   NONCE_HEADER,
@@ -19,6 +21,8 @@ import {
   SIGNATURE_HEADER,
   SYMMETRIC_KEY_UUID_HEADER,
   VALIDATOR_HOTKEY_HEADER,
+  signingMessage,
+  WRONG_MINER_DETAIL,
 } from "./constants.js";
 import { FiberHttpError, missing, type ValidationIssue } from "./http.js";
 import { Keypair } from "./keypair.js";
@@ -38,18 +42,8 @@ export interface FiberHeaders {
   signature: string;
 }
 
-/** The 401 detail when `miner-hotkey` names another miner (a relayed request). */
-export const WRONG_MINER_DETAIL = "Oi, that request was signed for another miner";
-/** The 400 detail of a malformed `symmetric-key-uuid`. */
-export const BAD_UUID_DETAIL = "symmetric-key-uuid must be 1 to 128 letters, digits, '-' or '_'";
-/** The 429 detail when the nonce store is full. */
-export const BUSY_DETAIL = "Too many requests, try again later";
 const UUID_FORMAT = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** The signed message of every Fiber request: `nonce:miner_hotkey:symmetric_key_uuid`. */
-export function signingMessage(nonce: string, minerHotkey: string, symmetricKeyUuid: string): string {
-  return `${nonce}:${minerHotkey}:${symmetricKeyUuid}`;
-}
 
 /**
  * Reads the five headers, returning FastAPI's 422 entries for the missing ones.

@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { astring, toHex, utf8 } from "../bytes.js";
-import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../errors.js";
+import { astring, toHex, utf8 } from "../shared/bytes.js";
+import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../shared/errors.js";
 import { HandshakeState } from "../noise/index.js";
 import { type HiveMindPattern, type HiveMindSuite, PROTOCOL_VERSION, SUITES } from "./constants.js";
 import { canonicalJson } from "./json.js";
 import { jsonNumber } from "./json-parse.js";
-import { derivePsk, pskKdfFromHandshake } from "./psk.js";
+import { deriveHiveMindPsk, pskKdfFromHandshake } from "./psk.js";
 import {
   asJsonObject, buildPrologue, envelope, HiveMindSession, type JsonObject, type NoiseEnvelope,
   parseX25519Key, payloadObject, protocolName, readEnvelope, staticPrivateKey,
@@ -121,7 +121,7 @@ export class HiveMindClient extends HiveMindSession {
     if (pattern === undefined) throw new HandshakeRejectedError(`no usable Noise pattern: the hub offers ${JSON.stringify(offeredPatterns)}`);
     const nodeId = hello.node_id;
     if (nodeId !== undefined && nodeId !== null && typeof nodeId !== "string") throw new HandshakeRejectedError("HELLO node_id must be a string or null");
-    const psk = await derivePsk(this.#password, nodeId, pskKdfFromHandshake(handshake));
+    const psk = await deriveHiveMindPsk(this.#password, nodeId, pskKdfFromHandshake(handshake));
     const name = protocolName(pattern, suite);
     this.pattern = pattern;
     this.suite = suite;

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { astring, toHex, utf8, wipe } from "../bytes.js";
-import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../errors.js";
+import { astring, toHex, utf8, wipe } from "../shared/bytes.js";
+import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../shared/errors.js";
 import { type DhFunction, HandshakeState, type NoiseProtocol, parseProtocolName } from "../noise/index.js";
 import { HUB_HANDSHAKE_DEFAULTS, type HiveMindPattern, type HiveMindSuite, MAX_KK_CANDIDATES, PATTERNS, SUITES } from "./constants.js";
 import { pythonJsonDumps } from "./json.js";
-import { ARGON2ID_KDF, derivePsk, type PskKdf } from "./psk.js";
+import { ARGON2ID_KDF, deriveHiveMindPsk, type PskKdf } from "./psk.js";
 import {
   buildPrologue, envelope, HiveMindSession, type JsonObject, type NoiseEnvelope,
   parseX25519Key, payloadObject, protocolName, readEnvelope, staticPrivateKey,
@@ -155,7 +155,7 @@ export class HiveMindHub extends HiveMindSession {
     if (options.nodeId !== null) astring(options.nodeId, "nodeId");
     const pins = (options.pinnedClients ?? []).map((key, i) => parseX25519Key(key, `pinnedClients[${i}]`));
     if (pins.length > MAX_KK_CANDIDATES) throw new InvalidArgumentError(`pinnedClients must hold at most ${MAX_KK_CANDIDATES} keys (each is tried on an unauthenticated KKpsk0 message), got ${pins.length}`);
-    const psk = await derivePsk(options.password, options.nodeId, options.kdf ?? ARGON2ID_KDF);
+    const psk = await deriveHiveMindPsk(options.password, options.nodeId, options.kdf ?? ARGON2ID_KDF);
     return new HiveMindHub(options, psk, pins);
   }
 

@@ -11,6 +11,7 @@ export { HiveMindClient, type HiveMindClientOptions } from "./client.js";
 export { HiveMindTransport, type HiveMindFrameMessage } from "./transport.js";
 export { buildPrologue, clearStaticKeyCache, protocolName, parseX25519Key, type JsonObject, type NoiseEnvelope } from "./session.js";
 export {
+  deriveHiveMindPsk,
   derivePsk,
   clearPskCache,
   pskSalt,
@@ -28,7 +29,7 @@ export type { HiveMindPattern, HiveMindSuite, LegacyCipher, LegacyEncoding } fro
 export * as HIVEMIND_WIRE from "./constants.js";
 export { LegacyTransport, type LegacyTransportOptions } from "./legacy.js";
 export { base91, z85b, z85p, type TextCodec } from "./encodings.js";
-export { HiveMindNode, type HiveMindNodeOptions, type HiveMindNodeEvents, type HiveMindCloseEvent } from "./node.js";
+export { HiveMindNode, type HiveMindNodeOptions, type HiveMindNodeEvents, type HiveMindCloseEvent } from "./satellite.js";
 export { setWebSocketImplementation, type WebSocketLike, type WebSocketConstructor } from "./websocket.js";
 export { encodeAuthorization, parseAuthorization, authorizationUrl, type HiveMindAuthorization } from "./authorization.js";
 export {

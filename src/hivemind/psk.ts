@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { aint, astring } from "../bytes.js";
-import { HandshakeRejectedError, InvalidArgumentError } from "../errors.js";
-import { ARGON2ID_KDF, derivePsk as derivePoormanPsk, type PskKdf } from "../noise/psk.js";
+import { aint, astring } from "../shared/bytes.js";
+import { HandshakeRejectedError, InvalidArgumentError } from "../shared/errors.js";
+import { ARGON2ID_KDF, deriveNoisePsk, type PskKdf } from "../noise/psk.js";
 import { PBKDF2_DEFAULT_ITERATIONS, PBKDF2_MAX_ITERATIONS } from "./constants.js";
 import { RawNumber } from "./json-parse.js";
 
@@ -49,10 +49,16 @@ export function pskKdfFromHandshake(handshake: Record<string, unknown>): PskKdf 
  * @param nodeId - the node_id of the hub's HELLO; null or undefined without one
  * @param kdf - argon2id by default; see {@link pskKdfFromHandshake}
  */
-export async function derivePsk(password: string, nodeId: string | null | undefined, kdf: PskKdf = ARGON2ID_KDF): Promise<Uint8Array> {
+export async function deriveHiveMindPsk(password: string, nodeId: string | null | undefined, kdf: PskKdf = ARGON2ID_KDF): Promise<Uint8Array> {
   astring(password, "password");
   if (nodeId !== null && nodeId !== undefined) astring(nodeId, "nodeId");
   if (kdf.name === "pbkdf2") aint(kdf.iterations, "kdf.iterations", 1, PBKDF2_MAX_ITERATIONS);
   else if (kdf.name !== "argon2id") throw new InvalidArgumentError("kdf.name must be argon2id or pbkdf2");
-  return derivePoormanPsk(password, { nodeId, kdf });
+  return deriveNoisePsk(password, { nodeId, kdf });
 }
+
+/**
+ * The former name of {@link deriveHiveMindPsk}.
+ * @deprecated Use `deriveHiveMindPsk` (the Noise module's `deriveNoisePsk` took the same name with other arguments).
+ */
+export const derivePsk: typeof deriveHiveMindPsk = deriveHiveMindPsk;

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { abytes, concatBytes, wipe } from "../bytes.js";
-import { DecryptionError, HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../errors.js";
+import { abytes, concatBytes, wipe } from "../shared/bytes.js";
+import { DecryptionError, HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../shared/errors.js";
 import { KEY_BYTES, TAG_BYTES } from "./constants.js";
 import type { Token } from "./patterns.js";
 import type { KeyPair } from "./primitives.js";
@@ -14,7 +14,7 @@ import { runSteps, settle, type Steps } from "./steps.js";
 import { assertMessageSize, type CipherState, SymmetricState, symmetricSteps } from "./symmetric.js";
 
 /** Options of {@link HandshakeState.initialize}. */
-export interface HandshakeOptions {
+export interface HandshakeStateOptions {
   /** Full protocol name, e.g. `Noise_XXpsk2_25519_ChaChaPoly_SHA256`, or a parsed one. */
   protocol: string | NoiseProtocol;
   /** True for the initiator (the party that sends the first message). */
@@ -33,6 +33,11 @@ export interface HandshakeOptions {
   /** The pre-shared keys (32 bytes each), one per `psk` token, in order. */
   psks?: readonly Uint8Array[] | undefined;
 }
+/**
+ * The former name of {@link HandshakeStateOptions}.
+ * @deprecated Use `HandshakeStateOptions` (this name differed from RSA's `RSAHandShakeOptions` by one capital).
+ */
+export type HandshakeOptions = HandshakeStateOptions;
 
 type Phase = "running" | "complete" | "failed" | "split";
 
@@ -67,7 +72,7 @@ export class HandshakeState {
   #messageIndex = 0;
   #phase: Phase = "running";
 
-  private constructor(options: HandshakeOptions, protocol: NoiseProtocol) {
+  private constructor(options: HandshakeStateOptions, protocol: NoiseProtocol) {
     this.protocol = protocol;
     this.initiator = options.initiator;
     const { dh, pattern } = protocol;
@@ -98,7 +103,7 @@ export class HandshakeState {
    * InitializeHandshakeState.
    * @throws InvalidArgumentError for an unknown protocol or a missing/wrong-size key
    */
-  static initialize(options: HandshakeOptions): HandshakeState {
+  static initialize(options: HandshakeStateOptions): HandshakeState {
     if (options === null || typeof options !== "object") throw new InvalidArgumentError("options must be an object");
     if (typeof options.initiator !== "boolean") throw new InvalidArgumentError("options.initiator must be a boolean");
     const protocol = typeof options.protocol === "string" ? parseProtocolName(options.protocol) : options.protocol;

@@ -23,9 +23,9 @@
  * @module
  */
 export { NoiseHandShake, type NoiseHandShakeOptions, type NoiseHandShakePattern } from "./noise-handshake.js";
-export { derivePsk, pskSalt, clearPskCache, ARGON2ID_KDF, type DerivePskOptions, type PskKdf } from "./psk.js";
+export { deriveNoisePsk, derivePsk, pskSalt, clearPskCache, ARGON2ID_KDF, type DerivePskOptions, type PskKdf } from "./psk.js";
 export { XX_PSK2, KK_PSK0 } from "./constants.js";
-export { HandshakeState, type HandshakeOptions, type NoiseTransport } from "./handshake.js";
+export { HandshakeState, type HandshakeOptions, type HandshakeStateOptions, type NoiseTransport } from "./handshake.js";
 export { CipherState, SymmetricState } from "./symmetric.js";
 export { parseProtocolName, type NoiseProtocol } from "./protocol.js";
 export { parsePattern, BASE_PATTERN_NAMES, type HandshakePattern, type Token } from "./patterns.js";

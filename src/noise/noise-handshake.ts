@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { abytes, astring, toHex, utf8 } from "../bytes.js";
-import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../errors.js";
+import { abytes, astring, toHex, utf8 } from "../shared/bytes.js";
+import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../shared/errors.js";
 import { noiseBackend } from "./backend.js";
 import { KEY_BYTES, KK_PSK0, XX_PSK2 } from "./constants.js";
 import { HandshakeState, type NoiseTransport } from "./handshake.js";
-import { derivePsk } from "./psk.js";
+import { deriveNoisePsk } from "./psk.js";
 import type { CipherState } from "./symmetric.js";
 import { parseX25519Key } from "./x25519-key.js";
 
@@ -22,7 +22,7 @@ export type NoiseHandShakePattern = typeof XX_PSK2 | typeof KK_PSK0;
 export interface NoiseHandShakeOptions {
   /** True for the side that sends the first message. */
   initiator: boolean;
-  /** The shared password, stretched by argon2id (see {@link derivePsk}); ignored when `psk` is given. */
+  /** The shared password, stretched by argon2id (see {@link deriveNoisePsk}); ignored when `psk` is given. */
   password?: string | Uint8Array;
   /** A pre-derived 32-byte PSK. */
   psk?: Uint8Array;
@@ -244,7 +244,7 @@ async function pskOf(options: NoiseHandShakeOptions): Promise<Uint8Array> {
     return Uint8Array.from(psk);
   }
   if (options.password === undefined || options.password === null) throw new InvalidArgumentError("either password or psk is required");
-  return derivePsk(options.password, {
+  return deriveNoisePsk(options.password, {
     ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
     ...(options.salt === undefined ? {} : { salt: options.salt }),
   });

@@ -7,8 +7,8 @@
  * @module
  */
 import { argon2id } from "hash-wasm";
-import { abytes, aint, bufferSource, concatBytes, toHex, utf8 } from "../bytes.js";
-import { InvalidArgumentError } from "../errors.js";
+import { abytes, aint, bufferSource, concatBytes, toHex, utf8 } from "../shared/bytes.js";
+import { InvalidArgumentError } from "../shared/errors.js";
 import { noiseBackend } from "./backend.js";
 import { ARGON2ID, PSK_FALLBACK_SALT } from "./constants.js";
 
@@ -18,7 +18,7 @@ export type PskKdf = { readonly name: "argon2id" } | { readonly name: "pbkdf2"; 
 /** The default KDF. */
 export const ARGON2ID_KDF: PskKdf = { name: "argon2id" };
 
-/** Options of {@link derivePsk}, as the keyword arguments of Python's `derive_psk`. */
+/** Options of {@link deriveNoisePsk}, as the keyword arguments of Python's `derive_psk`. */
 export interface DerivePskOptions {
   /** The server's node id (text or bytes); the salt is then SHA-256(nodeId). */
   nodeId?: string | Uint8Array | null;
@@ -74,7 +74,7 @@ export const HASH_WASM_ARGON2ID: Argon2idFunction = (password, salt) =>
 let argon2idImplementation: Argon2idFunction = HASH_WASM_ARGON2ID;
 
 /**
- * Replaces the argon2id implementation behind {@link derivePsk} (the Node entry points
+ * Replaces the argon2id implementation behind {@link deriveNoisePsk} (the Node entry points
  * install libargon2 when the optional `argon2` addon loads). Clears the PSK cache.
  * @param fn - must compute exactly what {@link HASH_WASM_ARGON2ID} computes
  */
@@ -114,7 +114,7 @@ const cache = new Map<string, Promise<Uint8Array>>();
  * @param options - see {@link DerivePskOptions}
  * @throws InvalidArgumentError for an empty or non-text password, a bad node id, salt or kdf
  */
-export async function derivePsk(password: string | Uint8Array, options: DerivePskOptions = {}): Promise<Uint8Array> {
+export async function deriveNoisePsk(password: string | Uint8Array, options: DerivePskOptions = {}): Promise<Uint8Array> {
   if (options === null || typeof options !== "object") throw new InvalidArgumentError("options must be an object");
   const secret = asBytes(password, "password");
   // Python derives a PSK from b"" too; hash-wasm's argon2id cannot, and "" is no secret.
@@ -140,3 +140,9 @@ export async function derivePsk(password: string | Uint8Array, options: DerivePs
 export function clearPskCache(): void {
   cache.clear();
 }
+
+/**
+ * The former name of {@link deriveNoisePsk}.
+ * @deprecated Use `deriveNoisePsk` (HiveMind's `deriveHiveMindPsk` took the same name with other arguments).
+ */
+export const derivePsk: typeof deriveNoisePsk = deriveNoisePsk;

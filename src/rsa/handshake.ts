@@ -6,16 +6,16 @@
  *
  * @module
  */
-import { astring, hexBytesOrUndefined, randomBytes, toHex, wipe, xorBytes } from "../bytes.js";
-import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../errors.js";
+import { astring, hexBytesOrUndefined, randomBytes, toHex, wipe, xorBytes } from "../shared/bytes.js";
+import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../shared/errors.js";
 import { DEFAULT_KEY_BITS, MIN_PEER_KEY_BITS, SECRET_BYTES } from "./constants.js";
 import { exportPublicKeyPem, generateRSAKeyPair, importRSAKey, modulusBytes, type RSAKeyInput } from "./keys.js";
 import { decryptRSA, encryptRSA, signRSA, verifyRSA } from "./primitives.js";
 import { minKeyBitsOf } from "./validate.js";
-import type { WarningHandler } from "../warnings.js";
+import type { WarningHandler } from "../shared/warnings.js";
 
 /** Options of {@link HandShake.create}. */
-export interface HandShakeOptions {
+export interface RSAHandShakeOptions {
   /** Modulus size in bits of a generated key (2048 by default). */
   keySize?: number | undefined;
   /** Our private key (PEM, DER or `CryptoKey`); a fresh key is generated when omitted. */
@@ -36,6 +36,11 @@ export interface HandShakeOptions {
    */
   onWarning?: WarningHandler | undefined;
 }
+/**
+ * The former name of {@link RSAHandShakeOptions}.
+ * @deprecated Use `RSAHandShakeOptions` (this name differed from Noise's `HandshakeStateOptions` by one capital).
+ */
+export type HandShakeOptions = RSAHandShakeOptions;
 
 /** A peer's public key, imported once for both uses, and the policy it was accepted under. */
 interface PeerKey {
@@ -134,11 +139,11 @@ export class HandShake {
 
   /**
    * Makes a handshake object with a generated key, a given key, or (Node) a key file.
-   * @param options - see {@link HandShakeOptions}; at most one of `privateKey` and `path`
+   * @param options - see {@link RSAHandShakeOptions}; at most one of `privateKey` and `path`
    * @throws KeyFormatError when `privateKey` is not an RSA private key
    * @throws FileError (Node) when `path` cannot be read or written
    */
-  static async create<T extends HandShake>(this: { prototype: T }, options: HandShakeOptions = {}): Promise<T> {
+  static async create<T extends HandShake>(this: { prototype: T }, options: RSAHandShakeOptions = {}): Promise<T> {
     if (options === null || typeof options !== "object") throw new InvalidArgumentError("options must be an object");
     const { keySize = DEFAULT_KEY_BITS, privateKey, path, onWarning } = options;
     const minPeerKeyBits = minKeyBitsOf({ minKeyBits: options.minPeerKeyBits }, "options.minPeerKeyBits");

@@ -1,17 +1,17 @@
 /**
- * A small cluster for test/node-cluster-stores.test.ts: the primary holds the stores
+ * A small cluster for test/fiber-node-cluster-stores.test.ts: the primary holds the stores
  * (a nonce store that can be told to hang or fail), worker 1 runs the checks and reports
  * them, then worker 2 checks what worker 1 recorded, then worker 3 connects twice in one
  * process, then worker 4 sends a burst of calls faster than the channel carries them.
  * The primary prints one JSON line.
  */
 import cluster from "node:cluster";
-import { NonceUnverifiableError, StoreFullError } from "../../src/errors.js";
+import { NonceUnverifiableError, StoreFullError } from "../../src/shared/errors.js";
 import { MemoryKeyStore } from "../../src/fiber/keystore.js";
 import { MemoryNonceStore, type NonceStore } from "../../src/fiber/nonce.js";
 import { FiberServer } from "../../src/fiber/server.js";
-import { STORE_UNAVAILABLE_DETAIL } from "../../src/fiber/server-options.js";
-import { ClusterFiberStores, ClusterStoreHost } from "../../src/node/fiber/cluster-stores.js";
+import { STORE_UNAVAILABLE_DETAIL } from "../../src/fiber/constants.js";
+import { ClusterFiberStores, ClusterStoreHost } from "../../src/fiber/node/stores/cluster.js";
 import { identities, signedHeaders } from "./fiber.js";
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);

@@ -1,8 +1,8 @@
 /** Shared setup of the Fiber end-to-end tests: fixed identities and raw signed requests. */
 import { Keypair } from "../../src/fiber/keypair.js";
 import { generateNonce } from "../../src/fiber/nonce.js";
-import { signingMessage } from "../../src/fiber/verify.js";
-import { toHex, randomBytes } from "../../src/bytes.js";
+import { signingMessage } from "../../src/fiber/constants.js";
+import { toHex, randomBytes } from "../../src/shared/bytes.js";
 
 /** The spec's "old leopard" key plays the validator; //Alice-style seeds the others. */
 export const VALIDATOR_MNEMONIC = "old leopard transfer rib spatial phone calm indicate online fire caution review";

@@ -1,11 +1,11 @@
 /**
- * A WorkerPool for test/node-worker-pool.test.ts. MODE=fail: every worker reports a start
+ * A WorkerPool for test/fiber-node-worker-pool.test.ts. MODE=fail: every worker reports a start
  * failure. MODE=crash: workers listen; the first worker of slot 1 exits with code 3 once
  * asked, and is replaced; then the pool is stopped. The primary prints one JSON line.
  */
 import cluster from "node:cluster";
 import { createServer } from "node:http";
-import { drainWhenAsked, reportStartFailure, WorkerPool, WorkerStartError, workerSlot } from "../../src/node/fiber/worker-pool.js";
+import { drainWhenAsked, reportStartFailure, WorkerPool, WorkerStartError, workerSlot } from "../../src/fiber/node/worker-pool.js";
 
 const mode = process.env.MODE;
 if (cluster.isPrimary) {

@@ -1,0 +1,81 @@
+/**
+ * The miner that `pmh serve` runs, in one process or in each worker of `--workers`: its
+ * flags, the validator gate, the demo routes and its log lines. `serve.ts` (the command)
+ * and `serve-workers.ts` (the cluster) both build on it.
+ *
+ * @module
+ */
+import { allowAll, allowlist, minStake, type Authorizer } from "../fiber/authorize.js";
+import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
+import { withCors } from "../fiber/cors.js";
+import type { Keypair } from "../fiber/keypair.js";
+import type { FetchHandler } from "../fiber/node/serve.js";
+import { loadMetagraphFile } from "../fiber/node/wallet.js";
+import { FiberServer } from "../fiber/server.js";
+import { printJson, UsageError, type HotkeyFlags } from "./common.js";
+import { echoSigned, streamSigned } from "./signed-routes.js";
+import type { OpenedStores, StoreFlags } from "./stores.js";
+
+/** Options of `pmh serve`, as commander parses them. */
+export interface ServeFlags extends HotkeyFlags, StoreFlags {
+  host: string;
+  port: number;
+  allow?: string[];
+  metagraph?: string;
+  minStake?: number;
+  cors?: string[];
+  json?: boolean;
+  workers?: number;
+}
+
+/** Every given check must pass: the allowlist, then the stake gate. */
+export async function loadAuthorizer(flags: ServeFlags): Promise<Authorizer> {
+  const checks: Authorizer[] = [];
+  if (flags.allow !== undefined) checks.push(allowlist(flags.allow));
+  if (flags.minStake !== undefined && flags.metagraph === undefined) throw new UsageError("--min-stake needs --metagraph (the stakes it is checked against)");
+  if (flags.metagraph !== undefined) checks.push(minStake(await loadMetagraphFile(flags.metagraph), flags.minStake ?? DEFAULT_MIN_STAKE));
+  if (checks.length === 0) return allowAll;
+  return async (hotkey) => {
+    for (const check of checks) {
+      const decision = await check(hotkey);
+      if (!decision.allowed) return decision;
+    }
+    return { allowed: true };
+  };
+}
+
+/** The routes `pmh serve` answers. */
+export const SERVE_ROUTES = ["/echo", "/echo-signed", "/stream-signed"];
+
+/** The miner's handler: a FiberServer with the demo routes, behind CORS when asked. */
+export async function minerHandler(flags: ServeFlags, keypair: Keypair, authorize: Authorizer, stores: Pick<OpenedStores, "nonceStore" | "keyStore" | "rsaPrivateKey">): Promise<FetchHandler> {
+  const server = await FiberServer.create({ keypair, authorize, ...stores });
+  server.route("/echo", {
+    parse: (value) => {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("the payload must be a JSON object");
+      return value as Record<string, unknown>;
+    },
+    handler: (payload) => payload,
+  });
+  server.signedRoute("/echo-signed", echoSigned).signedRoute("/stream-signed", streamSigned);
+  return flags.cors === undefined ? server.fetch : withCors(server.fetch, flags.cors);
+}
+
+/** The "listening" line (or JSON event) of the miner, one process or several. */
+export function printListening(flags: ServeFlags, log: (line: string) => void, listening: { url: string; port: number; hotkey: string; stores: string; workers?: number }): void {
+  const workers = listening.workers === undefined ? {} : { workers: listening.workers };
+  if (flags.json) {
+    printJson({ event: "listening", url: listening.url, host: flags.host, port: listening.port, minerHotkey: listening.hotkey, routes: SERVE_ROUTES, stores: listening.stores, ...workers, ...(flags.cors === undefined ? {} : { cors: flags.cors }) });
+    return;
+  }
+  const who = flags.allow === undefined && flags.metagraph === undefined ? "any validator with a valid signature" : "authorized validators only";
+  const cors = flags.cors === undefined ? "" : `; CORS for ${flags.cors.join(", ")}`;
+  const many = listening.workers === undefined ? "" : `; ${listening.workers} worker processes`;
+  log(`Fiber miner ${listening.hotkey} listening on ${listening.url} (${who}; encrypted POST /echo; signed POST /echo-signed, /stream-signed; ${listening.stores}${cors}${many})`);
+}
+
+/** `log` of `pmh serve`: `pmh: …` lines, or JSON `log` events with --json. */
+export function serveLog(flags: ServeFlags, fields: Record<string, unknown> = {}): (line: string) => void {
+  // --json: every stdout line is a JSON object with an `event` ("listening", "log").
+  return flags.json ? (line: string) => printJson({ event: "log", message: line, ...fields }) : (line: string) => console.log(`pmh: ${line}`);
+}

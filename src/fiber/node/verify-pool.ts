@@ -1,0 +1,129 @@
+/**
+ * sr25519 signature verification of Fiber requests on worker threads, so a server's
+ * main thread parses and answers other requests meanwhile. The server calls it where it
+ * would verify on its own thread (after the header and nonce checks, before any RSA work),
+ * so nothing about the check order changes; when every worker is busy with
+ * `maxQueued` verifications, or a worker has died, verification happens on the calling
+ * thread, which slows that server down as before instead of queueing without bound.
+ *
+ * @module
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { aint } from "../../shared/bytes.js";
+import { Keypair } from "../keypair.js";
+import { ss58Encode } from "../ss58.js";
+import type { SignatureVerifier } from "../verify.js";
+import type { VerifyJob } from "./verify-worker.js";
+
+/** Options of {@link SignatureVerifyPool.create}. */
+export interface SignatureVerifyPoolOptions {
+  /** Worker threads; 1 by default (at most the machine's parallelism, 1 to 64). */
+  threads?: number | undefined;
+  /** Verifications waiting on the workers at most; beyond, they run on the calling thread. 256 by default. */
+  maxQueued?: number | undefined;
+}
+
+interface Pending {
+  resolve: (ok: boolean | PromiseLike<boolean>) => void;
+  job: VerifyJob;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  alive: boolean;
+}
+
+/** Worker file next to this module: `.js` when built, `.ts` when run from source (tsx). */
+const WORKER_URL = new URL(`./verify-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+
+/**
+ * A pool of worker threads verifying Fiber request signatures (sr25519, as
+ * `Keypair.verify`). Give its {@link SignatureVerifyPool.verify} to
+ * `FiberServer.create({ verifySignature })`; {@link SignatureVerifyPool.close} it with
+ * the server. The workers do not keep the process alive.
+ *
+ * @example
+ * ```ts
+ * const pool = await SignatureVerifyPool.create();
+ * const server = await FiberServer.create({ keypair, verifySignature: pool.verify });
+ * ```
+ */
+export class SignatureVerifyPool {
+  readonly #workers: PoolWorker[];
+  readonly #maxQueued: number;
+  #nextId = 0;
+  #closed = false;
+
+  private constructor(workers: PoolWorker[], maxQueued: number) {
+    this.#workers = workers;
+    this.#maxQueued = maxQueued;
+  }
+
+  /**
+   * Starts the workers and waits until each has loaded the sr25519 code.
+   * @param options - see {@link SignatureVerifyPoolOptions}
+   */
+  static async create(options: SignatureVerifyPoolOptions = {}): Promise<SignatureVerifyPool> {
+    const threads = aint(options.threads ?? 1, "options.threads", 1, Math.max(1, Math.min(64, availableParallelism())));
+    const maxQueued = aint(options.maxQueued ?? 256, "options.maxQueued", 1);
+    const workers = Array.from({ length: threads }, (): PoolWorker => ({ worker: new Worker(WORKER_URL), pending: new Map(), alive: true }));
+    const pool = new SignatureVerifyPool(workers, maxQueued);
+    for (const w of workers) pool.#watch(w);
+    // A first verification in each worker loads and compiles the WebAssembly before the pool serves.
+    const someAddress = ss58Encode(new Uint8Array(32).fill(1));
+    await Promise.all(workers.map((w) => pool.#send(w, "warm-up", "00".repeat(64), someAddress)));
+    for (const w of workers) w.worker.unref();
+    return pool;
+  }
+
+  #watch(w: PoolWorker): void {
+    w.worker.on("message", ({ id, ok }: { id: number; ok: boolean }) => {
+      const pending = w.pending.get(id);
+      if (pending === undefined) return;
+      w.pending.delete(id);
+      pending.resolve(ok === true);
+    });
+    const fail = () => {
+      if (!w.alive) return;
+      w.alive = false;
+      // What the worker did not answer is verified here instead.
+      for (const { resolve, job } of w.pending.values()) resolve(Keypair.verify(job.message, job.signature, job.address));
+      w.pending.clear();
+    };
+    w.worker.once("error", fail).once("exit", fail);
+  }
+
+  #send(w: PoolWorker, message: string, signature: string, address: string): Promise<boolean> {
+    const job: VerifyJob = { id: this.#nextId++, message, signature, address };
+    return new Promise<boolean>((resolve) => {
+      w.pending.set(job.id, { resolve, job });
+      w.worker.postMessage(job);
+    });
+  }
+
+  /** Verifications waiting on the workers right now. */
+  get queued(): number {
+    return this.#workers.reduce((n, w) => n + w.pending.size, 0);
+  }
+
+  /**
+   * Verifies as `Keypair.verify(message, signature, ss58Address)`, on the least busy
+   * worker (on this thread when the pool is full, closed or its workers died). Bound.
+   */
+  readonly verify: SignatureVerifier = (message, signature, ss58Address) => {
+    let best: PoolWorker | undefined;
+    if (!this.#closed && this.queued < this.#maxQueued) {
+      for (const w of this.#workers) if (w.alive && (best === undefined || w.pending.size < best.pending.size)) best = w;
+    }
+    if (best === undefined || typeof message !== "string" || typeof signature !== "string" || typeof ss58Address !== "string") return Keypair.verify(message, signature, ss58Address);
+    return this.#send(best, message, signature, ss58Address);
+  };
+
+  /** Stops the workers; verifications still waiting finish on this thread. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#workers.map((w) => w.worker.terminate()));
+  }
+}

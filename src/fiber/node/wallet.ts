@@ -1,0 +1,75 @@
+/**
+ * Bittensor wallet files and metagraph files, read from disk (Node only).
+ *
+ * @module
+ */
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { astring } from "../../shared/bytes.js";
+import { InvalidArgumentError, KeyFormatError } from "../../shared/errors.js";
+import { parseMetagraph, type Metagraph } from "../authorize.js";
+import { Keypair } from "../keypair.js";
+import { readTextFile } from "../../shared/node/files.js";
+import { checkKeyFileOptions, readSecretTextFile, type KeyFileOptions } from "../../shared/node/key-file-access.js";
+
+const NAME = /^[A-Za-z0-9._-]+$/;
+
+/** Options of {@link loadWalletHotkey}; `onWarning` hears of a hotkey file others can read. */
+export interface WalletOptions extends KeyFileOptions {
+  /** The wallets folder; `~/.bittensor/wallets` by default. */
+  walletsPath?: string | undefined;
+}
+
+/**
+ * The path of a hotkey file: `<walletsPath>/<wallet>/hotkeys/<hotkey>`.
+ * @throws InvalidArgumentError when a name could escape the folder (`/`, `..`)
+ */
+export function walletHotkeyPath(wallet: string, hotkey: string, options: WalletOptions = {}): string {
+  for (const [name, value] of [["wallet", wallet], ["hotkey", hotkey]] as const) {
+    astring(value, name);
+    if (!NAME.test(value) || value === "." || value === "..") {
+      throw new InvalidArgumentError(`${name} must be a plain file name (letters, digits, '.', '_', '-'), got ${JSON.stringify(value)}`);
+    }
+  }
+  return join(options.walletsPath ?? join(homedir(), ".bittensor", "wallets"), wallet, "hotkeys", hotkey);
+}
+
+/**
+ * Loads a hotkey from a Bittensor wallet (the unencrypted JSON file whose `secretSeed`
+ * is `"0x"` + a 32-byte mini secret).
+ * @param wallet - the wallet name
+ * @param hotkey - the hotkey name
+ * @param options - see {@link WalletOptions}
+ * @throws FileError when the file cannot be read (missing, a folder, no permission)
+ * @throws KeyFormatError when the file is not such a JSON file
+ */
+export async function loadWalletHotkey(wallet: string, hotkey: string, options: WalletOptions = {}): Promise<Keypair> {
+  const path = walletHotkeyPath(wallet, hotkey, checkKeyFileOptions(options));
+  const text = await readSecretTextFile(path, "a Bittensor hotkey file (JSON with secretSeed)", options);
+  let seed: unknown;
+  try {
+    seed = (JSON.parse(text) as { secretSeed?: unknown }).secretSeed;
+  } catch (cause) {
+    throw new KeyFormatError(`${path} is not JSON (encrypted hotkeys are not supported)`, { cause });
+  }
+  if (typeof seed !== "string") throw new KeyFormatError(`${path} has no "secretSeed" string`);
+  return Keypair.fromSeed(seed);
+}
+
+/**
+ * Reads a metagraph file: a JSON object mapping ss58 hotkeys to stakes in TAO.
+ * @param path - the file
+ * @throws FileError when the file cannot be read
+ * @throws InvalidArgumentError when the content is not such an object
+ */
+export async function loadMetagraphFile(path: string): Promise<Metagraph> {
+  astring(path, "path");
+  const text = await readTextFile(path, "a metagraph file (JSON: hotkey to stake)");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new InvalidArgumentError(`${path} is not JSON`, { cause });
+  }
+  return parseMetagraph(json);
+}

@@ -1,0 +1,65 @@
+/**
+ * The hub's client records: who may connect (access key), with which password, under
+ * which name, sending which bus types, with which pinned X25519 key.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../../shared/errors.js";
+import { parseX25519Key } from "../index.js";
+
+/** One client the hub knows. */
+export interface HiveMindClientRecord {
+  /** The access key the client presents in its authorization. */
+  accessKey: string;
+  /** Its HiveMind password (keys the PSK). */
+  password: string;
+  /** Its name: unique, the key of its pin in the pin store. */
+  name: string;
+  /** Bus types it may send; every type when absent (an empty list denies all). */
+  allowedTypes?: readonly string[] | undefined;
+  /** Its pinned X25519 static key, 64 hex digits: KKpsk0 is offered only then. */
+  pinnedKey?: string | undefined;
+}
+
+/** Where the hub looks client records up (a database, say). */
+export interface HiveMindClientStore {
+  /** The record of `accessKey`, or `undefined` for an unknown key. */
+  get(accessKey: string): Promise<HiveMindClientRecord | undefined> | HiveMindClientRecord | undefined;
+}
+
+/**
+ * Checks one record.
+ * @throws InvalidArgumentError naming the record and field
+ */
+export function checkClientRecord(record: HiveMindClientRecord, where: string): HiveMindClientRecord {
+  if (record === null || typeof record !== "object") throw new InvalidArgumentError(`${where} must be an object`);
+  for (const field of ["accessKey", "password", "name"] as const) {
+    if (typeof record[field] !== "string" || record[field].length === 0) throw new InvalidArgumentError(`${where}.${field} must be a non-empty string`);
+  }
+  if (record.allowedTypes !== undefined && (!Array.isArray(record.allowedTypes) || !record.allowedTypes.every((t) => typeof t === "string"))) {
+    throw new InvalidArgumentError(`${where}.allowedTypes must be an array of strings`);
+  }
+  if (record.pinnedKey !== undefined) parseX25519Key(record.pinnedKey, `${where}.pinnedKey`);
+  return record;
+}
+
+/**
+ * A store over a list of records, indexed by access key.
+ * @throws InvalidArgumentError for a bad record or a repeated access key or name
+ */
+export function clientStore(clients: readonly HiveMindClientRecord[] | HiveMindClientStore): HiveMindClientStore {
+  if (!Array.isArray(clients)) {
+    if (clients === null || typeof (clients as HiveMindClientStore).get !== "function") throw new InvalidArgumentError("clients must be an array of client records or a store with get(accessKey)");
+    return clients as HiveMindClientStore;
+  }
+  const byKey = new Map<string, HiveMindClientRecord>();
+  const names = new Set<string>();
+  clients.forEach((record: HiveMindClientRecord, i: number) => {
+    checkClientRecord(record, `clients[${i}]`);
+    if (byKey.has(record.accessKey)) throw new InvalidArgumentError(`clients[${i}].accessKey is repeated`);
+    if (names.has(record.name)) throw new InvalidArgumentError(`clients[${i}].name ${JSON.stringify(record.name)} is repeated (names key the pins)`);
+    byKey.set(record.accessKey, { ...record });
+    names.add(record.name);
+  });
+  return { get: (accessKey) => byKey.get(accessKey) };
+}

@@ -1,0 +1,298 @@
+/**
+ * `serveHiveMind`: a HiveMind v3 hub on a WebSocket server (the `ws` package). The
+ * per-connection protocol is the sans-I/O {@link HubConnection}; this module adds the
+ * authorization, the client records, pins, rate limiting and the socket.
+ *
+ * @module
+ */
+import type { IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
+import { aint, equalBytes } from "../../shared/bytes.js";
+import { HandshakeRejectedError, InvalidArgumentError, KeyMismatchError, PoormanError } from "../../shared/errors.js";
+import { HIVEMIND_WIRE, type HiveMessage, type HiveMindSuite, parseAuthorization, parseX25519Key } from "../index.js";
+import "./install.js";
+import { closeReason, frameData } from "../connection.js";
+import { HubConnection } from "../hub-connection.js";
+import { runCallback } from "../listeners.js";
+import { staticPrivateKey } from "../session.js";
+import { type HiveMindClientRecord, type HiveMindClientStore, clientStore } from "./clients.js";
+import type { X25519PinStore } from "../../noise/node/x25519-key-files.js";
+import { FailureLimiter } from "./limiter.js";
+
+const { CLOSE } = HIVEMIND_WIRE;
+
+/** Limits on failed handshakes (unknown key, bad authorization, failed or abandoned handshake). */
+export interface HiveMindRateLimit {
+  /** Failures per access key and window before that key is refused (default 10). */
+  perKey?: number | undefined;
+  /** Failures per remote address and window before that address is refused (default 50). */
+  perAddress?: number | undefined;
+  /** The window in milliseconds (default 60 000). */
+  windowMs?: number | undefined;
+  /** Most keys and addresses remembered (default 10 000 each). */
+  maxTracked?: number | undefined;
+  /** Handshakes in progress at once from one address (default 32); more are refused with 1013. */
+  maxPendingPerAddress?: number | undefined;
+}
+
+/** Options of {@link serveHiveMind}. */
+export interface ServeHiveMindOptions {
+  /** Address to bind (default 127.0.0.1). */
+  host?: string | undefined;
+  /** Port (default 0: any free port). */
+  port?: number | undefined;
+  /** The hub's node id: HELLO `node_id`, the PSK salt (default `poorman-handshake-hub`). */
+  nodeId?: string | undefined;
+  /** The hub's X25519 static private key (32 bytes or hex); random when absent. */
+  staticKey?: Uint8Array | string | undefined;
+  /** Client records, or a store to look them up. */
+  clients: readonly HiveMindClientRecord[] | HiveMindClientStore;
+  /** Pins learned on first contact are kept here (by client name) and read back. */
+  pinStore?: X25519PinStore | undefined;
+  /** Suites to offer (default both). */
+  suites?: readonly HiveMindSuite[] | undefined;
+  /** Every HiveMessage a client sends that the policy lets through. */
+  onMessage?(client: HiveMindConnectedClient, message: Required<HiveMessage>): void;
+  /** A client finished its handshake and HELLO. */
+  onConnect?(client: HiveMindConnectedClient): void;
+  /** A connected client went away. */
+  onDisconnect?(client: HiveMindConnectedClient, event: { code: number; reason: string }): void;
+  /**
+   * A connection ended before its HELLO was accepted: refused by the hub (bad or unknown
+   * authorization, rate limit, failed handshake, refused key) or abandoned by the client
+   * (a wrong password shows up this way with XXpsk2). For logs and metrics.
+   */
+  onRefused?(event: HiveMindRefusal): void;
+  /** Failed-handshake limits. */
+  rateLimit?: HiveMindRateLimit | undefined;
+  /** Time a client has from connecting to its HELLO (default 10 000 ms). */
+  handshakeTimeoutMs?: number | undefined;
+  /**
+   * Most bytes queued to one client that it has not read yet (default 16 MiB). A client
+   * that lets more pile up (answers it never reads, broadcasts it cannot keep up with) is
+   * closed with 1008, so an idle reader cannot make the hub hold unbounded memory.
+   */
+  maxUnreadBytes?: number | undefined;
+}
+
+/** Default of {@link ServeHiveMindOptions.maxUnreadBytes}. */
+export const DEFAULT_MAX_UNREAD_BYTES = 16 * 1024 * 1024;
+/** The close reason of a client that stopped reading. */
+export const NOT_READING_REASON = "too much unread data: the client is not reading";
+
+/** A connection that ended before its HELLO was accepted. */
+export interface HiveMindRefusal {
+  /** The remote address. */
+  readonly address: string;
+  /** The access key, once the authorization was read. */
+  readonly accessKey?: string | undefined;
+  /** Why. */
+  readonly reason: string;
+}
+
+/** A connected client, as `onMessage` and friends see it. */
+export interface HiveMindConnectedClient {
+  /** Its record's name. */
+  readonly name: string;
+  /** The useragent of its authorization. */
+  readonly useragent: string;
+  /** `useragent::session_id`: how messages name it (`context.peer`). */
+  readonly peer: string;
+  /** Its session id (from its HELLO). */
+  readonly sessionId: string;
+  /** Its site id (from its HELLO). */
+  readonly siteId: string;
+  /** Its X25519 static key. */
+  readonly remoteStaticKey: Uint8Array;
+  /** The remote address. */
+  readonly address: string;
+  /** Sends it a HiveMessage. */
+  send(message: HiveMessage): Promise<void>;
+  /** Sends it an OVOS bus message. */
+  sendBus(type: string, data?: Record<string, unknown>, context?: Record<string, unknown>): Promise<void>;
+  /** Disconnects it. */
+  close(code?: number, reason?: string): void;
+}
+
+/** A running hub. */
+export interface HiveMindHubServer {
+  /** `ws://host:port`. */
+  readonly url: string;
+  /** The bound port. */
+  readonly port: number;
+  /** The hub's X25519 static public key (what nodes pin). */
+  readonly publicKey: Uint8Array;
+  /** The connected clients. */
+  readonly clients: ReadonlySet<HiveMindConnectedClient>;
+  /** Sends `message` to every connected client. */
+  broadcast(message: HiveMessage): Promise<void>;
+  /** Disconnects everyone (1001) and stops listening. */
+  close(): Promise<void>;
+}
+
+const remoteAddress = (request: IncomingMessage) => request.socket.remoteAddress ?? "unknown";
+
+/**
+ * Starts a hub.
+ * @throws InvalidArgumentError for bad options (bad records, repeated keys or names)
+ */
+export async function serveHiveMind(options: ServeHiveMindOptions): Promise<HiveMindHubServer> {
+  if (options === null || typeof options !== "object") throw new InvalidArgumentError("options must be an object");
+  const store = clientStore(options.clients);
+  const staticKeyPair = staticPrivateKey(options.staticKey);
+  const staticKey = staticKeyPair.privateKey;
+  const nodeId = options.nodeId ?? "poorman-handshake-hub";
+  const limits = options.rateLimit ?? {};
+  const windowMs = limits.windowMs ?? 60_000;
+  const maxTracked = limits.maxTracked ?? 10_000;
+  const byKey = new FailureLimiter({ maxFailures: limits.perKey ?? 10, windowMs, maxTracked });
+  const byAddress = new FailureLimiter({ maxFailures: limits.perAddress ?? 50, windowMs, maxTracked });
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const maxUnreadBytes = aint(options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES, "options.maxUnreadBytes", 1);
+  const maxPending = limits.maxPendingPerAddress ?? 32;
+  // Sockets that connected but have not sent their HELLO yet, per address (entries at 0 are removed).
+  const pending = new Map<string, number>();
+  const settle = (address: string) => {
+    const left = (pending.get(address) ?? 1) - 1;
+    if (left <= 0) pending.delete(address);
+    else pending.set(address, left);
+  };
+  const connected = new Set<HiveMindConnectedClient>();
+
+  const server = new WebSocketServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, maxPayload: 256 * 1024 });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+
+  const pinOf = async (record: HiveMindClientRecord) =>
+    record.pinnedKey !== undefined ? parseX25519Key(record.pinnedKey, `pinnedKey of ${record.name}`) : await options.pinStore?.get(record.name);
+
+  async function accept(socket: WebSocket, request: IncomingMessage): Promise<void> {
+    const address = remoteAddress(request);
+    const refuse = (code: number, reason: string, accessKey?: string) => {
+      socket.close(code, closeReason(reason));
+      runCallback(() => options.onRefused?.({ address, accessKey, reason }));
+    };
+    if (byAddress.blocked(address)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes from this address; try again later");
+    if ((pending.get(address) ?? 0) >= maxPending) return refuse(CLOSE.tryAgainLater, "too many handshakes in progress from this address; try again later");
+    pending.set(address, (pending.get(address) ?? 0) + 1);
+    let settled = false;
+    const done = () => {
+      if (!settled) settle(address);
+      settled = true;
+    };
+    socket.once("close", done);
+    let useragent: string, accessKey: string;
+    try {
+      ({ useragent, accessKey } = parseAuthorization(request.url ?? "/"));
+    } catch (error) {
+      byAddress.fail(address);
+      return refuse(CLOSE.policy, (error as PoormanError).message);
+    }
+    if (byKey.blocked(accessKey)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes for this access key; try again later", accessKey);
+    // Frames (and the close) may arrive while the record and pin are read: keep them in order.
+    const early: (string | Uint8Array)[] = [];
+    let onFrame = (frame: string | Uint8Array) => void early.push(frame);
+    let onClose = (_code: number, _reason: string) => undefined as void;
+    let closedEarly = false;
+    socket.on("message", (data, isBinary) => onFrame(isBinary ? frameData(data) : data.toString()));
+    socket.on("close", (code, reason) => {
+      closedEarly = true;
+      onClose(code, reason.toString());
+    });
+    const record = await store.get(accessKey);
+    if (record === undefined) {
+      byAddress.fail(address);
+      return refuse(CLOSE.policy, "unknown access key", accessKey);
+    }
+    let client: HiveMindConnectedClient | undefined;
+    let counted = false;
+    const failure = (reason: string) => {
+      if (counted || client !== undefined) return;
+      counted = true;
+      byAddress.fail(address);
+      byKey.fail(accessKey);
+      runCallback(() => options.onRefused?.({ address, accessKey, reason }));
+    };
+    if (closedEarly) return failure("the client left during the handshake");
+    const pinnedKey = await pinOf(record);
+    const connection = await HubConnection.open({
+      password: record.password, nodeId, staticKey, pinnedKey, suites: options.suites, allowedTypes: record.allowedTypes,
+      peer: `${useragent}::${record.name}`,
+      send: (frame) => {
+        // ws queues without limit: stop sending to a client that does not read.
+        if (socket.bufferedAmount > maxUnreadBytes) {
+          if (socket.readyState === socket.OPEN) socket.close(CLOSE.policy, NOT_READING_REASON);
+          return;
+        }
+        socket.send(frame);
+      },
+      close: (code, reason) => socket.close(code, closeReason(reason)),
+      onHandshake: async (key) => {
+        if (pinnedKey !== undefined) {
+          if (!equalBytes(pinnedKey, key)) throw new KeyMismatchError(`the client key does not match the pin of ${record.name}`);
+          return;
+        }
+        const existing = await options.pinStore?.pinIfAbsent(record.name, key);
+        if (existing !== undefined && !equalBytes(existing, key)) throw new KeyMismatchError(`the client key does not match the pin of ${record.name}`);
+      },
+      onReady: () => {
+        clearTimeout(timer);
+        done();
+        const sessionId = connection.sessionId!;
+        client = {
+          name: record.name, useragent, peer: `${useragent}::${sessionId}`, sessionId, siteId: connection.siteId!,
+          remoteStaticKey: connection.remoteStaticKey!, address,
+          send: (message) => connection.send(message),
+          sendBus: (type, data, context) => connection.sendBus(type, data, context),
+          close: (code = CLOSE.normal, reason = "") => connection.close(code, reason),
+        };
+        connected.add(client);
+        runCallback(() => options.onConnect?.(client!));
+      },
+      onMessage: (message) => runCallback(() => options.onMessage?.(client!, message)),
+    });
+    const timer = setTimeout(() => {
+      failure("handshake timeout");
+      connection.close(CLOSE.policy, "handshake timeout");
+    }, handshakeTimeoutMs);
+    onClose = (code, reason) => {
+      clearTimeout(timer);
+      connection.closed();
+      failure("the client left during the handshake");
+      if (client !== undefined && connected.delete(client)) runCallback(() => options.onDisconnect?.(client!, { code, reason }));
+    };
+    onFrame = (frame) => void connection.receive(frame).catch((error: Error) => failure(error.message));
+    for (const frame of early.splice(0)) onFrame(frame);
+    if (closedEarly) onClose(1006, "");
+  }
+
+  server.on("connection", (socket, request) => {
+    socket.on("error", () => undefined); // a reset peer: the close event follows
+    accept(socket, request).catch((error: unknown) => {
+      const reason = error instanceof PoormanError ? error.message : "internal error";
+      socket.close(error instanceof HandshakeRejectedError ? CLOSE.policy : 1011, closeReason(reason));
+    });
+  });
+
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? "127.0.0.1";
+  return {
+    url: `ws://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    publicKey: Uint8Array.from(staticKeyPair.publicKey),
+    clients: connected,
+    async broadcast(message) {
+      await Promise.all([...connected].map((c) => c.send(message).catch(() => undefined)));
+    },
+    close() {
+      for (const socket of server.clients) socket.close(1001, "hub shutting down");
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of server.clients) socket.terminate();
+      });
+    },
+  };
+}

@@ -1,0 +1,247 @@
+/**
+ * A HiveMind node (client) over a WebSocket: protocol v3 handshake, encrypted HELLO,
+ * HiveMessages both ways (chunked above 65000 bytes), typed errors and a deadline.
+ *
+ * @module
+ */
+import { astring, equalBytes } from "../shared/bytes.js";
+import { HandshakeStateError, InvalidArgumentError, PoormanError, RequestTimeoutError } from "../shared/errors.js";
+import { HiveMindClient } from "./client.js";
+import { closeReason, runAttempt, type AttemptFailure, type OpenAttempt } from "./connection.js";
+import { authorizationUrl } from "./authorization.js";
+import { CLOSE, CONNECT_TIMEOUT_MS, DEFAULT_USERAGENT, type HiveMindPattern, type HiveMindSuite } from "./constants.js";
+import { busMessage, checkSessionId, type HiveMessage, parseHiveMessage, randomSessionId, serializeHiveMessage } from "./message.js";
+import { Listeners } from "./listeners.js";
+import { parseX25519Key } from "./session.js";
+import { type WebSocketConstructor, webSocketImplementation } from "./websocket.js";
+
+/** Options of {@link HiveMindNode.connect}. */
+export interface HiveMindNodeOptions {
+  /** The access key the hub knows this node by. */
+  accessKey: string;
+  /** The HiveMind password of that access key. */
+  password: string;
+  /** The name sent in the authorization (default `poorman-handshake`); no `:`. */
+  useragent?: string | undefined;
+  /** The site id sent in the HELLO and in every bus message's session (default `unknown`). */
+  siteId?: string | undefined;
+  /** The session id (random by default; never `default`). */
+  sessionId?: string | undefined;
+  /** This node's X25519 static private key (32 bytes or hex); generated when absent. */
+  staticKey?: Uint8Array | string | undefined;
+  /** The hub's pinned static key: KKpsk0 when the hub offers it, else XXpsk2. */
+  pinnedHubKey?: Uint8Array | string | undefined;
+  /** Noise suites in preference order (default ChaChaPoly, then AESGCM). */
+  suites?: readonly HiveMindSuite[] | undefined;
+  /** Deadline of the whole connect, retry included (default 10 000 ms). */
+  timeoutMs?: number | undefined;
+  /** A WebSocket constructor; default: the installed one (`ws` on Node) or the global `WebSocket`. */
+  WebSocket?: WebSocketConstructor | undefined;
+}
+
+/** The close of a connection: the WebSocket close code and reason. */
+export interface HiveMindCloseEvent {
+  /** 1000 normal, 1005 none given (hivemind-core), 1008 refused (our hub says why), 1006 lost. */
+  readonly code: number;
+  /** The peer's reason, or ours. */
+  readonly reason: string;
+}
+
+/** Events of a {@link HiveMindNode}. */
+export interface HiveMindNodeEvents {
+  /** Every decrypted HiveMessage. */
+  message: (message: Required<HiveMessage>) => void;
+  /** The connection closed (once). */
+  close: (event: HiveMindCloseEvent) => void;
+}
+
+type Resolved = Required<Pick<HiveMindNodeOptions, "accessKey" | "password" | "useragent" | "siteId" | "sessionId" | "timeoutMs">> & HiveMindNodeOptions;
+
+function resolveOptions(options: HiveMindNodeOptions): Resolved {
+  if (options === null || typeof options !== "object") throw new InvalidArgumentError("options must be an object");
+  const timeoutMs = options.timeoutMs ?? CONNECT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new InvalidArgumentError(`options.timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+  return {
+    ...options,
+    accessKey: astring(options.accessKey, "options.accessKey"),
+    password: astring(options.password, "options.password"),
+    useragent: options.useragent ?? DEFAULT_USERAGENT,
+    siteId: astring(options.siteId ?? "unknown", "options.siteId"),
+    sessionId: checkSessionId(options.sessionId ?? randomSessionId(), "options.sessionId"),
+    timeoutMs,
+  };
+}
+
+/**
+ * A connected HiveMind node. Create it with {@link HiveMindNode.connect}, which resolves
+ * once the v3 handshake and the node's encrypted HELLO are done.
+ */
+export class HiveMindNode {
+  /** This connection's session id (in the HELLO and every bus message). */
+  readonly sessionId: string;
+  /** This node's site id. */
+  readonly siteId: string;
+  /** The hub's X25519 static key (pin it: pass it as `pinnedHubKey` next time). */
+  readonly remoteStaticKey: Uint8Array;
+  /** Our X25519 static public key (what the hub pins). */
+  readonly staticPublicKey: Uint8Array;
+  /** The Noise handshake hash (channel binding). */
+  readonly handshakeHash: Uint8Array;
+  /** The pattern and suite of this session. */
+  readonly protocol: { readonly pattern: HiveMindPattern; readonly suite: HiveMindSuite };
+  /**
+   * True when a `pinnedHubKey` was given but not confirmed: the hub refused KKpsk0 (the
+   * node then connected again with XXpsk2) or presented another key. Check
+   * `remoteStaticKey` before you replace the pin.
+   */
+  readonly stalePin: boolean;
+  readonly #client: HiveMindClient;
+  readonly #socket: OpenAttempt["socket"];
+  readonly #listeners = new Listeners<HiveMindNodeEvents>();
+  #pending: Required<HiveMessage>[] | undefined = [];
+  #closed: HiveMindCloseEvent | undefined;
+
+  private constructor(attempt: OpenAttempt, client: HiveMindClient, options: Resolved, stalePin: boolean) {
+    this.#client = client;
+    this.#socket = attempt.socket;
+    this.sessionId = options.sessionId;
+    this.siteId = options.siteId;
+    this.remoteStaticKey = client.remoteStaticKey!;
+    this.staticPublicKey = client.staticPublicKey;
+    this.handshakeHash = client.handshakeHash!;
+    this.protocol = { pattern: client.pattern!, suite: client.suite! };
+    const pin = options.pinnedHubKey === undefined ? undefined : parseX25519Key(options.pinnedHubKey, "options.pinnedHubKey");
+    this.stalePin = stalePin || (pin !== undefined && !equalBytes(pin, this.remoteStaticKey));
+    attempt.handOver((frame) => this.#onFrame(frame), (code, reason) => this.#onClose(code, reason));
+  }
+
+  /**
+   * Connects to a hub.
+   * @param url - `ws://host:port` or `wss://...`; the authorization is added to its query
+   * @param options - see {@link HiveMindNodeOptions}
+   * @throws HandshakeRejectedError (`ERR_HANDSHAKE_REJECTED`) for a wrong password, a refused
+   *   access key or a hub without v3; NetworkError (`ERR_NETWORK`) when no connection opens;
+   *   RequestTimeoutError (`ERR_TIMEOUT`) when all this takes longer than `timeoutMs`
+   */
+  static async connect(url: string, options: HiveMindNodeOptions): Promise<HiveMindNode> {
+    const resolved = resolveOptions(options);
+    const target = authorizationUrl(url, resolved.useragent, resolved.accessKey);
+    const WebSocketClass = resolved.WebSocket ?? webSocketImplementation();
+    const hello: HiveMessage = { msg_type: "hello", payload: { session: { session_id: resolved.sessionId, site_id: resolved.siteId }, site_id: resolved.siteId } };
+    let live: OpenAttempt["socket"] | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        live?.close(CLOSE.normal, "timeout");
+        reject(new RequestTimeoutError(`connecting to the HiveMind hub ${url} took longer than ${resolved.timeoutMs} ms`));
+      }, resolved.timeoutMs);
+    });
+    const once = async (pinnedHubKey: Uint8Array | string | undefined) => {
+      const client = await HiveMindClient.create({ password: resolved.password, staticKey: resolved.staticKey, pinnedHubKey, suites: resolved.suites });
+      live = new WebSocketClass(target);
+      live.binaryType = "arraybuffer";
+      return { client, attempt: await runAttempt(live, client, hello, url) };
+    };
+    try {
+      let stalePin = false;
+      const run = once(resolved.pinnedHubKey).catch(async (failure: AttemptFailure | PoormanError) => {
+        if (!("kind" in failure)) throw failure;
+        if (failure.kind !== "kk-refused") throw failure.error;
+        stalePin = true; // neither real side falls back on the same connection: a fresh one, XXpsk2
+        return once(undefined).catch((again: AttemptFailure | PoormanError) => {
+          throw "kind" in again ? again.error : again;
+        });
+      });
+      const { client, attempt } = await Promise.race([run, deadline]);
+      return new HiveMindNode(attempt, client, resolved, stalePin);
+    } catch (error) {
+      if (live !== undefined && live.readyState < 2) live.close(CLOSE.normal, "connect failed");
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      deadline.catch(() => undefined);
+    }
+  }
+
+  /** True until the connection closed. */
+  get open(): boolean {
+    return this.#closed === undefined;
+  }
+
+  /**
+   * Adds a listener. Messages that arrived before the first `message` listener are
+   * delivered to it (so none is lost between `connect` and `on`).
+   */
+  on<E extends keyof HiveMindNodeEvents>(event: E, listener: HiveMindNodeEvents[E]): this {
+    this.#listeners.on(event, listener);
+    if (event === "message" && this.#pending !== undefined) {
+      const pending = this.#pending;
+      this.#pending = undefined;
+      queueMicrotask(() => pending.forEach((m) => this.#listeners.emit("message", m)));
+    }
+    if (event === "close" && this.#closed !== undefined) {
+      const closed = this.#closed;
+      queueMicrotask(() => (listener as HiveMindNodeEvents["close"])(closed));
+    }
+    return this;
+  }
+
+  /** Removes a listener. */
+  off<E extends keyof HiveMindNodeEvents>(event: E, listener: HiveMindNodeEvents[E]): this {
+    this.#listeners.off(event, listener);
+    return this;
+  }
+
+  /**
+   * Sends a HiveMessage (wire field names), in several frames when over 65000 bytes.
+   * @throws HandshakeStateError once the connection is closed
+   */
+  async send(message: HiveMessage): Promise<void> {
+    const text = serializeHiveMessage(message);
+    if (this.#closed !== undefined) throw new HandshakeStateError("the connection is closed");
+    for (const frame of await this.#client.encrypt(0, text)) this.#socket.send(frame);
+  }
+
+  /**
+   * Sends an OVOS bus message (`msg_type: "bus"`); the session (`session_id`, `site_id`)
+   * is written into its context, as the real client does.
+   */
+  async sendBus(type: string, data: Record<string, unknown> = {}, context: Record<string, unknown> = {}): Promise<void> {
+    const session = { ...((context.session as Record<string, unknown> | undefined) ?? {}), session_id: this.sessionId, site_id: this.siteId };
+    await this.send(busMessage(type, data, { ...context, session }));
+  }
+
+  /** Closes the connection (code 1000 by default). */
+  close(code: number = CLOSE.normal, reason = ""): void {
+    if (this.#socket.readyState < 2) this.#socket.close(code, reason);
+  }
+
+  #onFrame(frame: Uint8Array | string): void {
+    if (typeof frame === "string" || this.#closed !== undefined) return; // text on v3: dropped, as the real client does
+    this.#client.decrypt(frame).then(
+      (decoded) => {
+        // Only JSON HiveMessages: this node never asks for HIVEMIND-WIRE-1 bitstrings.
+        if (decoded === undefined || decoded.marker !== 0 || this.#closed !== undefined) return;
+        this.#deliver(parseHiveMessage(decoded.body));
+      },
+      (error: unknown) => this.#fatal(error),
+    ).catch((error: unknown) => this.#fatal(error));
+  }
+
+  #deliver(message: Required<HiveMessage>): void {
+    if (this.#pending !== undefined) this.#pending.push(message);
+    else this.#listeners.emit("message", message);
+  }
+
+  #fatal(error: unknown): void {
+    const reason = error instanceof PoormanError ? error.message : "transport failure";
+    this.close(CLOSE.policy, closeReason(reason));
+    this.#onClose(CLOSE.policy, reason);
+  }
+
+  #onClose(code: number, reason: string): void {
+    if (this.#closed !== undefined) return;
+    this.#closed = { code, reason };
+    this.#listeners.emit("close", this.#closed);
+  }
+}

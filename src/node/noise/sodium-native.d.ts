@@ -1,6 +1,0 @@
-/** `sodium-native` ships no types; `src/node/noise/sodium.ts` describes the part it calls. */
-declare module "sodium-native" {
-  /** The CommonJS exports object (libsodium's functions). */
-  const sodium: unknown;
-  export default sodium;
-}

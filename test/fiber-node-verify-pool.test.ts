@@ -1,0 +1,59 @@
+/** SignatureVerifyPool: the same verdicts as Keypair.verify, on worker threads or, when full or closed, on this one. */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { BYTES_WRAP_PREFIX as WRAP_PREFIX, BYTES_WRAP_SUFFIX as WRAP_SUFFIX } from "../src/fiber/constants.js";
+import { Keypair } from "../src/fiber/keypair.js";
+import { SignatureVerifyPool } from "../src/fiber/node/verify-pool.js";
+import { identities, type Identities } from "./helpers/fiber.js";
+
+let ids: Identities;
+let pool: SignatureVerifyPool;
+
+before(async () => {
+  ids = await identities();
+  pool = await SignatureVerifyPool.create({ threads: 1, maxQueued: 4 });
+});
+after(() => pool.close());
+
+/** Good and bad signatures, as (message, signature, address). */
+async function cases(): Promise<[string, string, string][]> {
+  const message = "1700000000000000000_abc:5Miner:uuid";
+  const good = await ids.validator.signHex(message);
+  const wrapped = await ids.validator.signHex(new TextEncoder().encode(`${WRAP_PREFIX}${message}${WRAP_SUFFIX}`));
+  return [
+    [message, good, ids.validator.ss58Address],
+    [message, `0x${good}`, ids.validator.ss58Address],
+    [message, wrapped, ids.validator.ss58Address],
+    [`${message}x`, good, ids.validator.ss58Address],
+    [message, good, ids.other.ss58Address],
+    [message, good.slice(0, -2), ids.validator.ss58Address],
+    [message, "zz".repeat(64), ids.validator.ss58Address],
+    [message, good, "not an address"],
+    ["", "", ""],
+  ];
+}
+
+describe("SignatureVerifyPool", () => {
+  it("gives Keypair.verify's verdicts, many at once (beyond maxQueued, on this thread)", async () => {
+    const all = await cases();
+    const expected = await Promise.all(all.map(([m, s, a]) => Keypair.verify(m, s, a)));
+    assert.deepEqual([expected[0], expected[2], expected[3]], [true, true, false]); // good, wrapped, other message
+    for (let round = 0; round < 3; round++) assert.deepEqual(await Promise.all(all.map(([m, s, a]) => pool.verify(m, s, a))), expected);
+  });
+
+  it("refuses bad options", async () => {
+    await assert.rejects(SignatureVerifyPool.create({ threads: 0 }), /options\.threads/);
+    await assert.rejects(SignatureVerifyPool.create({ maxQueued: 0 }), /options\.maxQueued/);
+  });
+
+  it("still verifies (on this thread) once closed, including what was waiting", async () => {
+    const own = await SignatureVerifyPool.create();
+    const all = await cases();
+    const expected = await Promise.all(all.map(([m, s, a]) => Keypair.verify(m, s, a)));
+    const waiting = Promise.all(all.map(([m, s, a]) => own.verify(m, s, a)));
+    await own.close();
+    assert.deepEqual(await waiting, expected);
+    assert.deepEqual(await Promise.all(all.map(([m, s, a]) => own.verify(m, s, a))), expected);
+    assert.equal(own.queued, 0);
+  });
+});
