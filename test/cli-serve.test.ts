@@ -96,6 +96,40 @@ describe("pmh serve", { timeout: 60_000 }, () => {
       assert.equal(existsSync(`${keyFile}.bak`), false);
     }
   });
+  it("--rsa-key holding a certificate and the key (either order, the certificate broken or not) serves that key; the file is untouched", async () => {
+    const { publicKey, privateKey } = await createRSAKey();
+    const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+    const cert = pem("CERTIFICATE", publicKey.split("\n").filter((l) => !l.startsWith("-----")).join("\n"));
+    const contents = [`${cert}${privateKey}\n`, `${privateKey}\n${cert}`, `${pem("CERTIFICATE", "cut here!")}${privateKey}\n`];
+    for (const [i, content] of contents.entries()) {
+      const keyFile = join(dir, `cert-and-key-${i}.pem`);
+      writeFileSync(keyFile, content, { mode: 0o600 });
+      const { child, url, output } = await start(["--hotkey-seed", MINER_SEED, "--rsa-key", keyFile]);
+      try {
+        assert.equal((await (await fetch(`${url}/public-encryption-key`)).json()).public_key.trim(), publicKey.trim(), `file ${i}: the key it holds`);
+        assert.doesNotMatch(output(), /warning/);
+      } finally {
+        assert.equal(await stop(child, "SIGTERM"), 0);
+      }
+      assert.equal(readFileSync(keyFile, "utf8"), content, "untouched");
+      assert.equal(existsSync(`${keyFile}.bak`), false);
+    }
+  });
+  it("--rsa-key holding a certificate and an encrypted key, or two keys, exits 2 with the reason and leaves the file untouched", async () => {
+    const cert = `-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n`;
+    const encrypted = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "pw" }) as string;
+    const [a, b] = [(await createRSAKey()).privateKey, (await createRSAKey()).privateKey];
+    for (const [name, content, reason] of [["cert-encrypted.pem", `${cert}${encrypted}`, /encrypted PEM keys are not supported/], ["cert-two-keys.pem", `${cert}${a}\n${b}\n`, /holds 2 private keys/]] as const) {
+      const keyFile = join(dir, name);
+      writeFileSync(keyFile, content, { mode: 0o600 });
+      const r = spawnSync(process.execPath, [bin, "serve", "--host", "127.0.0.1", "--port", "0", "--hotkey-seed", MINER_SEED, "--rsa-key", keyFile], { encoding: "utf8", timeout: 15_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.match(r.stderr, reason);
+      assert.equal(readFileSync(keyFile, "utf8"), content, "untouched");
+      assert.equal(existsSync(`${keyFile}.bak`), false);
+    }
+  });
   it("--rsa-key readable by others is used, with one warning line on stderr", async () => {
     const keyFile = join(dir, "shared-rsa.pem");
     writeFileSync(keyFile, (await createRSAKey()).privateKey);

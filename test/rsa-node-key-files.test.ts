@@ -101,7 +101,6 @@ describe("an --rsa-key / HandShake key file we cannot use is refused, never repl
     ["a legacy encrypted PKCS#1 key (Proc-Type)", legacyEncrypted, /encrypted PEM keys are not supported/],
     ["an EC key (PKCS#8)", ec.privateKey.export({ type: "pkcs8", format: "pem" }) as string, /not an RSA \(rsaEncryption\) key/],
     ["an EC key (SEC1)", ec.privateKey.export({ type: "sec1", format: "pem" }) as string, /PEM "EC PRIVATE KEY" block, not an RSA key/],
-    ["a certificate before the key", `${cert}${keys.bob.private_pem_pkcs1}\n`, /PEM "CERTIFICATE" block.*keep only the key in this file/],
     ["a 768-bit RSA key", rsa768, /768-bit RSA modulus/],
     ["a binary DER key", new Uint8Array(pemToDerBytes(keys.bob.private_pem_pkcs1)), /binary DER, not PEM/],
     ["an OpenSSH key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n", /OPENSSH PRIVATE KEY/],
@@ -123,6 +122,27 @@ describe("an --rsa-key / HandShake key file we cannot use is refused, never repl
     });
   }
 
+  // Beside a certificate: the key block decides, and such a file is never replaced.
+  const beside: [string, string, RegExp][] = [
+    ["a certificate and an encrypted key", `${cert}${encryptedPkcs8}`, /encrypted PEM keys are not supported/],
+    ["a certificate and a legacy encrypted key", `${cert}${legacyEncrypted}`, /encrypted PEM keys are not supported/],
+    ["a certificate and a public key only", `${cert}${keys.bob.public_pem_spki}\n`, /public key only/],
+    ["a certificate and two private keys", `${cert}${keys.alice.private_pem_pkcs1}\n${keys.bob.private_pem_pkcs1}\n`, /holds 2 private keys \("RSA PRIVATE KEY", "RSA PRIVATE KEY"\); keep only the one to use/],
+    ["a certificate and a key whose body is not DER", `${cert}-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n`, /beside other PEM blocks/],
+    ["a certificate only", cert, /PEM "CERTIFICATE" block, not an RSA key/],
+  ];
+  for (const [name, content, reason] of beside) {
+    it(`${name}: UnsupportedKeyError with the reason, file untouched, no .bak`, async () => {
+      const path = fresh();
+      writeSecret(path, content);
+      const refused = (e: unknown) => e instanceof UnsupportedKeyError && e.message.startsWith(path) && reason.test(e.message);
+      await assert.rejects(loadOrCreateRSAKey(path, 1024), refused);
+      await assert.rejects(HandShake.create({ path, keySize: 1024 }), refused);
+      assert.equal(readFileSync(path, "utf8"), content);
+      assert.equal(existsSync(`${path}.bak`), false);
+    });
+  }
+
   for (const [name, content] of [
     ["an empty file", ""],
     ["text", "hello, not a key"],
@@ -137,6 +157,33 @@ describe("an --rsa-key / HandShake key file we cannot use is refused, never repl
       assert.match(pem, /^-----BEGIN RSA PRIVATE KEY-----/);
       assert.equal(readFileSync(`${path}.bak`, "utf8"), content);
       assert.deepEqual(seen.map((w) => [w.code, w.path]), [[KEY_FILE_REPLACED_WARNING, path]]);
+    });
+  }
+});
+
+describe("a key file that holds a certificate and the key: the key is used, the file untouched", () => {
+  const cert = `-----BEGIN CERTIFICATE-----\n${pemBody(keys.alice.public_pem_spki)}\n-----END CERTIFICATE-----\n`;
+  // A certificate whose body is not base64 (cut, or edited) used to make the whole file
+  // "hold no key": it was moved to .bak and a new identity generated.
+  const brokenCert = "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n";
+  for (const [name, content] of [
+    ["a certificate, then the key", `${cert}${keys.bob.private_pem_pkcs1}\n`],
+    ["the key, then a certificate", `${keys.bob.private_pem_pkcs1}\n${cert}`],
+    ["a broken certificate, then the key", `${brokenCert}${keys.bob.private_pem_pkcs1}\n`],
+    ["a certificate, then a PKCS#8 key, then a chain certificate", `Bag Attributes\n    localKeyID: 01\n${cert}Key Attributes: <No Attributes>\n${pkcs8Pem(keys.bob)}\n${cert}`],
+  ] as const) {
+    it(name, async () => {
+      const path = fresh();
+      writeSecret(path, content);
+      const seen: PoormanWarning[] = [];
+      const pem = await loadOrCreateRSAKey(path, 1024, { onWarning: (w) => seen.push(w) });
+      assert.match(pem, /^-----BEGIN (RSA )?PRIVATE KEY-----\n[^]*\n-----END (RSA )?PRIVATE KEY-----$/, "the key's block alone");
+      assert.equal(await loadRSAKey(path), pem);
+      const shake = await HandShake.create({ path });
+      assert.equal(shake.pubkey.trim(), keys.bob.public_pem_spki.trim(), "bob's key, not a new one");
+      assert.equal(readFileSync(path, "utf8"), content, "untouched");
+      assert.equal(existsSync(`${path}.bak`), false);
+      assert.deepEqual(seen, []);
     });
   }
 });

@@ -29,4 +29,4 @@ export { DEFAULT_REDIS_PREFIX, RedisFiberStores, redactRedisUrl, type RedisStore
 export { FileKeyStore, type FileKeyStoreOptions } from "../fiber/node/stores/file-keystore.js";
 export { STORAGE_KEY_BYTES, StorageKey, decodeAtRest, encodeAtRest } from "../fiber/node/stores/storage-key.js";
 export { SignatureVerifyPool, type SignatureVerifyPoolOptions } from "../fiber/node/verify-pool.js";
-export { ClusterFiberStores, ClusterStoreHost, DEFAULT_CLUSTER_STORE_TIMEOUT_MS, type ClusterFiberStoresOptions, type ClusterStoreHostOptions } from "../fiber/node/stores/cluster.js";
+export { ClusterFiberStores, ClusterStoreHost, DEFAULT_CLUSTER_STORE_MAX_CALLS_IN_FLIGHT, DEFAULT_CLUSTER_STORE_TIMEOUT_MS, type ClusterFiberStoresOptions, type ClusterStoreHostOptions } from "../fiber/node/stores/cluster.js";

@@ -20,6 +20,7 @@ export interface KeyMaterial {
 
 // The body may hold RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`), so it is anything up to the END line.
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/;
+const PEM_BLOCKS = new RegExp(PEM_BLOCK.source, "g");
 const PEM_LABELS: Record<string, string> = {
   [PEM_SPKI]: "spki",
   [PEM_PKCS1_PUBLIC]: "pkcs1-public",
@@ -55,6 +56,14 @@ export function pemToDer(pem: string): { label: string; der: ArrayBufferBytes } 
   } catch (cause) {
     throw new KeyFormatError(`PEM ${label} body is not valid base64`, { cause });
   }
+}
+
+/**
+ * Every complete PEM block of `text`, in order (text between blocks is skipped).
+ * @returns each block's label and its text, from its BEGIN line to its END line
+ */
+export function pemBlocks(text: string): { label: string; text: string }[] {
+  return Array.from(text.matchAll(PEM_BLOCKS), (match) => ({ label: match[1]!, text: match[0] }));
 }
 
 /**

@@ -2,7 +2,8 @@
  * A small cluster for test/fiber-node-cluster-stores.test.ts: the primary holds the stores
  * (a nonce store that can be told to hang or fail), worker 1 runs the checks and reports
  * them, then worker 2 checks what worker 1 recorded, then worker 3 connects twice in one
- * process, then worker 4 sends a burst of calls faster than the channel carries them.
+ * process, then worker 4 sends a burst of calls faster than the channel carries them, then
+ * worker 5 stops the primary (SIGSTOP) and calls past its bound of calls in flight.
  * The primary prints one JSON line.
  */
 import cluster from "node:cluster";
@@ -70,6 +71,7 @@ if (cluster.isPrimary) {
   host = ClusterStoreHost.start({ nonceStore, keyStore }); // the second worker closed the first
   await run("twice");
   await run("burst");
+  if (process.platform !== "win32") await run("stopped");
   host.close();
   console.log(JSON.stringify(results));
 } else if (process.env.ROLE === "first") {
@@ -110,6 +112,38 @@ if (cluster.isPrimary) {
   const after = await outcome(() => stores.nonceStore.has("n1"));
   stores.close();
   process.send!({ results: { burst: { someRefused: refused > 0, rest: answered + refused, after } } }, undefined, {}, () => process.exit(0));
+} else if (process.env.ROLE === "stopped") {
+  // A stopped primary reads nothing: the kernel's socket buffer takes hundreds of calls
+  // before process.send reports a backlog, so only the bound of calls in flight refuses
+  // the calls beyond it, at once; those within it are answered once the primary resumes.
+  const bound = 8;
+  const stores = await ClusterFiberStores.connect({ timeoutMs: 60_000, maxCallsInFlight: bound });
+  const settled: number[] = [];
+  let resumed = false;
+  const refusedWhileStopped: number[] = [];
+  process.kill(process.ppid, "SIGSTOP");
+  let outcomes: { value?: boolean; error?: string }[];
+  try {
+    const calls = Array.from({ length: bound + 24 }, (_, i) =>
+      outcome(() => stores.nonceStore.has("n1")).then((o) => {
+        settled.push(i);
+        if (!resumed && (o as { error?: string }).error !== undefined) refusedWhileStopped.push(i);
+        return o as { value?: boolean; error?: string };
+      }),
+    );
+    // Every refusal is settled within a few turns of the event loop, the primary still stopped.
+    for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+    resumed = true;
+    process.kill(process.ppid, "SIGCONT");
+    outcomes = await Promise.all(calls);
+  } finally {
+    if (!resumed) process.kill(process.ppid, "SIGCONT");
+  }
+  const answered = outcomes.flatMap((o, i) => (o.value === true ? [i] : []));
+  const after = await outcome(() => stores.nonceStore.has("n1"));
+  stores.close();
+  const stopped = { refusedWhileStopped, answeredAfterResume: answered, refusedSettledFirst: settled.slice(0, 24).every((i) => i >= bound), after };
+  process.send!({ results: { stopped } }, undefined, {}, () => process.exit(0));
 } else {
   const stores = await ClusterFiberStores.connect({ timeoutMs: 300 });
   const r: Record<string, unknown> = {};

@@ -10,7 +10,7 @@ import { KeyFormatError, UnsupportedKeyError } from "../../shared/errors.js";
 import { DEFAULT_KEY_BITS } from "../constants.js";
 import type { HandShakeKeyFiles } from "../handshake.js";
 import { exportPrivateKeyPem, exportPublicKeyPem, generateRSAKeyPair, keyMaterial, type RSAKeyInput } from "../keys.js";
-import { parseKeyMaterial, type KeyMaterial } from "../pem.js";
+import { parseKeyMaterial, pemBlocks, type KeyMaterial } from "../pem.js";
 import { ensureFolder, fileError, isMissingFile, PRIVATE_FILE_MODE, readFileChecked, writeFileAtomic } from "../../shared/node/files.js";
 import { checkKeyFileMode, checkKeyFileOptions, keyFileWarning, type KeyFileOptions } from "../../shared/node/key-file-access.js";
 
@@ -56,18 +56,40 @@ function isDerFile(bytes: Uint8Array): boolean {
 }
 
 /**
- * Reads and parses a key file; the message of a failure names the path.
+ * The block to read of a file that holds several PEM blocks (a certificate and its key, as
+ * TLS servers keep them, in either order): its one private key wherever it sits, else its
+ * first key of any kind (a public key is refused later, with its reason), else the whole
+ * text. A file of one block or none is read whole.
+ * @throws UnsupportedKeyError when it holds more than one private key
+ */
+function keyBlock(path: string, text: string): { pem: string; several: boolean } {
+  const blocks = pemBlocks(text);
+  if (blocks.length < 2) return { pem: text, several: false };
+  const privates = blocks.filter((block) => block.label.endsWith("PRIVATE KEY"));
+  if (privates.length > 1) {
+    const labels = privates.map((block) => `"${block.label}"`).join(", ");
+    throw new UnsupportedKeyError(`${path} holds ${privates.length} private keys (${labels}); keep only the one to use`);
+  }
+  const key = privates[0] ?? blocks.find((block) => block.label.endsWith("KEY"));
+  return { pem: key?.text ?? text, several: true };
+}
+
+/**
+ * Reads and parses a key file; the message of a failure names the path. Of a file with
+ * several PEM blocks, the key's block is read and returned (see {@link keyBlock}); such a
+ * file is never one that "holds no key", since its other blocks are the operator's.
  * @throws UnsupportedKeyError for a key we cannot use (encrypted, not RSA, unsafe, DER)
  * @throws KeyFormatError for a file that holds no key at all
  */
 async function readKeyFile(path: string, options: KeyFileOptions): Promise<{ pem: string; material: KeyMaterial }> {
   const { bytes, mode } = await readFileChecked(path, EXPECTED);
-  const pem = bytes.toString("utf8");
+  const { pem, several } = keyBlock(path, bytes.toString("utf8"));
   let material: KeyMaterial;
   try {
     material = parseKeyMaterial(pem, "the file");
   } catch (cause) {
     if (cause instanceof UnsupportedKeyError) throw new UnsupportedKeyError(`${path} holds a key we cannot use: ${(cause as Error).message}`, { cause });
+    if (several) throw new UnsupportedKeyError(`${path} holds no key we can use beside other PEM blocks (${(cause as Error).message}); it is left as it is`, { cause });
     if (!pem.includes("-----BEGIN") && isDerFile(bytes)) {
       throw new UnsupportedKeyError(`${path} holds binary DER, not PEM; convert it: openssl pkey -inform DER -in ${path} -traditional`, { cause });
     }
@@ -80,9 +102,11 @@ async function readKeyFile(path: string, options: KeyFileOptions): Promise<{ pem
 /**
  * Reads a PEM key file (public or private, PKCS#1, PKCS#8 or SPKI), like the
  * reference's `load_RSA_key`. A private key file others can read is used, with a warning.
+ * A file that holds other PEM blocks too (a certificate and its key, in any order) gives
+ * its one private key (several are refused), where the reference refuses such a file.
  * @param path - the file to read
  * @param options - see {@link KeyFileOptions}
- * @returns the file's PEM text, checked to hold an RSA key we accept
+ * @returns the file's PEM text (of several blocks, the key's), checked to hold an RSA key we accept
  * @throws FileError when the file cannot be read
  * @throws KeyFormatError when it does not hold such a key ({@link UnsupportedKeyError}
  *   for a key we refuse)
@@ -129,9 +153,11 @@ async function replaceNonKey(path: string, bits: number, options: KeyFileOptions
  * as `HandShake(path)` does. Only a file that holds no key at all (garbage, empty, a
  * truncated PEM) is replaced: it is copied to `path + ".bak"` (replacing an older
  * backup, mode 0600), a new key is saved, and a warning of code
- * {@link KEY_FILE_REPLACED_WARNING} says so. A key we cannot use (encrypted, EC,
- * a certificate first, binary DER, unsafe numbers, a public key) is an error and
- * the file is left untouched.
+ * {@link KEY_FILE_REPLACED_WARNING} says so. A file that holds a certificate and the
+ * key, in any order, gives that key (as {@link loadRSAKey}). A key we cannot use
+ * (encrypted, EC, binary DER, unsafe numbers, a public key, several private keys) is an
+ * error and the file is left untouched, as is a file with several PEM blocks but no key
+ * we can use: the reference would move such a file to `.bak` and make a new identity.
  * @param path - the key file
  * @param bits - modulus size of a generated key
  * @param options - see {@link KeyFileOptions}

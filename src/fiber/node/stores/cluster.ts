@@ -8,7 +8,10 @@
  *
  * A call the primary does not answer in time, or that cannot be sent (the channel is
  * closed, or backed up past what Node deems wise to queue), fails with {@link StoreUnavailableError} (servers answer 503): nothing is
- * accepted that could not be recorded. The errors of the primary's stores cross the
+ * accepted that could not be recorded. A call made while a connection already waits for
+ * {@link ClusterFiberStoresOptions.maxCallsInFlight} answers is refused at once the same
+ * way: a primary that is stopped or cannot keep up costs each worker at most that many
+ * waiting requests, not one per request it receives. The errors of the primary's stores cross the
  * channel as themselves ({@link StoreFullError}: 429, {@link NonceUnverifiableError} and
  * {@link StoreUnavailableError}: 503); any other is a {@link StoreUnavailableError}.
  *
@@ -29,6 +32,14 @@ import type { NonceStore } from "../../nonce.js";
 const TAG = "poorman-handshake:cluster-stores";
 /** Default longest wait for the primary's answer, in milliseconds. */
 export const DEFAULT_CLUSTER_STORE_TIMEOUT_MS = 2000;
+/**
+ * Default bound of calls one {@link ClusterFiberStores} connection waits on at a time;
+ * the call beyond it is refused at once ({@link StoreUnavailableError}, 503). A request
+ * makes its store calls one after another, so this is also the number of requests a
+ * worker holds while its primary does not answer. A primary that keeps up answers in
+ * well under a millisecond, so honest load stays far below it.
+ */
+export const DEFAULT_CLUSTER_STORE_MAX_CALLS_IN_FLIGHT = 256;
 
 type Op = "nonce.has" | "nonce.add" | "key.get" | "key.set" | "shared";
 /** How an error of the primary's stores crosses the channel. */
@@ -208,6 +219,12 @@ export class ClusterStoreHost {
 export interface ClusterFiberStoresOptions {
   /** Longest wait for the primary's answer to one call before answering 503; 2000 ms by default. */
   timeoutMs?: number | undefined;
+  /**
+   * Most calls waiting for the primary's answer at a time; a call beyond it fails at once
+   * with {@link StoreUnavailableError} (503). 256 by default
+   * ({@link DEFAULT_CLUSTER_STORE_MAX_CALLS_IN_FLIGHT}).
+   */
+  maxCallsInFlight?: number | undefined;
 }
 
 interface Pending {
@@ -258,7 +275,7 @@ export class ClusterFiberStores {
    */
   static async connect(options: ClusterFiberStoresOptions = {}): Promise<ClusterFiberStores> {
     if (!cluster.isWorker || typeof process.send !== "function") throw new InvalidArgumentError("ClusterFiberStores.connect must run in a cluster worker");
-    const channel = new WorkerChannel(aint(options.timeoutMs ?? DEFAULT_CLUSTER_STORE_TIMEOUT_MS, "options.timeoutMs", 1));
+    const channel = new WorkerChannel(aint(options.timeoutMs ?? DEFAULT_CLUSTER_STORE_TIMEOUT_MS, "options.timeoutMs", 1), aint(options.maxCallsInFlight ?? DEFAULT_CLUSTER_STORE_MAX_CALLS_IN_FLIGHT, "options.maxCallsInFlight", 1));
     try {
       const shared = (await channel.call("shared", [])) as { rsaPrivateKey?: unknown } | null;
       const rsa = shared?.rsaPrivateKey;
@@ -278,6 +295,7 @@ export class ClusterFiberStores {
 /** Calls over the worker's IPC channel, each answered by id or failed at its deadline. */
 class WorkerChannel {
   readonly #timeoutMs: number;
+  readonly #maxInFlight: number;
   readonly #pending = new Map<number, Pending>();
   /** Tells this connection's replies from those of another one in the same process (ids count from 1 in each). */
   readonly #channel = randomUUID();
@@ -285,8 +303,10 @@ class WorkerChannel {
   #closed = false;
   /**
    * Set while the channel's backlog is past what Node deems wise to queue (`process.send`
-   * returned false): calls are refused until it drains, so a primary that cannot keep up
-   * never makes a worker queue calls without bound (a timed-out call's message stays queued).
+   * returned false): calls are refused until it drains, so the messages of timed-out calls
+   * (which stay queued) never pile up without bound. Node counts only its own queue, which
+   * fills after the kernel's socket buffer (about 280 calls on Linux), so this takes over
+   * a thousand unread calls: the bound of calls in flight is what refuses first.
    */
   #backedUp = false;
   readonly #onMessage = (message: unknown) => {
@@ -301,8 +321,9 @@ class WorkerChannel {
   };
   readonly #onDisconnect = () => this.#failAll("the cluster primary went away (IPC channel closed)");
 
-  constructor(timeoutMs: number) {
+  constructor(timeoutMs: number, maxInFlight: number) {
     this.#timeoutMs = timeoutMs;
+    this.#maxInFlight = maxInFlight;
     process.on("message", this.#onMessage);
     process.on("disconnect", this.#onDisconnect);
   }
@@ -310,6 +331,7 @@ class WorkerChannel {
   call(op: Op, args: unknown[]): Promise<unknown> {
     if (this.#closed || !process.connected) return Promise.reject(new StoreUnavailableError("the cluster primary cannot be reached (IPC channel closed); nothing was recorded"));
     if (this.#backedUp) return Promise.reject(new StoreUnavailableError("the cluster primary is not keeping up (its IPC channel is backed up); nothing was recorded"));
+    if (this.#pending.size >= this.#maxInFlight) return Promise.reject(new StoreUnavailableError(`the cluster primary is not keeping up (${this.#maxInFlight} calls wait for its answer); nothing was recorded`));
     return new Promise((resolve, reject) => {
       const id = this.#next++;
       const timer = setTimeout(() => {
