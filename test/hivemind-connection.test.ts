@@ -62,24 +62,38 @@ describe("HiveMessage", () => {
 });
 
 /** A hub connection and a client wired in memory; returns what the hub closed with. */
-async function inMemory(hello: Record<string, unknown>) {
+async function inMemory(hello: Record<string, unknown>, { closeAfterTicks = -1, closeDuringOnHandshake = false } = {}) {
   const toClient: (string | Uint8Array)[] = [];
   let closedWith: [number, string] | undefined;
   const password = "pw";
-  const hub = await HubConnection.open({
+  const events: string[] = [];
+  const hub: HubConnection = await HubConnection.open({
     password, nodeId: "hub", staticKey: new Uint8Array(32).fill(3), peer: "ua::x",
     send: (frame) => void toClient.push(frame),
     close: (code, reason) => void (closedWith = [code, reason]),
+    onReady: () => void events.push("ready"),
+    // A pin store on disk: the client's close event arrives while the pin is written.
+    onHandshake: closeDuringOnHandshake ? () => new Promise<void>((resolve) => setImmediate(() => (hub.closed(), resolve()))) : undefined,
   });
   const client = await HiveMindClient.create({ password });
   const [helloFrame, shake] = toClient.splice(0).map((f) => JSON.parse(f as string));
   const m1 = await client.start(helloFrame.payload, shake.payload);
   await hub.receive(JSON.stringify({ msg_type: "shake", payload: m1 }));
   const m3 = await client.receive(JSON.parse(toClient.shift() as string).payload);
-  await hub.receive(JSON.stringify({ msg_type: "shake", payload: m3 }));
+  // The client sends its HELLO right after m3, as a real one does: both frames queue at the hub.
+  const shaken = hub.receive(JSON.stringify({ msg_type: "shake", payload: m3 }));
   const [frame] = await client.encrypt(0, JSON.stringify({ msg_type: "hello", payload: hello }));
-  const result = await hub.receive(frame!).then(() => "accepted", (e: Error & { code: string }) => e.code);
-  return { result, closedWith, hub };
+  const received = hub.receive(frame!);
+  await shaken;
+  let closedEarly = false;
+  if (closeAfterTicks >= 0) {
+    // The client leaves after a few microtask turns, while its HELLO may still be decrypted.
+    for (let i = 0; i < closeAfterTicks; i++) await null;
+    closedEarly = events.length === 0;
+    if (closedEarly) hub.closed();
+  }
+  const result = await received.then(() => "accepted", (e: Error & { code: string }) => e.code);
+  return { result, closedWith, hub, events, closedEarly };
 }
 
 describe("HubConnection (sans-I/O)", () => {
@@ -88,6 +102,24 @@ describe("HubConnection (sans-I/O)", () => {
     assert.equal(result, "accepted");
     assert.equal(hub.ready, true);
     assert.equal(hub.sessionId, "abc");
+  });
+
+  it("a client that leaves while its key is being pinned is never ready, though its HELLO was already queued (no ghost client)", async () => {
+    const { hub, events } = await inMemory({ session: { session_id: "abc", site_id: "s" } }, { closeDuringOnHandshake: true });
+    assert.equal(hub.ready, false);
+    assert.deepEqual(events, [], "onReady fired after closed()");
+  });
+
+  it("a client that leaves while its HELLO is decrypted is never ready (no ghost client), whenever it leaves", async () => {
+    let raced = 0;
+    for (let ticks = 0; ticks <= 40; ticks++) {
+      const { hub, events, closedEarly } = await inMemory({ session: { session_id: "abc", site_id: "s" } }, { closeAfterTicks: ticks });
+      if (!closedEarly) break;
+      raced++;
+      assert.equal(hub.ready, false, `closed after ${ticks} microtask turns`);
+      assert.deepEqual(events, [], `onReady fired after closed() (closed after ${ticks} microtask turns)`);
+    }
+    assert.ok(raced > 1, "the close landed inside the HELLO's processing at least once");
   });
 
   for (const [name, hello] of [["the default session", { session: { session_id: "default" } }], ["no session", {}]] as const) {

@@ -111,21 +111,29 @@ export class HubConnection {
       const message = asJsonObject(frame, "handshake frame");
       if (message.msg_type !== "shake") throw new ProtocolError(`expected a shake message during the handshake, got ${JSON.stringify(message.msg_type)}`);
       const reply = await this.#hub.receive(message.payload);
+      // Every await may have let the close event in: nothing more happens on a closed connection.
+      if (this.#isClosed()) return;
       if (reply !== null) this.#options.send(serializeHiveMessage({ msg_type: "shake", payload: reply }));
       if (this.#hub.done) {
         this.remoteStaticKey = this.#hub.remoteStaticKey;
         await this.#options.onHandshake?.(this.remoteStaticKey!);
+        if (this.#isClosed()) return;
         this.#phase = "hello";
       }
       return;
     }
     if (typeof frame === "string") throw new ProtocolError("a text frame arrived on an encrypted v3 session");
     const decoded = await this.#hub.decrypt(frame);
-    if (decoded === undefined) return;
+    if (decoded === undefined || this.#isClosed()) return;
     if (decoded.marker !== 0) throw new UnsupportedFrame("this hub reads JSON HiveMessages only (binarize was declined)");
     const message = parseHiveMessage(decoded.body);
     if (this.#phase === "hello") return this.#hello(message);
     this.#dispatch(message);
+  }
+
+  /** The phase as it is now (a getter, so that the compiler does not narrow it across an await). */
+  #isClosed(): boolean {
+    return this.#phase === "closed";
   }
 
   #hello(message: Required<HiveMessage>): void {
