@@ -147,6 +147,21 @@ describe("FailureLimiter", () => {
     assert.equal(limiter.blocked("a"), false);
   });
 
+  it("reserved attempts count until settled: a success frees its slot, a failure keeps it", () => {
+    let now = 0;
+    const limiter = new FailureLimiter({ maxFailures: 3, windowMs: 1000, maxTracked: 10 }, () => now);
+    assert.deepEqual([0, 1, 2, 3].map(() => limiter.reserve("k")), [true, true, true, false]);
+    limiter.settle("k", false);
+    assert.equal(limiter.reserve("k"), true);
+    limiter.settle("k", true);
+    limiter.settle("k", true);
+    assert.equal(limiter.reserve("k"), false, "two failures and one attempt in progress");
+    now = 1000; // a new window: the failures are forgotten, the attempt in progress is not
+    assert.deepEqual([0, 1, 2].map(() => limiter.reserve("k")), [true, true, false]);
+    for (let i = 0; i < 3; i++) limiter.settle("k", false);
+    assert.equal(limiter.size, 0);
+  });
+
   it("keeps at most maxTracked keys, whatever the flood", () => {
     const limiter = new FailureLimiter({ maxFailures: 2, windowMs: 60_000, maxTracked: 100 });
     for (let i = 0; i < 10_000; i++) limiter.fail(`key-${i}`);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import WebSocket, { WebSocketServer } from "ws";
 import { toHex } from "../src/bytes.js";
+import { HiveMindClient } from "../src/hivemind/client.js";
 import { HiveMindNode, type HiveMessage, type HiveMindNodeOptions, type WebSocketConstructor } from "../src/node/hivemind/index.js";
 import { type HiveMindConnectedClient, type HiveMindRefusal, NOT_READING_REASON, serveHiveMind, type ServeHiveMindOptions, X25519PinStore } from "../src/node/index.js";
 
@@ -80,6 +81,32 @@ function fromAddress(address: string): WebSocketConstructor {
       super(url, { localAddress: address });
     }
   } as unknown as WebSocketConstructor;
+}
+
+/**
+ * One raw password guess: connects from `address`, sends an XXpsk2 m1 made with
+ * `password`, and says whether the hub answered it with m2 (which lets the guesser test
+ * the password offline) or closed first (and with which code).
+ */
+async function guess(url: string, accessKey: string, password: string, address: string): Promise<"answered" | number> {
+  const auth = encodeURIComponent(Buffer.from(`ua:${accessKey}`).toString("base64"));
+  const client = await HiveMindClient.create({ password });
+  const raw = new WebSocket(`${url}/?authorization=${auth}`, { localAddress: address });
+  raw.on("error", () => undefined);
+  return new Promise((resolve) => {
+    const frames: Record<string, unknown>[] = [];
+    raw.on("message", (data) => {
+      frames.push(JSON.parse(data.toString()) as Record<string, unknown>);
+      if (frames.length === 2) {
+        client.start(frames[0]!.payload as Record<string, unknown>, frames[1]!.payload as Record<string, unknown>)
+          .then((m1) => raw.send(JSON.stringify({ msg_type: "shake", payload: m1 })), () => raw.close());
+      } else if (frames.length === 3) {
+        resolve("answered");
+        raw.close();
+      }
+    });
+    raw.on("close", (code) => resolve(code));
+  });
 }
 
 describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
@@ -264,6 +291,18 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
     assert.match(error.message, /1013/);
     const bob = await HiveMindNode.connect(hub.url, BOB);
     bob.close();
+  });
+
+  it("concurrent wrong-password handshakes on one key, from 3 addresses, get no more answers than the per-key limit", async (t) => {
+    const { hub } = await echoHub(t, { rateLimit: { perKey: 10, perAddress: 1000 } });
+    const addresses = ["127.0.0.1", "127.0.0.2", "127.0.0.3"];
+    const outcomes = await Promise.all(Array.from({ length: 60 }, (_, i) => guess(hub.url, ALICE.accessKey, "wrong guess", addresses[i % 3]!)));
+    const answered = outcomes.filter((o) => o === "answered").length;
+    assert.ok(answered <= 10, `${answered} of 60 concurrent guesses were answered`);
+    assert.ok(outcomes.filter((o) => o !== "answered").every((code) => code === 1013), JSON.stringify(outcomes));
+    // The honest owner gets in once the window allows; here the guesses used up the key's window.
+    const error = await rejectsWith(HiveMindNode.connect(hub.url, ALICE), "ERR_HANDSHAKE_REJECTED");
+    assert.match(error.message, /1013/);
   });
 
   it("handshakes in progress are capped per address (1013), and a slot frees when one ends", async (t) => {

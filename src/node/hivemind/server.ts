@@ -174,23 +174,44 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       socket.close(code, closeReason(reason));
       runCallback(() => options.onRefused?.({ address, accessKey, reason }));
     };
-    if (byAddress.blocked(address)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes from this address; try again later");
-    if ((pending.get(address) ?? 0) >= maxPending) return refuse(CLOSE.tryAgainLater, "too many handshakes in progress from this address; try again later");
+    // Each attempt holds a slot of its address's and key's failure limits from now until it
+    // is settled (a failure, or a completed handshake), so concurrency cannot multiply guesses.
+    if (!byAddress.reserve(address)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes from this address; try again later");
+    let keyReserved: string | undefined;
+    let settledLimits = false;
+    const settleLimits = (failed: boolean) => {
+      if (settledLimits) return;
+      settledLimits = true;
+      byAddress.settle(address, failed);
+      if (keyReserved !== undefined) byKey.settle(keyReserved, failed);
+    };
+    if ((pending.get(address) ?? 0) >= maxPending) {
+      settleLimits(false);
+      return refuse(CLOSE.tryAgainLater, "too many handshakes in progress from this address; try again later");
+    }
     pending.set(address, (pending.get(address) ?? 0) + 1);
     let settled = false;
     const done = () => {
       if (!settled) settle(address);
       settled = true;
     };
-    socket.once("close", done);
+    socket.once("close", () => {
+      done();
+      // After the other close listeners: an attempt that ended unsettled (an internal error) frees its slots.
+      queueMicrotask(() => settleLimits(false));
+    });
     let useragent: string, accessKey: string;
     try {
       ({ useragent, accessKey } = parseAuthorization(request.url ?? "/"));
     } catch (error) {
-      byAddress.fail(address);
+      settleLimits(true);
       return refuse(CLOSE.policy, (error as PoormanError).message);
     }
-    if (byKey.blocked(accessKey)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes for this access key; try again later", accessKey);
+    if (!byKey.reserve(accessKey)) {
+      settleLimits(false);
+      return refuse(CLOSE.tryAgainLater, "too many failed handshakes for this access key; try again later", accessKey);
+    }
+    keyReserved = accessKey;
     // Frames (and the close) may arrive while the record and pin are read: keep them in order.
     const early: (string | Uint8Array)[] = [];
     let onFrame = (frame: string | Uint8Array) => void early.push(frame);
@@ -203,16 +224,18 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     });
     const record = await store.get(accessKey);
     if (record === undefined) {
-      byAddress.fail(address);
+      // An unknown key counts against the address only.
+      byKey.settle(accessKey, false);
+      keyReserved = undefined;
+      settleLimits(true);
       return refuse(CLOSE.policy, "unknown access key", accessKey);
     }
     let client: HiveMindConnectedClient | undefined;
-    let counted = false;
+    let reported = false;
     const failure = (reason: string) => {
-      if (counted || client !== undefined) return;
-      counted = true;
-      byAddress.fail(address);
-      byKey.fail(accessKey);
+      if (reported || client !== undefined) return;
+      reported = true;
+      settleLimits(true); // nothing once the handshake has completed: that was no guess
       runCallback(() => options.onRefused?.({ address, accessKey, reason }));
     };
     if (closedEarly) return failure("the client left during the handshake");
@@ -232,10 +255,11 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       onHandshake: async (key) => {
         if (pinnedKey !== undefined) {
           if (!equalBytes(pinnedKey, key)) throw new KeyMismatchError(`the client key does not match the pin of ${record.name}`);
-          return;
+          return settleLimits(false);
         }
         const existing = await options.pinStore?.pinIfAbsent(record.name, key);
         if (existing !== undefined && !equalBytes(existing, key)) throw new KeyMismatchError(`the client key does not match the pin of ${record.name}`);
+        settleLimits(false);
       },
       onReady: () => {
         clearTimeout(timer);
