@@ -20,6 +20,7 @@ after(() => rm(folder, { recursive: true, force: true }));
 
 const ALICE = { accessKey: "alice+key/==", password: "alice password", name: "alice" };
 const BOB = { accessKey: "bob-key", password: "bob password", name: "bob", allowedTypes: ["recognizer_loop:utterance"] };
+const CAROL = { accessKey: "carol-key", password: "carol password", name: "carol", allowedTypes: ["speak"] };
 
 /** Counts events; `reach(n)` resolves once `n` have happened. */
 function counter<T>() {
@@ -41,7 +42,7 @@ async function echoHub(t: { after(fn: () => unknown): void }, extra: Partial<Ser
   const connects = counter<HiveMindConnectedClient>();
   const refusals = counter<HiveMindRefusal>();
   const hub = await serveHiveMind({
-    clients: [ALICE, BOB],
+    clients: [ALICE, BOB, CAROL],
     onConnect: (client) => connects.add(client),
     onRefused: (refusal) => refusals.add(refusal),
     onMessage(client, message) {
@@ -154,7 +155,7 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
     assert.equal(client!.name, "alice");
     assert.equal(client!.sessionId, "s-1");
     assert.equal(client!.siteId, "attic");
-    assert.equal(client!.peer, "poorman-handshake::s-1");
+    assert.equal(client!.peer, "poorman-handshake::alice::s-1");
     assert.deepEqual(client!.remoteStaticKey, node.staticPublicKey);
     const message = nextMessage(node);
     await hub.broadcast({ msg_type: "bus", payload: { type: "hello.everyone", data: {}, context: {} } });
@@ -281,6 +282,56 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
     await echoed;
     assert.deepEqual(received.map((m) => (m.payload as { type: string }).type), ["recognizer_loop:utterance"]);
     node.close();
+  });
+
+  it("allowedTypes applies to the message any envelope carries; unknown envelopes are refused", async (t) => {
+    const { hub, received } = await echoHub(t);
+    const node = await HiveMindNode.connect(hub.url, CAROL); // allowed only speak
+    const utterance = { type: "recognizer_loop:utterance", data: { utterances: ["smuggled"] }, context: { session: { session_id: node.sessionId } } };
+    const wrappers = ["propagate", "broadcast", "escalate", "intercom", "cascade", "query"];
+    const attempts: HiveMessage[] = [
+      { msg_type: "shared_bus", payload: utterance },
+      ...wrappers.map((msg_type) => ({ msg_type, payload: { msg_type: "bus", payload: utterance } })),
+      ...wrappers.map((msg_type) => ({ msg_type, payload: utterance })),
+      { msg_type: "propagate", payload: { msg_type: "broadcast", payload: { msg_type: "shared_bus", payload: utterance } } },
+      { msg_type: "hello", payload: utterance },
+      { msg_type: "made-up", payload: utterance },
+    ];
+    const denials: Required<HiveMessage>[] = [];
+    node.on("message", (m) => void ((m.payload as { type?: string }).type === "hive.policy.denied" && denials.push(m)));
+    for (const attempt of attempts) await node.send(attempt);
+    // A speak in a wrapper goes through; once it is seen, every earlier attempt was handled.
+    const seen = new Promise<void>((resolve) => {
+      const poll = setInterval(() => received.some((m) => JSON.stringify(m).includes("allowed speak")) && (clearInterval(poll), resolve()), 5);
+    });
+    await node.send({ msg_type: "propagate", payload: { msg_type: "bus", payload: { type: "speak", data: { utterance: "allowed speak" }, context: {} } } });
+    await seen;
+    assert.ok(!received.some((m) => JSON.stringify(m).includes("smuggled")), `passed on: ${received.map((m) => m.msg_type).join(", ")}`);
+    while (denials.length < attempts.length) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(denials.length, attempts.length);
+    node.close();
+  });
+
+  it("peers are unique, and set by the hub on everything it passes on (context.peer = source = client.peer)", async (t) => {
+    const { hub, received, connects } = await echoHub(t);
+    const same = { useragent: "twin", sessionId: "shared-session" };
+    const a = await HiveMindNode.connect(hub.url, { ...ALICE, ...same });
+    const b = await HiveMindNode.connect(hub.url, { ...BOB, ...same });
+    const c = await HiveMindNode.connect(hub.url, { ...ALICE, ...same });
+    await connects.reach(3);
+    const peers = connects.seen.map((client) => client.peer);
+    assert.equal(new Set(peers).size, 3, `peers: ${peers.join(" | ")}`);
+    const forged = { peer: peers[1], source: peers[1], session: { session_id: "shared-session" } };
+    await a.send({ msg_type: "shared_bus", payload: { type: "x.shared", data: {}, context: forged } });
+    await a.sendBus("recognizer_loop:utterance", { utterances: ["hi"] }, { peer: peers[1], source: peers[1] });
+    while (received.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    for (const message of received) {
+      const context = (message.payload as { context: Record<string, unknown> }).context;
+      assert.equal(context.peer, peers[0], message.msg_type);
+      assert.equal(context.source, peers[0], message.msg_type);
+      assert.equal(message.source_peer, peers[0], message.msg_type);
+    }
+    for (const node of [a, b, c]) node.close();
   });
 
   it("failed handshakes are limited per access key (then 1013), other keys unaffected", async (t) => {

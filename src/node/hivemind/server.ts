@@ -96,7 +96,11 @@ export interface HiveMindConnectedClient {
   readonly name: string;
   /** The useragent of its authorization. */
   readonly useragent: string;
-  /** `useragent::session_id`: how messages name it (`context.peer`). */
+  /**
+   * `useragent::name::session_id`, unique among the connected clients (a second connection
+   * with the same three gets `#2`, then `#3`, ... appended): how everything the hub passes
+   * on from it is named (`context.peer`, `context.source`, `source_peer`).
+   */
   readonly peer: string;
   /** Its session id (from its HELLO). */
   readonly sessionId: string;
@@ -158,6 +162,14 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     else pending.set(address, left);
   };
   const connected = new Set<HiveMindConnectedClient>();
+  // The peer names in use: each connected client's is unique.
+  const peers = new Set<string>();
+  const uniquePeer = (base: string) => {
+    let peer = base;
+    for (let n = 2; peers.has(peer); n++) peer = `${base}#${n}`;
+    peers.add(peer);
+    return peer;
+  };
 
   const server = new WebSocketServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, maxPayload: 256 * 1024 });
   await new Promise<void>((resolve, reject) => {
@@ -243,6 +255,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     const connection = await HubConnection.open({
       password: record.password, nodeId, staticKey, pinnedKey, suites: options.suites, allowedTypes: record.allowedTypes,
       peer: `${useragent}::${record.name}`,
+      namePeer: (sessionId) => uniquePeer(`${useragent}::${record.name}::${sessionId}`),
       send: (frame) => {
         // ws queues without limit: stop sending to a client that does not read.
         if (socket.bufferedAmount > maxUnreadBytes) {
@@ -266,7 +279,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
         done();
         const sessionId = connection.sessionId!;
         client = {
-          name: record.name, useragent, peer: `${useragent}::${sessionId}`, sessionId, siteId: connection.siteId!,
+          name: record.name, useragent, peer: connection.peer!, sessionId, siteId: connection.siteId!,
           remoteStaticKey: connection.remoteStaticKey!, address,
           send: (message) => connection.send(message),
           sendBus: (type, data, context) => connection.sendBus(type, data, context),
@@ -285,7 +298,10 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       clearTimeout(timer);
       connection.closed();
       failure("the client left during the handshake");
-      if (client !== undefined && connected.delete(client)) runCallback(() => options.onDisconnect?.(client!, { code, reason }));
+      if (client !== undefined && connected.delete(client)) {
+        peers.delete(client.peer);
+        runCallback(() => options.onDisconnect?.(client!, { code, reason }));
+      }
     };
     onFrame = (frame) => void connection.receive(frame).catch((error: Error) => failure(error.message));
     for (const frame of early.splice(0)) onFrame(frame);
