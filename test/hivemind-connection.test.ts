@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { HiveMindClient } from "../src/hivemind/client.js";
-import { HubConnection } from "../src/hivemind/hub-connection.js";
+import { HubConnection, type HubConnectionOptions } from "../src/hivemind/hub-connection.js";
+import { ReassemblyBudget } from "../src/hivemind/transport.js";
 import {
   authorizationUrl, busMessage, encodeAuthorization, parseAuthorization, parseHiveMessage, serializeHiveMessage,
 } from "../src/hivemind/index.js";
@@ -62,7 +63,7 @@ describe("HiveMessage", () => {
 });
 
 /** A hub connection and a client wired in memory; returns what the hub closed with. */
-async function inMemory(hello: Record<string, unknown>, { closeAfterTicks = -1, closeDuringOnHandshake = false } = {}) {
+async function inMemory(hello: Record<string, unknown>, { closeAfterTicks = -1, closeDuringOnHandshake = false, limits = {} as Partial<HubConnectionOptions> } = {}) {
   const toClient: (string | Uint8Array)[] = [];
   let closedWith: [number, string] | undefined;
   const password = "pw";
@@ -74,6 +75,7 @@ async function inMemory(hello: Record<string, unknown>, { closeAfterTicks = -1, 
     onReady: () => void events.push("ready"),
     // A pin store on disk: the client's close event arrives while the pin is written.
     onHandshake: closeDuringOnHandshake ? () => new Promise<void>((resolve) => setImmediate(() => (hub.closed(), resolve()))) : undefined,
+    ...limits,
   });
   const client = await HiveMindClient.create({ password });
   const [helloFrame, shake] = toClient.splice(0).map((f) => JSON.parse(f as string));
@@ -93,7 +95,7 @@ async function inMemory(hello: Record<string, unknown>, { closeAfterTicks = -1, 
     if (closedEarly) hub.closed();
   }
   const result = await received.then(() => "accepted", (e: Error & { code: string }) => e.code);
-  return { result, closedWith, hub, events, closedEarly };
+  return { result, closedWith: () => closedWith, hub, events, closedEarly, client };
 }
 
 describe("HubConnection (sans-I/O)", () => {
@@ -102,6 +104,44 @@ describe("HubConnection (sans-I/O)", () => {
     assert.equal(result, "accepted");
     assert.equal(hub.ready, true);
     assert.equal(hub.sessionId, "abc");
+  });
+
+  it("messages being reassembled share one byte budget across connections: past it, 1013; over maxMessageBytes, 1009", async () => {
+    const budget = new ReassemblyBudget(300_000);
+    const limits = { reassemblyBudget: budget, maxMessageBytes: 250_000 };
+    const session = { session: { session_id: "abc" } };
+    const big = (n: number) => JSON.stringify({ msg_type: "bus", payload: { type: "x", data: { pad: "a".repeat(n) }, context: {} } });
+    const a = await inMemory(session, { limits });
+    const b = await inMemory(session, { limits });
+    const framesA = await a.client.encrypt(0, big(200_000));
+    for (const frame of framesA.slice(0, -1)) await a.hub.receive(frame);
+    assert.ok(budget.used >= 195_000 && budget.used <= 200_100, `${budget.used} bytes held for a's unfinished message`);
+    // b's message would take the budget past 300,000 bytes while a's is held.
+    const framesB = await b.client.encrypt(0, big(200_000));
+    const refused = await (async () => {
+      for (const frame of framesB) await b.hub.receive(frame);
+    })().then(() => "accepted", (e: Error & { code: string }) => e.code);
+    assert.equal(refused, "ERR_PROTOCOL");
+    assert.equal(b.closedWith()?.[0], 1013);
+    assert.ok(budget.used <= 200_100, "b's chunks were given back");
+    // a finishes: its bytes are given back.
+    await a.hub.receive(framesA.at(-1)!);
+    assert.equal(budget.used, 0);
+    // Over maxMessageBytes: 1009, whatever the budget.
+    const c = await inMemory(session, { limits });
+    const tooBig = (async () => {
+      for (const frame of await c.client.encrypt(0, big(260_000))) await c.hub.receive(frame);
+    })().then(() => "accepted", (e: Error & { code: string }) => e.code);
+    assert.equal(await tooBig, "ERR_PROTOCOL");
+    assert.equal(c.closedWith()?.[0], 1009);
+    assert.equal(budget.used, 0);
+    // A connection closed mid-message gives its bytes back.
+    const d = await inMemory(session, { limits });
+    const framesD = await d.client.encrypt(0, big(100_000));
+    await d.hub.receive(framesD[0]!);
+    assert.ok(budget.used > 0);
+    d.hub.closed();
+    assert.equal(budget.used, 0);
   });
 
   it("a client that leaves while its key is being pinned is never ready, though its HELLO was already queued (no ghost client)", async () => {
@@ -126,8 +166,8 @@ describe("HubConnection (sans-I/O)", () => {
     it(`closes a HELLO with ${name} with 1008`, async () => {
       const { result, closedWith, hub } = await inMemory(hello);
       assert.equal(result, "ERR_HANDSHAKE_REJECTED");
-      assert.equal(closedWith?.[0], 1008);
-      assert.match(closedWith![1], /session_id other than "default"/);
+      assert.equal(closedWith()?.[0], 1008);
+      assert.match(closedWith()![1], /session_id other than "default"/);
       assert.equal(hub.ready, false);
     });
   }

@@ -407,6 +407,42 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
   });
 });
 
+describe("serveHiveMind's memory and connection bounds", () => {
+  it("a message over maxMessageBytes is closed with 1009; smaller ones pass", async (t) => {
+    const { hub, received } = await echoHub(t, { maxMessageBytes: 100_000, maxReassemblyBytes: 150_000 });
+    const node = await HiveMindNode.connect(hub.url, ALICE);
+    const gone = closed(node);
+    await node.sendBus("x.fits", { pad: "a".repeat(90_000) });
+    await node.sendBus("x.too.big", { pad: "a".repeat(120_000) });
+    assert.equal((await gone).code, 1009);
+    assert.deepEqual(received.map((m) => (m.payload as { type: string }).type), ["x.fits"]);
+  });
+
+  it("connections that never upgrade are capped (maxConnections) and closed after upgradeTimeoutMs", async (t) => {
+    const { hub } = await echoHub(t, { maxConnections: 2, upgradeTimeoutMs: 300 });
+    const { connect } = await import("node:net");
+    const open = () => {
+      const socket = connect(hub.port, "127.0.0.1");
+      socket.on("error", () => undefined);
+      const ended = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+      return { socket, ended };
+    };
+    const idle = [open(), open()];
+    await Promise.all(idle.map(({ socket }) => new Promise((resolve) => socket.once("connect", resolve))));
+    const third = open();
+    await third.ended; // dropped at once: two connections are open
+    await Promise.all(idle.map(({ ended }) => ended)); // the upgrade timeout ends the idle two
+    const node = await HiveMindNode.connect(hub.url, ALICE);
+    node.close();
+  });
+
+  it("refuses bad limits, naming them", async () => {
+    for (const [name, value] of [["maxMessageBytes", 0], ["maxMessageBytes", 64 * 1024 * 1024], ["maxReassemblyBytes", 0], ["maxConnections", 1.5], ["upgradeTimeoutMs", -1]] as const) {
+      await assert.rejects(serveHiveMind({ clients: [ALICE], [name]: value }), { code: "ERR_INVALID_ARGUMENT", message: new RegExp(name) });
+    }
+  });
+});
+
 describe("serveHiveMind and a client that stops reading", () => {
   it("closes it with 1008 once maxUnreadBytes are queued, instead of queueing without bound", async (t) => {
     const sockets: WebSocket[] = [];

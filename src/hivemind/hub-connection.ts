@@ -10,6 +10,7 @@ import { HandshakeRejectedError, PoormanError, ProtocolError } from "../errors.j
 import { CLOSE, DEFAULT_SESSION_ID, type HiveMindSuite, JSON_MAX_CHARS } from "./constants.js";
 import { HiveMindHub } from "./hub.js";
 import { asJsonObject } from "./session.js";
+import { type ReassemblyBudget, TransportLimitError } from "./transport.js";
 import { type BusMessage, busMessage, busPayload, type HiveMessage, parseHiveMessage, policyDeniedMessage, serializeHiveMessage, toWireMessage } from "./message.js";
 
 /**
@@ -45,6 +46,10 @@ export interface HubConnectionOptions {
   pinnedKey?: Uint8Array | undefined;
   /** Suites to offer. */
   suites?: readonly HiveMindSuite[] | undefined;
+  /** Largest multi-frame message reassembled (default and most 32 MiB); over it, 1009. */
+  maxMessageBytes?: number | undefined;
+  /** A byte budget for unfinished messages shared by the hub's connections; past it, 1013. */
+  reassemblyBudget?: ReassemblyBudget | undefined;
   /** Bus types the client may send; all when absent. */
   allowedTypes?: readonly string[] | undefined;
   /** HELLO `peer`: how the hub names the client before its HELLO. */
@@ -94,6 +99,7 @@ export class HubConnection {
     const hub = await HiveMindHub.create({
       password: options.password, nodeId: options.nodeId, staticKey: options.staticKey, peer: options.peer,
       pinnedClients: options.pinnedKey === undefined ? [] : [options.pinnedKey], suites: options.suites,
+      maxMessageBytes: options.maxMessageBytes, reassemblyBudget: options.reassemblyBudget,
     });
     const connection = new HubConnection(hub, options);
     options.send(serializeHiveMessage({ msg_type: "hello", payload: hub.hello }));
@@ -120,7 +126,7 @@ export class HubConnection {
     this.#queue = run.catch(() => undefined);
     return run.catch((error: unknown) => {
       const wrapped = error instanceof PoormanError ? error : new ProtocolError("connection failure", { cause: error });
-      this.close(error instanceof UnsupportedFrame ? UNSUPPORTED_DATA : CLOSE.policy, wrapped.message);
+      this.close(error instanceof UnsupportedFrame ? UNSUPPORTED_DATA : error instanceof TransportLimitError ? error.closeCode : CLOSE.policy, wrapped.message);
       throw wrapped;
     });
   }
@@ -210,13 +216,14 @@ export class HubConnection {
   /** Closes the connection once. */
   close(code: number, reason: string): void {
     if (this.#phase === "closed") return;
-    this.#phase = "closed";
+    this.closed();
     this.#options.close(code, reason);
   }
 
-  /** Marks the connection closed by the peer. */
+  /** Marks the connection closed by the peer (what it held for an unfinished message is given back). */
   closed(): void {
     this.#phase = "closed";
+    this.#hub.closeTransport();
   }
 }
 

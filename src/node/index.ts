@@ -16,7 +16,7 @@ export { KEY_FILE_PERMISSIONS_WARNING, type KeyFileOptions } from "./key-file-ac
 export { serve, type CloseOptions, type FetchHandler, type RunningServer, type ServeOptions } from "./serve.js";
 export { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath, type WalletOptions } from "./wallet.js";
 export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "./hivemind/keys.js";
-export { DEFAULT_MAX_UNREAD_BYTES, NOT_READING_REASON, serveHiveMind, type ServeHiveMindOptions, type HiveMindHubServer, type HiveMindConnectedClient, type HiveMindRateLimit, type HiveMindRefusal } from "./hivemind/server.js";
+export { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES, DEFAULT_MAX_UNREAD_BYTES, NOT_READING_REASON, serveHiveMind, type ServeHiveMindOptions, type HiveMindHubServer, type HiveMindConnectedClient, type HiveMindRateLimit, type HiveMindRefusal } from "./hivemind/server.js";
 export { type HiveMindClientRecord, type HiveMindClientStore } from "./hivemind/clients.js";
 export { NODE_BACKEND, nodeAesGcm, nodeChaChaPoly, nodeX25519 } from "./noise-backend.js";
 export { NODE_DEFAULT_BACKEND, SODIUM_BACKEND } from "./noise/backends.js";

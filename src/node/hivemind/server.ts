@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { aint, equalBytes } from "../../bytes.js";
@@ -15,6 +15,8 @@ import { closeReason, frameData } from "../../hivemind/connection.js";
 import { HubConnection } from "../../hivemind/hub-connection.js";
 import { runCallback } from "../../hivemind/listeners.js";
 import { staticPrivateKey } from "../../hivemind/session.js";
+import { ReassemblyBudget } from "../../hivemind/transport.js";
+import { MAX_MESSAGE_BYTES } from "../../hivemind/constants.js";
 import { type HiveMindClientRecord, type HiveMindClientStore, clientStore } from "./clients.js";
 import type { X25519PinStore } from "./keys.js";
 import { FailureLimiter } from "./limiter.js";
@@ -73,7 +75,23 @@ export interface ServeHiveMindOptions {
    * closed with 1008, so an idle reader cannot make the hub hold unbounded memory.
    */
   maxUnreadBytes?: number | undefined;
+  /** Largest message a client may send, reassembled from chunk frames (default and most 32 MiB); over it, 1009. */
+  maxMessageBytes?: number | undefined;
+  /**
+   * Most bytes held at once, across all clients, for messages still being reassembled
+   * (default 64 MiB); a chunk past it closes its connection with 1013.
+   */
+  maxReassemblyBytes?: number | undefined;
+  /** Most TCP connections at once, upgraded or not (default 1024); more are dropped at accept. */
+  maxConnections?: number | undefined;
+  /** Time a connection has to send its upgrade request (default 10 000 ms). */
+  upgradeTimeoutMs?: number | undefined;
 }
+
+/** Default of {@link ServeHiveMindOptions.maxReassemblyBytes}. */
+export const DEFAULT_MAX_REASSEMBLY_BYTES = 64 * 1024 * 1024;
+/** Default of {@link ServeHiveMindOptions.maxConnections}. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /** Default of {@link ServeHiveMindOptions.maxUnreadBytes}. */
 export const DEFAULT_MAX_UNREAD_BYTES = 16 * 1024 * 1024;
@@ -171,10 +189,21 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     return peer;
   };
 
-  const server = new WebSocketServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, maxPayload: 256 * 1024 });
+  const maxMessageBytes = aint(options.maxMessageBytes ?? MAX_MESSAGE_BYTES, "options.maxMessageBytes", 1, MAX_MESSAGE_BYTES);
+  const reassemblyBudget = new ReassemblyBudget(aint(options.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES, "options.maxReassemblyBytes", 1));
+  const upgradeTimeoutMs = aint(options.upgradeTimeoutMs ?? 10_000, "options.upgradeTimeoutMs", 1);
+
+  // Our own HTTP server: connections that never upgrade are bounded by count and time.
+  const http = createServer({ connectionsCheckingInterval: Math.min(1000, upgradeTimeoutMs) }, (_request, response) => response.writeHead(426, { connection: "close" }).end("a HiveMind hub speaks WebSocket only\n"));
+  http.maxConnections = aint(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, "options.maxConnections", 1);
+  http.timeout = upgradeTimeoutMs; // silent connections (ws clears it on upgrade)
+  http.headersTimeout = upgradeTimeoutMs; // slow ones
+  http.requestTimeout = upgradeTimeoutMs;
+  const server = new WebSocketServer({ server: http, maxPayload: 256 * 1024 });
   await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
+    http.once("listening", resolve);
+    http.once("error", reject);
+    http.listen(options.port ?? 0, options.host ?? "127.0.0.1");
   });
 
   const pinOf = async (record: HiveMindClientRecord) =>
@@ -253,7 +282,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     if (closedEarly) return failure("the client left during the handshake");
     const pinnedKey = await pinOf(record);
     const connection = await HubConnection.open({
-      password: record.password, nodeId, staticKey, pinnedKey, suites: options.suites, allowedTypes: record.allowedTypes,
+      password: record.password, nodeId, staticKey, pinnedKey, suites: options.suites, allowedTypes: record.allowedTypes, maxMessageBytes, reassemblyBudget,
       peer: `${useragent}::${record.name}`,
       namePeer: (sessionId) => uniquePeer(`${useragent}::${record.name}::${sessionId}`),
       send: (frame) => {
@@ -316,7 +345,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     });
   });
 
-  const port = (server.address() as AddressInfo).port;
+  const port = (http.address() as AddressInfo).port;
   const host = options.host ?? "127.0.0.1";
   return {
     url: `ws://${host.includes(":") ? `[${host}]` : host}:${port}`,
@@ -329,8 +358,9 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     close() {
       for (const socket of server.clients) socket.close(1001, "hub shutting down");
       return new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => http.close(() => resolve()));
         for (const socket of server.clients) socket.terminate();
+        http.closeAllConnections();
       });
     },
   };
