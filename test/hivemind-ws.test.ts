@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import WebSocket, { WebSocketServer } from "ws";
 import { toHex } from "../src/bytes.js";
-import { HiveMindClient } from "../src/hivemind/client.js";
 import { HiveMindNode, type HiveMessage, type HiveMindNodeOptions, type WebSocketConstructor } from "../src/node/hivemind/index.js";
 import { type HiveMindConnectedClient, type HiveMindRefusal, NOT_READING_REASON, serveHiveMind, type ServeHiveMindOptions, X25519PinStore } from "../src/node/index.js";
+import { guess, helloThenGone } from "./helpers/hivemind-raw.js";
 
 const folder = await mkdtemp(join(tmpdir(), "pmh-hivemind-ws-"));
 after(() => rm(folder, { recursive: true, force: true }));
@@ -82,32 +82,6 @@ function fromAddress(address: string): WebSocketConstructor {
       super(url, { localAddress: address });
     }
   } as unknown as WebSocketConstructor;
-}
-
-/**
- * One raw password guess: connects from `address`, sends an XXpsk2 m1 made with
- * `password`, and says whether the hub answered it with m2 (which lets the guesser test
- * the password offline) or closed first (and with which code).
- */
-async function guess(url: string, accessKey: string, password: string, address: string): Promise<"answered" | number> {
-  const auth = encodeURIComponent(Buffer.from(`ua:${accessKey}`).toString("base64"));
-  const client = await HiveMindClient.create({ password });
-  const raw = new WebSocket(`${url}/?authorization=${auth}`, { localAddress: address });
-  raw.on("error", () => undefined);
-  return new Promise((resolve) => {
-    const frames: Record<string, unknown>[] = [];
-    raw.on("message", (data) => {
-      frames.push(JSON.parse(data.toString()) as Record<string, unknown>);
-      if (frames.length === 2) {
-        client.start(frames[0]!.payload as Record<string, unknown>, frames[1]!.payload as Record<string, unknown>)
-          .then((m1) => raw.send(JSON.stringify({ msg_type: "shake", payload: m1 })), () => raw.close());
-      } else if (frames.length === 3) {
-        resolve("answered");
-        raw.close();
-      }
-    });
-    raw.on("close", (code) => resolve(code));
-  });
 }
 
 describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
@@ -354,6 +328,17 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
     // The honest owner gets in once the window allows; here the guesses used up the key's window.
     const error = await rejectsWith(HiveMindNode.connect(hub.url, ALICE), "ERR_HANDSHAKE_REJECTED");
     assert.match(error.message, /1013/);
+  });
+
+  it("clients that leave right after their HELLO leave no ghost, and do not spend the key's failures", async (t) => {
+    const gone = counter<unknown>();
+    const { hub, connects } = await echoHub(t, { rateLimit: { perKey: 3 }, onDisconnect: (c) => gone.add(c) });
+    for (let i = 0; i < 20; i++) await helloThenGone(hub.url, ALICE.accessKey, ALICE.password);
+    await gone.reach(connects.seen.length);
+    assert.equal(hub.clients.size, 0);
+    assert.equal(gone.seen.length, connects.seen.length, "an onDisconnect for every onConnect");
+    const node = await HiveMindNode.connect(hub.url, ALICE); // not locked out with 1013
+    node.close();
   });
 
   it("handshakes in progress are capped per address (1013), and a slot frees when one ends", async (t) => {
