@@ -31,9 +31,9 @@ import { MemoryKeyStore } from "../src/fiber/keystore.js";
 import { FiberServer } from "../src/fiber/server.js";
 import { serve } from "../src/node/serve.js";
 import { encryptRSA } from "../src/rsa/index.js";
-import { HiveMindNode } from "../src/node/hivemind/index.js";
+import { type HiveMessage, HiveMindNode } from "../src/node/hivemind/index.js";
 import { startListening, startServe, stopChild } from "../test/helpers/cli.js";
-import { guess, helloThenGone } from "../test/helpers/hivemind-raw.js";
+import { guess, helloThenGone, smuggledUtterances } from "../test/helpers/hivemind-raw.js";
 import { MINER_SEED, signedHeaders } from "../test/helpers/fiber.js";
 import { flood, hostileServer, rawUpload, type RawUpload } from "../test/helpers/raw-http.js";
 import { echoOnce, handshakeOnce, quantile, type LoadSession } from "./loadtest-lib.js";
@@ -319,17 +319,8 @@ async function hubPhases(): Promise<PhaseFigures[]> {
       const node = await HiveMindNode.connect(url, { accessKey: "speaker", password: "speaker password" });
       const seen: string[] = [];
       node.on("message", (m) => seen.push((m.payload as { type?: string }).type ?? m.msg_type));
-      const utterance = { type: "recognizer_loop:utterance", data: { utterances: ["smuggled"] }, context: { session: { session_id: node.sessionId } } };
-      const wrappers = ["propagate", "broadcast", "escalate", "intercom", "cascade", "query"];
-      const attempts = [
-        { msg_type: "shared_bus", payload: utterance },
-        ...wrappers.map((msg_type) => ({ msg_type, payload: { msg_type: "bus", payload: utterance } })),
-        ...wrappers.map((msg_type) => ({ msg_type, payload: utterance })),
-        { msg_type: "propagate", payload: { msg_type: "broadcast", payload: { msg_type: "shared_bus", payload: utterance } } },
-        { msg_type: "hello", payload: utterance },
-        { msg_type: "made-up", payload: utterance },
-        { msg_type: "bus", payload: utterance },
-      ];
+      const attempts = smuggledUtterances(node.sessionId);
+      attempts.push({ ...attempts[1]!.payload as HiveMessage }); // and plain bus
       for (const attempt of attempts) await node.send(attempt);
       await sleep(1000);
       node.close();

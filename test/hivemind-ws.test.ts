@@ -13,7 +13,7 @@ import WebSocket, { WebSocketServer } from "ws";
 import { toHex } from "../src/bytes.js";
 import { HiveMindNode, type HiveMessage, type HiveMindNodeOptions, type WebSocketConstructor } from "../src/node/hivemind/index.js";
 import { type HiveMindConnectedClient, type HiveMindRefusal, NOT_READING_REASON, serveHiveMind, type ServeHiveMindOptions, X25519PinStore } from "../src/node/index.js";
-import { guess, helloThenGone } from "./helpers/hivemind-raw.js";
+import { guess, helloThenGone, smuggledUtterances } from "./helpers/hivemind-raw.js";
 
 const folder = await mkdtemp(join(tmpdir(), "pmh-hivemind-ws-"));
 after(() => rm(folder, { recursive: true, force: true }));
@@ -261,16 +261,7 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
   it("allowedTypes applies to the message any envelope carries; unknown envelopes are refused", async (t) => {
     const { hub, received } = await echoHub(t);
     const node = await HiveMindNode.connect(hub.url, CAROL); // allowed only speak
-    const utterance = { type: "recognizer_loop:utterance", data: { utterances: ["smuggled"] }, context: { session: { session_id: node.sessionId } } };
-    const wrappers = ["propagate", "broadcast", "escalate", "intercom", "cascade", "query"];
-    const attempts: HiveMessage[] = [
-      { msg_type: "shared_bus", payload: utterance },
-      ...wrappers.map((msg_type) => ({ msg_type, payload: { msg_type: "bus", payload: utterance } })),
-      ...wrappers.map((msg_type) => ({ msg_type, payload: utterance })),
-      { msg_type: "propagate", payload: { msg_type: "broadcast", payload: { msg_type: "shared_bus", payload: utterance } } },
-      { msg_type: "hello", payload: utterance },
-      { msg_type: "made-up", payload: utterance },
-    ];
+    const attempts = smuggledUtterances(node.sessionId);
     const denials: Required<HiveMessage>[] = [];
     node.on("message", (m) => void ((m.payload as { type?: string }).type === "hive.policy.denied" && denials.push(m)));
     for (const attempt of attempts) await node.send(attempt);

@@ -1,6 +1,7 @@
 /** Raw HiveMind clients over `ws` for attacks on a hub: a password guess, a HELLO then gone. */
 import WebSocket from "ws";
 import { HiveMindClient } from "../../src/hivemind/client.js";
+import type { HiveMessage } from "../../src/hivemind/message.js";
 
 const authorization = (accessKey: string, useragent = "ua") => encodeURIComponent(Buffer.from(`${useragent}:${accessKey}`).toString("base64"));
 
@@ -57,4 +58,22 @@ export async function helloThenGone(url: string, accessKey: string, password: st
       step().catch(() => raw.close());
     });
   });
+}
+
+/**
+ * An utterance (with `marker` as its text) in every envelope a client might use to get
+ * around `allowedTypes`: `shared_bus`, each wrapper around a `bus` and around the bare
+ * OVOS message, nested wrappers, `hello` and a made-up type (not plain `bus`).
+ */
+export function smuggledUtterances(sessionId: string, marker = "smuggled"): HiveMessage[] {
+  const utterance = { type: "recognizer_loop:utterance", data: { utterances: [marker] }, context: { session: { session_id: sessionId } } };
+  const wrappers = ["propagate", "broadcast", "escalate", "intercom", "cascade", "query"];
+  return [
+    { msg_type: "shared_bus", payload: utterance },
+    ...wrappers.map((msg_type) => ({ msg_type, payload: { msg_type: "bus", payload: utterance } })),
+    ...wrappers.map((msg_type) => ({ msg_type, payload: utterance })),
+    { msg_type: "propagate", payload: { msg_type: "broadcast", payload: { msg_type: "shared_bus", payload: utterance } } },
+    { msg_type: "hello", payload: utterance },
+    { msg_type: "made-up", payload: utterance },
+  ];
 }
