@@ -10,8 +10,18 @@
  *
  * For each phase: the miner's RSS (before and peak), honest requests tried, their success
  * rate and p50/p99 latency. `node --import tsx bench/attack-limits.ts [--connections N] [--json]`
+ *
+ * With `--hub`, raw WebSockets against `pmh hub` instead (default limits; upgrade timeout
+ * 2 s): raced wrong-password handshakes on one key, allowedTypes through every envelope,
+ * reused peer names, 8 clients sending 30 MiB each at once, clients that leave right after
+ * their HELLO, and 600 connections that never upgrade; honest nodes keep connecting and
+ * having an utterance answered. The hub's RSS is sampled; honest figures as above.
  */
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
 import { randomBytes, toBase64 } from "../src/shared/bytes.js";
@@ -21,12 +31,14 @@ import { MemoryKeyStore } from "../src/fiber/keystore.js";
 import { FiberServer } from "../src/fiber/server.js";
 import { serve } from "../src/fiber/node/serve.js";
 import { encryptRSA } from "../src/rsa/index.js";
-import { startServe, stopChild } from "../test/helpers/cli.js";
+import { type HiveMessage, HiveMindNode } from "../src/hivemind/node/index.js";
+import { startListening, startServe, stopChild } from "../test/helpers/cli.js";
+import { guess, helloThenGone, smuggledUtterances } from "../test/helpers/hivemind-raw.js";
 import { MINER_SEED, signedHeaders } from "../test/helpers/fiber.js";
 import { flood, hostileServer, rawUpload, type RawUpload } from "../test/helpers/raw-http.js";
 import { echoOnce, handshakeOnce, quantile, type LoadSession } from "./loadtest-lib.js";
 
-const { values: args } = parseArgs({ options: { connections: { type: "string", default: "100" }, json: { type: "boolean", default: false } } });
+const { values: args } = parseArgs({ options: { connections: { type: "string", default: "100" }, json: { type: "boolean", default: false }, hub: { type: "boolean", default: false } } });
 const CONNECTIONS = Math.min(500, Math.max(1, Number(args.connections)));
 const MIB = 1024 * 1024;
 const BODY = 4 * MIB;
@@ -63,7 +75,12 @@ interface PhaseFigures {
 }
 
 /** Runs honest echoes (HONEST_IN_FLIGHT at a time) and samples RSS until `attack` settles. */
-async function phase(name: string, what: string, pid: number, sessions: LoadSession[], url: string, miner: string, attack: () => Promise<Record<string, unknown> | void>): Promise<PhaseFigures> {
+function phase(name: string, what: string, pid: number, sessions: LoadSession[], url: string, miner: string, attack: () => Promise<Record<string, unknown> | void>): Promise<PhaseFigures> {
+  return measured(name, what, pid, (n) => echoOnce(sessions[n % sessions.length]!, url, miner, n), attack);
+}
+
+/** Runs `honestOnce` (HONEST_IN_FLIGHT at a time; it resolves "ok" or a status) and samples RSS until `attack` settles. */
+async function measured(name: string, what: string, pid: number, honestOnce: (n: number) => Promise<string>, attack: () => Promise<Record<string, unknown> | void>): Promise<PhaseFigures> {
   const rssBefore = rssMib(pid);
   let rssPeak = rssBefore;
   let running = true;
@@ -77,7 +94,7 @@ async function phase(name: string, what: string, pid: number, sessions: LoadSess
       const started = performance.now();
       let outcome: string;
       try {
-        outcome = await echoOnce(sessions[n % sessions.length]!, url, miner, n);
+        outcome = await honestOnce(n);
       } catch (error) {
         outcome = (error as Error).message.split(" ")[0]!;
       }
@@ -265,6 +282,101 @@ async function hostileRoute(validator: Keypair): Promise<Record<string, unknown>
   } finally {
     await realRunning.close();
   }
+}
+
+/** An honest node: connects, has an utterance answered, leaves. */
+async function honestHiveMind(url: string, n: number): Promise<string> {
+  const node = await HiveMindNode.connect(url, { accessKey: "honest", password: "honest password" });
+  try {
+    const spoken = new Promise<void>((resolve) => node.on("message", (m) => (m.payload as { type?: string }).type === "speak" && resolve()));
+    await node.sendBus("recognizer_loop:utterance", { utterances: [`honest ${n}`] });
+    await Promise.race([spoken, sleep(10_000).then(() => Promise.reject(new Error("ERR_TIMEOUT no answer")))]);
+    return "ok";
+  } catch (error) {
+    return (error as { code?: string }).code ?? (error as Error).message.split(" ")[0]!;
+  } finally {
+    node.close();
+  }
+}
+
+const tally = (outcomes: (string | number)[]) => outcomes.reduce<Record<string, number>>((t, o) => ((t[String(o)] = (t[String(o)] ?? 0) + 1), t), {});
+
+async function hubPhases(): Promise<PhaseFigures[]> {
+  const dir = await mkdtemp(join(tmpdir(), "pmh-attack-hub-"));
+  const records = ["honest", "victim", "ghost", "big", "twin"].map((name) => ({ accessKey: name, password: `${name} password`, name }));
+  await writeFile(join(dir, "clients.json"), JSON.stringify([...records, { accessKey: "speaker", password: "speaker password", name: "speaker", allowedTypes: ["speak"] }]));
+  const hub = await startListening(["hub", "--port", "0", "--clients", join(dir, "clients.json"), "--upgrade-timeout", "2000"], /listening on (ws:\/\/127\.0\.0\.1:\d+)/);
+  const url = hub.url;
+  const pid = hub.child.pid!;
+  const run = (name: string, what: string, attack: () => Promise<Record<string, unknown> | void>) => measured(name, what, pid, (n) => honestHiveMind(url, n), attack);
+  try {
+    const figures = [await run("hub baseline (no attack)", "none", async () => void (await sleep(3000)))];
+    figures.push(await run("60 raced wrong passwords, one key", "60 concurrent XXpsk2 m1 with a wrong password on one access key from 3 addresses (limit 10)", async () => {
+      const outcomes = await Promise.all(Array.from({ length: 60 }, (_, i) => guess(url, "victim", "a guess", `127.0.0.${1 + (i % 3)}`)));
+      return { attempts: 60, ...tally(outcomes) };
+    }));
+    figures.push(await run("allowedTypes through 17 envelopes", "an utterance from a speak-only client in bus-carrying wrappers, hello and a made-up type", async () => {
+      const node = await HiveMindNode.connect(url, { accessKey: "speaker", password: "speaker password" });
+      const seen: string[] = [];
+      node.on("message", (m) => seen.push((m.payload as { type?: string }).type ?? m.msg_type));
+      const attempts = smuggledUtterances(node.sessionId);
+      attempts.push({ ...attempts[1]!.payload as HiveMessage }); // and plain bus
+      for (const attempt of attempts) await node.send(attempt);
+      await sleep(1000);
+      node.close();
+      return { attempts: attempts.length, answered: seen.filter((t) => t === "speak").length, denied: seen.filter((t) => t === "hive.policy.denied").length };
+    }));
+    figures.push(await run("reused useragent and session", "two connections on one key with the same useragent and session id, plus one on another key", async () => {
+      const same = { useragent: "twin", sessionId: "shared" };
+      const nodes = [
+        await HiveMindNode.connect(url, { accessKey: "twin", password: "twin password", ...same }),
+        await HiveMindNode.connect(url, { accessKey: "twin", password: "twin password", ...same }),
+        await HiveMindNode.connect(url, { accessKey: "ghost", password: "ghost password", ...same }),
+      ];
+      await sleep(200);
+      const peers = [...hub.output().matchAll(/connected as (twin::\S+)/g)].map((m) => m[1]);
+      for (const node of nodes) node.close();
+      return { peers, distinct: new Set(peers).size };
+    }));
+    figures.push(await run("8 clients x 30 MiB at once", "8 clients each send one 30 MiB message at the same time (budget 64 MiB)", async () => {
+      const nodes = await Promise.all(Array.from({ length: 8 }, () => HiveMindNode.connect(url, { accessKey: "big", password: "big password" })));
+      const pad = "a".repeat(30 * MIB);
+      const codes = nodes.map((node) => new Promise<number>((resolve) => node.on("close", (e: { code: number }) => resolve(e.code))));
+      await Promise.all(nodes.map((node) => node.sendBus("x.big", { pad }).catch(() => undefined)));
+      await Promise.race([Promise.all(codes), sleep(5000)]);
+      for (const node of nodes) node.close();
+      return { attempts: 8, closes: tally(await Promise.all(codes.map((c) => Promise.race([c, sleep(2000).then(() => "open")])))) };
+    }));
+    figures.push(await run("50 clients gone right after HELLO", "complete the handshake, send the HELLO and close at once, 50 times on one key", async () => {
+      for (let i = 0; i < 50; i += 10) await Promise.all(Array.from({ length: 10 }, () => helloThenGone(url, "ghost", "ghost password")));
+      await sleep(500);
+      const connected = [...hub.output().matchAll(/ghost connected as .*ghost::ghost/g)].length;
+      const left = [...hub.output().matchAll(/ghost \(.*ghost::ghost.*\) left/g)].length;
+      const after = await HiveMindNode.connect(url, { accessKey: "ghost", password: "ghost password" }).then((n) => (n.close(), "connected"), (e: { code?: string; message: string }) => e.message);
+      return { attempts: 50, connected, left, ghosts: connected - left, thenTheKeysOwner: after };
+    }));
+    figures.push(await run("600 connections that never upgrade", "600 TCP connections send nothing (upgrade timeout 2 s)", async () => {
+      const sockets = Array.from({ length: 600 }, () => {
+        const socket = connect(new URL(url).port as unknown as number, "127.0.0.1");
+        socket.on("error", () => undefined);
+        return new Promise<void>((resolve) => socket.on("close", () => resolve()));
+      });
+      const started = performance.now();
+      const closedIn = await Promise.race([Promise.all(sockets).then(() => round((performance.now() - started) / 1000)), sleep(15_000).then(() => "over 15")]);
+      return { attempts: 600, allClosedWithinS: closedIn };
+    }));
+    return figures;
+  } finally {
+    await stopChild(hub.child);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (args.hub) {
+  log(`attack-limits --hub: pmh hub, default limits, ${HONEST_IN_FLIGHT} honest nodes in flight, Node ${process.version}`);
+  const hub = await hubPhases();
+  if (args.json) console.log(JSON.stringify({ hub }));
+  process.exit(0);
 }
 
 const validators = await Promise.all(Array.from({ length: HONEST_VALIDATORS }, () => Keypair.generate()));

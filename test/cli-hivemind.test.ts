@@ -13,7 +13,7 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), "pmh-cli-hivemind-"));
   await writeFile(join(dir, "clients.json"), JSON.stringify([{ accessKey: "node-1", password: "pw-1", name: "kitchen" }, { accessKey: "node-2", password: "pw-2", name: "attic", allowedTypes: ["speak"] }]));
   hub = await startListening(
-    ["hub", "--port", "0", "--clients", join(dir, "clients.json"), "--key", join(dir, "hub.key"), "--pins", join(dir, "pins.json"), "--node-id", "test-hub"],
+    ["hub", "--port", "0", "--clients", join(dir, "clients.json"), "--key", join(dir, "hub.key"), "--pins", join(dir, "pins.json"), "--node-id", "test-hub", "--max-message-bytes", "100000"],
     /listening on (ws:\/\/127\.0\.0\.1:\d+)/,
   );
 });
@@ -41,6 +41,11 @@ describe("pmh hub / pmh connect", () => {
     assert.deepEqual(lines[1].payload.data, { utterance: "again" });
     assert.equal(lines[2].event, "closed");
     assert.match(hub.output(), /kitchen connected as poorman-handshake::/);
+  });
+
+  it("--max-message-bytes: a longer utterance is closed with 1009", async () => {
+    await pmh(["connect", hub.url, "--access-key", "node-1", "--password", "pw-1", "--utterance", "a".repeat(110_000), "--count", "1", "--key", join(dir, "node.key")]);
+    assert.match(hub.output(), /kitchen \(.*\) left \(1009/);
   });
 
   it("a refused utterance type comes back as hive.policy.denied", async () => {

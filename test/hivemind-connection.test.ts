@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { HiveMindClient } from "../src/hivemind/client.js";
-import { HubConnection } from "../src/hivemind/hub-connection.js";
+import { HubConnection, type HubConnectionOptions } from "../src/hivemind/hub-connection.js";
+import { ReassemblyBudget } from "../src/hivemind/transport.js";
 import {
   authorizationUrl, busMessage, encodeAuthorization, parseAuthorization, parseHiveMessage, serializeHiveMessage,
 } from "../src/hivemind/index.js";
@@ -62,24 +63,39 @@ describe("HiveMessage", () => {
 });
 
 /** A hub connection and a client wired in memory; returns what the hub closed with. */
-async function inMemory(hello: Record<string, unknown>) {
+async function inMemory(hello: Record<string, unknown>, { closeAfterTicks = -1, closeDuringOnHandshake = false, limits = {} as Partial<HubConnectionOptions> } = {}) {
   const toClient: (string | Uint8Array)[] = [];
   let closedWith: [number, string] | undefined;
   const password = "pw";
-  const hub = await HubConnection.open({
+  const events: string[] = [];
+  const hub: HubConnection = await HubConnection.open({
     password, nodeId: "hub", staticKey: new Uint8Array(32).fill(3), peer: "ua::x",
     send: (frame) => void toClient.push(frame),
     close: (code, reason) => void (closedWith = [code, reason]),
+    onReady: () => void events.push("ready"),
+    // A pin store on disk: the client's close event arrives while the pin is written.
+    onHandshake: closeDuringOnHandshake ? () => new Promise<void>((resolve) => setImmediate(() => (hub.closed(), resolve()))) : undefined,
+    ...limits,
   });
   const client = await HiveMindClient.create({ password });
   const [helloFrame, shake] = toClient.splice(0).map((f) => JSON.parse(f as string));
   const m1 = await client.start(helloFrame.payload, shake.payload);
   await hub.receive(JSON.stringify({ msg_type: "shake", payload: m1 }));
   const m3 = await client.receive(JSON.parse(toClient.shift() as string).payload);
-  await hub.receive(JSON.stringify({ msg_type: "shake", payload: m3 }));
+  // The client sends its HELLO right after m3, as a real one does: both frames queue at the hub.
+  const shaken = hub.receive(JSON.stringify({ msg_type: "shake", payload: m3 }));
   const [frame] = await client.encrypt(0, JSON.stringify({ msg_type: "hello", payload: hello }));
-  const result = await hub.receive(frame!).then(() => "accepted", (e: Error & { code: string }) => e.code);
-  return { result, closedWith, hub };
+  const received = hub.receive(frame!);
+  await shaken;
+  let closedEarly = false;
+  if (closeAfterTicks >= 0) {
+    // The client leaves after a few microtask turns, while its HELLO may still be decrypted.
+    for (let i = 0; i < closeAfterTicks; i++) await null;
+    closedEarly = events.length === 0;
+    if (closedEarly) hub.closed();
+  }
+  const result = await received.then(() => "accepted", (e: Error & { code: string }) => e.code);
+  return { result, closedWith: () => closedWith, hub, events, closedEarly, client };
 }
 
 describe("HubConnection (sans-I/O)", () => {
@@ -90,12 +106,68 @@ describe("HubConnection (sans-I/O)", () => {
     assert.equal(hub.sessionId, "abc");
   });
 
+  it("messages being reassembled share one byte budget across connections: past it, 1013; over maxMessageBytes, 1009", async () => {
+    const budget = new ReassemblyBudget(300_000);
+    const limits = { reassemblyBudget: budget, maxMessageBytes: 250_000 };
+    const session = { session: { session_id: "abc" } };
+    const big = (n: number) => JSON.stringify({ msg_type: "bus", payload: { type: "x", data: { pad: "a".repeat(n) }, context: {} } });
+    const a = await inMemory(session, { limits });
+    const b = await inMemory(session, { limits });
+    const framesA = await a.client.encrypt(0, big(200_000));
+    for (const frame of framesA.slice(0, -1)) await a.hub.receive(frame);
+    assert.ok(budget.used >= 195_000 && budget.used <= 200_100, `${budget.used} bytes held for a's unfinished message`);
+    // b's message would take the budget past 300,000 bytes while a's is held.
+    const framesB = await b.client.encrypt(0, big(200_000));
+    const refused = await (async () => {
+      for (const frame of framesB) await b.hub.receive(frame);
+    })().then(() => "accepted", (e: Error & { code: string }) => e.code);
+    assert.equal(refused, "ERR_PROTOCOL");
+    assert.equal(b.closedWith()?.[0], 1013);
+    assert.ok(budget.used <= 200_100, "b's chunks were given back");
+    // a finishes: its bytes are given back.
+    await a.hub.receive(framesA.at(-1)!);
+    assert.equal(budget.used, 0);
+    // Over maxMessageBytes: 1009, whatever the budget.
+    const c = await inMemory(session, { limits });
+    const tooBig = (async () => {
+      for (const frame of await c.client.encrypt(0, big(260_000))) await c.hub.receive(frame);
+    })().then(() => "accepted", (e: Error & { code: string }) => e.code);
+    assert.equal(await tooBig, "ERR_PROTOCOL");
+    assert.equal(c.closedWith()?.[0], 1009);
+    assert.equal(budget.used, 0);
+    // A connection closed mid-message gives its bytes back.
+    const d = await inMemory(session, { limits });
+    const framesD = await d.client.encrypt(0, big(100_000));
+    await d.hub.receive(framesD[0]!);
+    assert.ok(budget.used > 0);
+    d.hub.closed();
+    assert.equal(budget.used, 0);
+  });
+
+  it("a client that leaves while its key is being pinned is never ready, though its HELLO was already queued (no ghost client)", async () => {
+    const { hub, events } = await inMemory({ session: { session_id: "abc", site_id: "s" } }, { closeDuringOnHandshake: true });
+    assert.equal(hub.ready, false);
+    assert.deepEqual(events, [], "onReady fired after closed()");
+  });
+
+  it("a client that leaves while its HELLO is decrypted is never ready (no ghost client), whenever it leaves", async () => {
+    let raced = 0;
+    for (let ticks = 0; ticks <= 40; ticks++) {
+      const { hub, events, closedEarly } = await inMemory({ session: { session_id: "abc", site_id: "s" } }, { closeAfterTicks: ticks });
+      if (!closedEarly) break;
+      raced++;
+      assert.equal(hub.ready, false, `closed after ${ticks} microtask turns`);
+      assert.deepEqual(events, [], `onReady fired after closed() (closed after ${ticks} microtask turns)`);
+    }
+    assert.ok(raced > 1, "the close landed inside the HELLO's processing at least once");
+  });
+
   for (const [name, hello] of [["the default session", { session: { session_id: "default" } }], ["no session", {}]] as const) {
     it(`closes a HELLO with ${name} with 1008`, async () => {
       const { result, closedWith, hub } = await inMemory(hello);
       assert.equal(result, "ERR_HANDSHAKE_REJECTED");
-      assert.equal(closedWith?.[0], 1008);
-      assert.match(closedWith![1], /session_id other than "default"/);
+      assert.equal(closedWith()?.[0], 1008);
+      assert.match(closedWith()![1], /session_id other than "default"/);
       assert.equal(hub.ready, false);
     });
   }
@@ -113,6 +185,21 @@ describe("FailureLimiter", () => {
     assert.equal(limiter.blocked("b"), false);
     now = 1000;
     assert.equal(limiter.blocked("a"), false);
+  });
+
+  it("reserved attempts count until settled: a success frees its slot, a failure keeps it", () => {
+    let now = 0;
+    const limiter = new FailureLimiter({ maxFailures: 3, windowMs: 1000, maxTracked: 10 }, () => now);
+    assert.deepEqual([0, 1, 2, 3].map(() => limiter.reserve("k")), [true, true, true, false]);
+    limiter.settle("k", false);
+    assert.equal(limiter.reserve("k"), true);
+    limiter.settle("k", true);
+    limiter.settle("k", true);
+    assert.equal(limiter.reserve("k"), false, "two failures and one attempt in progress");
+    now = 1000; // a new window: the failures are forgotten, the attempt in progress is not
+    assert.deepEqual([0, 1, 2].map(() => limiter.reserve("k")), [true, true, false]);
+    for (let i = 0; i < 3; i++) limiter.settle("k", false);
+    assert.equal(limiter.size, 0);
   });
 
   it("keeps at most maxTracked keys, whatever the flood", () => {

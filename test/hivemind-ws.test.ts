@@ -13,12 +13,14 @@ import WebSocket, { WebSocketServer } from "ws";
 import { toHex } from "../src/shared/bytes.js";
 import { HiveMindNode, type HiveMessage, type HiveMindNodeOptions, type WebSocketConstructor } from "../src/hivemind/node/index.js";
 import { type HiveMindConnectedClient, type HiveMindRefusal, NOT_READING_REASON, serveHiveMind, type ServeHiveMindOptions, X25519PinStore } from "../src/node/index.js";
+import { guess, helloThenGone, smuggledUtterances } from "./helpers/hivemind-raw.js";
 
 const folder = await mkdtemp(join(tmpdir(), "pmh-hivemind-ws-"));
 after(() => rm(folder, { recursive: true, force: true }));
 
 const ALICE = { accessKey: "alice+key/==", password: "alice password", name: "alice" };
 const BOB = { accessKey: "bob-key", password: "bob password", name: "bob", allowedTypes: ["recognizer_loop:utterance"] };
+const CAROL = { accessKey: "carol-key", password: "carol password", name: "carol", allowedTypes: ["speak"] };
 
 /** Counts events; `reach(n)` resolves once `n` have happened. */
 function counter<T>() {
@@ -40,7 +42,7 @@ async function echoHub(t: { after(fn: () => unknown): void }, extra: Partial<Ser
   const connects = counter<HiveMindConnectedClient>();
   const refusals = counter<HiveMindRefusal>();
   const hub = await serveHiveMind({
-    clients: [ALICE, BOB],
+    clients: [ALICE, BOB, CAROL],
     onConnect: (client) => connects.add(client),
     onRefused: (refusal) => refusals.add(refusal),
     onMessage(client, message) {
@@ -127,7 +129,7 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
     assert.equal(client!.name, "alice");
     assert.equal(client!.sessionId, "s-1");
     assert.equal(client!.siteId, "attic");
-    assert.equal(client!.peer, "poorman-handshake::s-1");
+    assert.equal(client!.peer, "poorman-handshake::alice::s-1");
     assert.deepEqual(client!.remoteStaticKey, node.staticPublicKey);
     const message = nextMessage(node);
     await hub.broadcast({ msg_type: "bus", payload: { type: "hello.everyone", data: {}, context: {} } });
@@ -256,6 +258,47 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
     node.close();
   });
 
+  it("allowedTypes applies to the message any envelope carries; unknown envelopes are refused", async (t) => {
+    const { hub, received } = await echoHub(t);
+    const node = await HiveMindNode.connect(hub.url, CAROL); // allowed only speak
+    const attempts = smuggledUtterances(node.sessionId);
+    const denials: Required<HiveMessage>[] = [];
+    node.on("message", (m) => void ((m.payload as { type?: string }).type === "hive.policy.denied" && denials.push(m)));
+    for (const attempt of attempts) await node.send(attempt);
+    // A speak in a wrapper goes through; once it is seen, every earlier attempt was handled.
+    const seen = new Promise<void>((resolve) => {
+      const poll = setInterval(() => received.some((m) => JSON.stringify(m).includes("allowed speak")) && (clearInterval(poll), resolve()), 5);
+    });
+    await node.send({ msg_type: "propagate", payload: { msg_type: "bus", payload: { type: "speak", data: { utterance: "allowed speak" }, context: {} } } });
+    await seen;
+    assert.ok(!received.some((m) => JSON.stringify(m).includes("smuggled")), `passed on: ${received.map((m) => m.msg_type).join(", ")}`);
+    while (denials.length < attempts.length) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(denials.length, attempts.length);
+    node.close();
+  });
+
+  it("peers are unique, and set by the hub on everything it passes on (context.peer = source = client.peer)", async (t) => {
+    const { hub, received, connects } = await echoHub(t);
+    const same = { useragent: "twin", sessionId: "shared-session" };
+    const a = await HiveMindNode.connect(hub.url, { ...ALICE, ...same });
+    const b = await HiveMindNode.connect(hub.url, { ...BOB, ...same });
+    const c = await HiveMindNode.connect(hub.url, { ...ALICE, ...same });
+    await connects.reach(3);
+    const peers = connects.seen.map((client) => client.peer);
+    assert.equal(new Set(peers).size, 3, `peers: ${peers.join(" | ")}`);
+    const forged = { peer: peers[1], source: peers[1], session: { session_id: "shared-session" } };
+    await a.send({ msg_type: "shared_bus", payload: { type: "x.shared", data: {}, context: forged } });
+    await a.sendBus("recognizer_loop:utterance", { utterances: ["hi"] }, { peer: peers[1], source: peers[1] });
+    while (received.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    for (const message of received) {
+      const context = (message.payload as { context: Record<string, unknown> }).context;
+      assert.equal(context.peer, peers[0], message.msg_type);
+      assert.equal(context.source, peers[0], message.msg_type);
+      assert.equal(message.source_peer, peers[0], message.msg_type);
+    }
+    for (const node of [a, b, c]) node.close();
+  });
+
   it("failed handshakes are limited per access key (then 1013), other keys unaffected", async (t) => {
     const { hub, refusals } = await echoHub(t, { rateLimit: { perKey: 3, perAddress: 1000 } });
     for (let i = 0; i < 3; i++) await rejectsWith(HiveMindNode.connect(hub.url, { ...ALICE, password: "wrong" }), "ERR_HANDSHAKE_REJECTED");
@@ -264,6 +307,29 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
     assert.match(error.message, /1013/);
     const bob = await HiveMindNode.connect(hub.url, BOB);
     bob.close();
+  });
+
+  it("concurrent wrong-password handshakes on one key, from 3 addresses, get no more answers than the per-key limit", async (t) => {
+    const { hub } = await echoHub(t, { rateLimit: { perKey: 10, perAddress: 1000 } });
+    const addresses = ["127.0.0.1", "127.0.0.2", "127.0.0.3"];
+    const outcomes = await Promise.all(Array.from({ length: 60 }, (_, i) => guess(hub.url, ALICE.accessKey, "wrong guess", addresses[i % 3]!)));
+    const answered = outcomes.filter((o) => o === "answered").length;
+    assert.ok(answered <= 10, `${answered} of 60 concurrent guesses were answered`);
+    assert.ok(outcomes.filter((o) => o !== "answered").every((code) => code === 1013), JSON.stringify(outcomes));
+    // The honest owner gets in once the window allows; here the guesses used up the key's window.
+    const error = await rejectsWith(HiveMindNode.connect(hub.url, ALICE), "ERR_HANDSHAKE_REJECTED");
+    assert.match(error.message, /1013/);
+  });
+
+  it("clients that leave right after their HELLO leave no ghost, and do not spend the key's failures", async (t) => {
+    const gone = counter<unknown>();
+    const { hub, connects } = await echoHub(t, { rateLimit: { perKey: 3 }, onDisconnect: (c) => gone.add(c) });
+    for (let i = 0; i < 20; i++) await helloThenGone(hub.url, ALICE.accessKey, ALICE.password);
+    await gone.reach(connects.seen.length);
+    assert.equal(hub.clients.size, 0);
+    assert.equal(gone.seen.length, connects.seen.length, "an onDisconnect for every onConnect");
+    const node = await HiveMindNode.connect(hub.url, ALICE); // not locked out with 1013
+    node.close();
   });
 
   it("handshakes in progress are capped per address (1013), and a slot frees when one ends", async (t) => {
@@ -314,6 +380,42 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
     // Once blocked, the attacker's address is refused before any handshake work.
     const late = await rejectsWith(HiveMindNode.connect(hub.url, { ...BOB, WebSocket: attacker }), "ERR_HANDSHAKE_REJECTED");
     assert.match(late.message, /1013/);
+  });
+});
+
+describe("serveHiveMind's memory and connection bounds", () => {
+  it("a message over maxMessageBytes is closed with 1009; smaller ones pass", async (t) => {
+    const { hub, received } = await echoHub(t, { maxMessageBytes: 100_000, maxReassemblyBytes: 150_000 });
+    const node = await HiveMindNode.connect(hub.url, ALICE);
+    const gone = closed(node);
+    await node.sendBus("x.fits", { pad: "a".repeat(90_000) });
+    await node.sendBus("x.too.big", { pad: "a".repeat(120_000) });
+    assert.equal((await gone).code, 1009);
+    assert.deepEqual(received.map((m) => (m.payload as { type: string }).type), ["x.fits"]);
+  });
+
+  it("connections that never upgrade are capped (maxConnections) and closed after upgradeTimeoutMs", async (t) => {
+    const { hub } = await echoHub(t, { maxConnections: 2, upgradeTimeoutMs: 300 });
+    const { connect } = await import("node:net");
+    const open = () => {
+      const socket = connect(hub.port, "127.0.0.1");
+      socket.on("error", () => undefined);
+      const ended = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+      return { socket, ended };
+    };
+    const idle = [open(), open()];
+    await Promise.all(idle.map(({ socket }) => new Promise((resolve) => socket.once("connect", resolve))));
+    const third = open();
+    await third.ended; // dropped at once: two connections are open
+    await Promise.all(idle.map(({ ended }) => ended)); // the upgrade timeout ends the idle two
+    const node = await HiveMindNode.connect(hub.url, ALICE);
+    node.close();
+  });
+
+  it("refuses bad limits, naming them", async () => {
+    for (const [name, value] of [["maxMessageBytes", 0], ["maxMessageBytes", 64 * 1024 * 1024], ["maxReassemblyBytes", 0], ["maxConnections", 1.5], ["upgradeTimeoutMs", -1]] as const) {
+      await assert.rejects(serveHiveMind({ clients: [ALICE], [name]: value }), { code: "ERR_INVALID_ARGUMENT", message: new RegExp(name) });
+    }
   });
 });
 

@@ -7,7 +7,8 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { toHex } from "../shared/bytes.js";
-import { type HiveMindClientRecord, loadOrCreateX25519KeyFile, serveHiveMind, X25519PinStore } from "../node/index.js";
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES, type HiveMindClientRecord, loadOrCreateX25519KeyFile, serveHiveMind, X25519PinStore } from "../node/index.js";
+import { MAX_MESSAGE_BYTES } from "../hivemind/constants.js";
 import { closeOnSignals, UsageError, action, messageOf, parseInteger } from "./common.js";
 
 interface HubFlags {
@@ -17,6 +18,13 @@ interface HubFlags {
   nodeId?: string;
   key?: string;
   pins?: string;
+  maxMessageBytes: number;
+  maxReassemblyBytes: number;
+  handshakeTimeout: number;
+  upgradeTimeout: number;
+  maxFailuresPerKey: number;
+  maxFailuresPerAddress: number;
+  maxConnections: number;
 }
 
 async function readClients(path: string): Promise<HiveMindClientRecord[]> {
@@ -46,6 +54,9 @@ async function run(flags: HubFlags): Promise<void> {
   const hub = await serveHiveMind({
     host: flags.host, port: flags.port, nodeId: flags.nodeId, staticKey: key?.privateKey, clients,
     pinStore: flags.pins === undefined ? undefined : new X25519PinStore(flags.pins),
+    maxMessageBytes: flags.maxMessageBytes, maxReassemblyBytes: flags.maxReassemblyBytes, maxConnections: flags.maxConnections,
+    handshakeTimeoutMs: flags.handshakeTimeout, upgradeTimeoutMs: flags.upgradeTimeout,
+    rateLimit: { perKey: flags.maxFailuresPerKey, perAddress: flags.maxFailuresPerAddress },
     onConnect: (c) => log(`${c.name} connected as ${c.peer} from ${c.address}`),
     onDisconnect: (c, e) => log(`${c.name} (${c.peer}) left (${e.code}${e.reason ? ` ${e.reason}` : ""})`),
     onRefused: (r) => log(`refused ${r.address}${r.accessKey === undefined ? "" : ` (${r.accessKey.length}-character access key)`}: ${r.reason}`),
@@ -70,5 +81,12 @@ export function hubCommand(program: Command): void {
     .option("--node-id <id>", "the hub's node id (salts the PSK)")
     .option("--key <file>", "the hub's X25519 key file (hex; created when missing)")
     .option("--pins <file>", "keep client key pins here (KKpsk0 on later connections)")
+    .option("--max-message-bytes <n>", "largest message a client may send, reassembled (over it: close 1009)", parseInteger(1, MAX_MESSAGE_BYTES), MAX_MESSAGE_BYTES)
+    .option("--max-reassembly-bytes <n>", "most bytes held across all clients for messages being reassembled (past it: close 1013)", parseInteger(1, 999_999_999), DEFAULT_MAX_REASSEMBLY_BYTES)
+    .option("--handshake-timeout <ms>", "time a client has from its upgrade to its HELLO", parseInteger(1, 3_600_000), 10_000)
+    .option("--upgrade-timeout <ms>", "time a connection has to send its WebSocket upgrade", parseInteger(1, 3_600_000), 10_000)
+    .option("--max-failures-per-key <n>", "failed handshakes per access key and minute before the key gets 1013", parseInteger(1, 1_000_000), 10)
+    .option("--max-failures-per-address <n>", "failed handshakes per address and minute before the address gets 1013", parseInteger(1, 1_000_000), 50)
+    .option("--max-connections <n>", "most TCP connections at once, upgraded or not", parseInteger(1, 1_000_000), DEFAULT_MAX_CONNECTIONS)
     .action(action("hub", run));
 }

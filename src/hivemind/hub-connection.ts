@@ -10,13 +10,27 @@ import { HandshakeRejectedError, PoormanError, ProtocolError } from "../shared/e
 import { CLOSE, DEFAULT_SESSION_ID, type HiveMindSuite, JSON_MAX_CHARS } from "./constants.js";
 import { HiveMindHub } from "./hub.js";
 import { asJsonObject } from "./session.js";
-import { busMessage, busPayload, type HiveMessage, parseHiveMessage, policyDeniedMessage, serializeHiveMessage } from "./message.js";
+import { type ReassemblyBudget, TransportLimitError } from "./transport.js";
+import { type BusMessage, busMessage, busPayload, type HiveMessage, parseHiveMessage, policyDeniedMessage, serializeHiveMessage, toWireMessage } from "./message.js";
 
 /**
  * The code of the `hive.policy.denied` answer to a type outside `allowedTypes`: the one
  * hivemind-core's MessageTypeACLPolicy sends (`DenyCodes.ACL_DISALLOWED_TYPE`).
  */
 export const TYPE_NOT_ALLOWED = "acl_disallowed_type";
+/**
+ * The code of the `hive.policy.denied` answer to a message the hub does not pass on because
+ * of its envelope: a type it does not know or read (`hello` after the handshake, `ping`,
+ * `bin`, ...), a wrapper that carries no HiveMessage, or wrappers nested too deep.
+ */
+export const ENVELOPE_NOT_SUPPORTED = "unsupported_envelope";
+/**
+ * HiveMessage types that carry another HiveMessage in `payload`; the hub looks through
+ * them (at most {@link MAX_ENVELOPE_DEPTH} deep) to the OVOS message inside.
+ */
+export const WRAPPER_TYPES: readonly string[] = ["broadcast", "propagate", "escalate", "intercom", "query", "cascade"];
+/** Most wrappers the hub looks through around one OVOS message. */
+export const MAX_ENVELOPE_DEPTH = 8;
 /** Close code for a frame this hub does not read (a HIVEMIND-WIRE-1 bitstring). */
 const UNSUPPORTED_DATA = 1003;
 
@@ -32,10 +46,20 @@ export interface HubConnectionOptions {
   pinnedKey?: Uint8Array | undefined;
   /** Suites to offer. */
   suites?: readonly HiveMindSuite[] | undefined;
+  /** Largest multi-frame message reassembled (default and most 32 MiB); over it, 1009. */
+  maxMessageBytes?: number | undefined;
+  /** A byte budget for unfinished messages shared by the hub's connections; past it, 1013. */
+  reassemblyBudget?: ReassemblyBudget | undefined;
   /** Bus types the client may send; all when absent. */
   allowedTypes?: readonly string[] | undefined;
-  /** HELLO `peer`: how the hub names the client. */
+  /** HELLO `peer`: how the hub names the client before its HELLO. */
   peer: string;
+  /**
+   * Names the client once its HELLO gave its session id: the `peer` the hub writes into
+   * everything it passes on (default `` `${peer}::${sessionId}` ``). A hub with several
+   * connections keeps the names unique here.
+   */
+  namePeer?(sessionId: string): string;
   /** Sends a frame (text during the handshake, binary after). */
   send(frame: string | Uint8Array): void;
   /** Closes the connection with a code and reason. */
@@ -58,6 +82,8 @@ export class HubConnection {
   sessionId: string | undefined;
   /** The client's site id, from its HELLO. */
   siteId: string | undefined;
+  /** The client's name in `context.peer`, `context.source` and `source_peer`, from its HELLO on. */
+  peer: string | undefined;
   readonly #hub: HiveMindHub;
   readonly #options: HubConnectionOptions;
   #phase: Phase = "handshake";
@@ -73,6 +99,7 @@ export class HubConnection {
     const hub = await HiveMindHub.create({
       password: options.password, nodeId: options.nodeId, staticKey: options.staticKey, peer: options.peer,
       pinnedClients: options.pinnedKey === undefined ? [] : [options.pinnedKey], suites: options.suites,
+      maxMessageBytes: options.maxMessageBytes, reassemblyBudget: options.reassemblyBudget,
     });
     const connection = new HubConnection(hub, options);
     options.send(serializeHiveMessage({ msg_type: "hello", payload: hub.hello }));
@@ -99,7 +126,7 @@ export class HubConnection {
     this.#queue = run.catch(() => undefined);
     return run.catch((error: unknown) => {
       const wrapped = error instanceof PoormanError ? error : new ProtocolError("connection failure", { cause: error });
-      this.close(error instanceof UnsupportedFrame ? UNSUPPORTED_DATA : CLOSE.policy, wrapped.message);
+      this.close(error instanceof UnsupportedFrame ? UNSUPPORTED_DATA : error instanceof TransportLimitError ? error.closeCode : CLOSE.policy, wrapped.message);
       throw wrapped;
     });
   }
@@ -111,21 +138,29 @@ export class HubConnection {
       const message = asJsonObject(frame, "handshake frame");
       if (message.msg_type !== "shake") throw new ProtocolError(`expected a shake message during the handshake, got ${JSON.stringify(message.msg_type)}`);
       const reply = await this.#hub.receive(message.payload);
+      // Every await may have let the close event in: nothing more happens on a closed connection.
+      if (this.#isClosed()) return;
       if (reply !== null) this.#options.send(serializeHiveMessage({ msg_type: "shake", payload: reply }));
       if (this.#hub.done) {
         this.remoteStaticKey = this.#hub.remoteStaticKey;
         await this.#options.onHandshake?.(this.remoteStaticKey!);
+        if (this.#isClosed()) return;
         this.#phase = "hello";
       }
       return;
     }
     if (typeof frame === "string") throw new ProtocolError("a text frame arrived on an encrypted v3 session");
     const decoded = await this.#hub.decrypt(frame);
-    if (decoded === undefined) return;
+    if (decoded === undefined || this.#isClosed()) return;
     if (decoded.marker !== 0) throw new UnsupportedFrame("this hub reads JSON HiveMessages only (binarize was declined)");
     const message = parseHiveMessage(decoded.body);
     if (this.#phase === "hello") return this.#hello(message);
     this.#dispatch(message);
+  }
+
+  /** The phase as it is now (a getter, so that the compiler does not narrow it across an await). */
+  #isClosed(): boolean {
+    return this.#phase === "closed";
   }
 
   #hello(message: Required<HiveMessage>): void {
@@ -140,25 +175,30 @@ export class HubConnection {
     this.sessionId = sessionId;
     const siteId = payload.site_id ?? session.site_id;
     this.siteId = typeof siteId === "string" ? siteId : "unknown";
+    this.peer = this.#options.namePeer?.(sessionId) ?? `${this.#options.peer}::${sessionId}`;
     this.#phase = "ready";
     this.#options.onReady?.();
   }
 
+  /**
+   * The policy, whatever the envelope: the OVOS message a `bus` or `shared_bus` carries,
+   * directly or inside wrappers, must be of an allowed type; anything else is refused.
+   * What passes on is named by the hub on every level (`source_peer`, `context.peer`,
+   * `context.source`), whatever the client wrote there.
+   */
   #dispatch(message: Required<HiveMessage>): void {
-    const bus = busPayload(message);
-    if (bus !== undefined && message.msg_type === "bus") {
-      const allowed = this.#options.allowedTypes;
-      if (allowed !== undefined && !allowed.includes(bus.type)) {
-        // As hivemind-core words it: reason "<type> not in allowed_types", data {msg_type, allowed}.
-        const denied = policyDeniedMessage(bus.type, TYPE_NOT_ALLOWED, `${bus.type} not in allowed_types`, this.#options.peer, { msg_type: bus.type, allowed: [...allowed] });
-        void this.send(denied).catch(() => undefined);
-        return;
-      }
-      const session = bus.context.session as Record<string, unknown> | undefined;
-      if (session?.session_id === DEFAULT_SESSION_ID) throw new HandshakeRejectedError(`a bus message must not use the "${DEFAULT_SESSION_ID}" session`);
-      message.payload = { ...bus, context: { ...bus.context, peer: this.#options.peer, source: this.#options.peer } };
-    }
-    this.#options.onMessage?.(message);
+    const peer = this.peer!;
+    const deny = (deniedType: string, code: string, reason: string, data: Record<string, unknown>) =>
+      void this.send(policyDeniedMessage(deniedType, code, reason, peer, data)).catch(() => undefined);
+    const admitted = stamp(message, peer, 0);
+    if (admitted === undefined) return deny(message.msg_type, ENVELOPE_NOT_SUPPORTED, `${message.msg_type} messages are not passed on by this hub`, { msg_type: message.msg_type });
+    const { bus } = admitted;
+    const allowed = this.#options.allowedTypes;
+    // As hivemind-core words it: reason "<type> not in allowed_types", data {msg_type, allowed}.
+    if (allowed !== undefined && !allowed.includes(bus.type)) return deny(bus.type, TYPE_NOT_ALLOWED, `${bus.type} not in allowed_types`, { msg_type: bus.type, allowed: [...allowed] });
+    const session = bus.context.session as Record<string, unknown> | undefined;
+    if (message.msg_type === "bus" && session?.session_id === DEFAULT_SESSION_ID) throw new HandshakeRejectedError(`a bus message must not use the "${DEFAULT_SESSION_ID}" session`);
+    this.#options.onMessage?.(admitted.message);
   }
 
   /** Sends a HiveMessage to the client (chunked above 65000 bytes). */
@@ -176,14 +216,37 @@ export class HubConnection {
   /** Closes the connection once. */
   close(code: number, reason: string): void {
     if (this.#phase === "closed") return;
-    this.#phase = "closed";
+    this.closed();
     this.#options.close(code, reason);
   }
 
-  /** Marks the connection closed by the peer. */
+  /** Marks the connection closed by the peer (what it held for an unfinished message is given back). */
   closed(): void {
     this.#phase = "closed";
+    this.#hub.closeTransport();
   }
 }
 
 class UnsupportedFrame extends ProtocolError {}
+
+/**
+ * A copy of `message` named by the hub on every level, with the OVOS message it carries;
+ * `undefined` when it carries none the hub reads.
+ */
+function stamp(message: Required<HiveMessage>, peer: string, depth: number): { message: Required<HiveMessage>; bus: BusMessage } | undefined {
+  if (message.msg_type === "bus" || message.msg_type === "shared_bus") {
+    const carried = busPayload(message);
+    if (carried === undefined) return undefined;
+    const bus = { ...carried, context: { ...carried.context, peer, source: peer } };
+    return { message: { ...message, payload: bus, source_peer: peer }, bus };
+  }
+  if (!WRAPPER_TYPES.includes(message.msg_type) || depth >= MAX_ENVELOPE_DEPTH) return undefined;
+  let inner: Required<HiveMessage>;
+  try {
+    inner = toWireMessage(message.payload as HiveMessage);
+  } catch {
+    return undefined;
+  }
+  const admitted = stamp(inner, peer, depth + 1);
+  return admitted && { message: { ...message, payload: admitted.message, source_peer: peer }, bus: admitted.bus };
+}

@@ -10,6 +10,7 @@ import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } fro
 import { type DhFunction, HandshakeState, type NoiseProtocol, parseProtocolName } from "../noise/index.js";
 import { HUB_HANDSHAKE_DEFAULTS, type HiveMindPattern, type HiveMindSuite, MAX_KK_CANDIDATES, PATTERNS, SUITES } from "./constants.js";
 import { pythonJsonDumps } from "./json.js";
+import type { ReassemblyBudget } from "./transport.js";
 import { ARGON2ID_KDF, deriveHiveMindPsk, type PskKdf } from "./psk.js";
 import {
   buildPrologue, envelope, HiveMindSession, type JsonObject, type NoiseEnvelope,
@@ -46,6 +47,10 @@ export interface HiveMindHubOptions {
   compactM2?: boolean;
   /** Ephemeral private key. For test vectors only; never set it in production. */
   ephemeralKey?: Uint8Array | undefined;
+  /** Largest multi-frame message reassembled (default and most 32 MiB). */
+  maxMessageBytes?: number | undefined;
+  /** A byte budget for unfinished messages, shared with the hub's other connections. */
+  reassemblyBudget?: ReassemblyBudget | undefined;
 }
 
 type HubPhase = "awaiting-m1" | "awaiting-m3" | "done" | "failed";
@@ -127,6 +132,7 @@ export class HiveMindHub extends HiveMindSession {
     this.#options = options;
     this.#psk = psk;
     this.#pins = pins;
+    this.transportLimits = { maxMessageBytes: options.maxMessageBytes, budget: options.reassemblyBudget };
     const patterns = (options.patterns ?? PATTERNS).filter((p) => p !== "KKpsk0" || pins.length > 0);
     const suites = options.suites ?? SUITES;
     if (patterns.length === 0 || !patterns.every((p) => (PATTERNS as readonly string[]).includes(p))) throw new InvalidArgumentError(`patterns must be a non-empty list of ${PATTERNS.join(", ")} (KKpsk0 needs pinnedClients)`);

@@ -8,7 +8,7 @@
  */
 export { HiveMindHub, type HiveMindHubOptions } from "./hub.js";
 export { HiveMindClient, type HiveMindClientOptions } from "./client.js";
-export { HiveMindTransport, type HiveMindFrameMessage } from "./transport.js";
+export { HiveMindTransport, type HiveMindFrameMessage, ReassemblyBudget, TransportLimitError, type TransportLimits } from "./transport.js";
 export { buildPrologue, clearStaticKeyCache, protocolName, parseX25519Key, type JsonObject, type NoiseEnvelope } from "./session.js";
 export {
   deriveHiveMindPsk,

@@ -11,7 +11,7 @@ import { type HandshakeState, type KeyPair, NOISE_WIRE, noiseBackend } from "../
 import type { HiveMindPattern, HiveMindSuite } from "./constants.js";
 import { canonicalJson } from "./json.js";
 import { parseJsonKeepingNumbers } from "./json-parse.js";
-import { type HiveMindFrameMessage, HiveMindTransport } from "./transport.js";
+import { type HiveMindFrameMessage, HiveMindTransport, type TransportLimits } from "./transport.js";
 
 /** A JSON object payload as sent or received on the wire. */
 export type JsonObject = Record<string, unknown>;
@@ -122,6 +122,8 @@ export abstract class HiveMindSession {
   readonly staticPublicKey: Uint8Array;
   /** Our static key pair, for the handshake. */
   protected readonly staticKey: KeyPair;
+  /** Bounds on what the transport reassembles (set before the handshake completes). */
+  protected transportLimits: TransportLimits = {};
   #transport: HiveMindTransport | undefined;
   #handshakeHash: Uint8Array | undefined;
   #remoteStaticKey: Uint8Array | undefined;
@@ -152,7 +154,12 @@ export abstract class HiveMindSession {
     this.#remoteStaticKey = handshake.remoteStaticKey;
     const { send, receive, handshakeHash } = await handshake.split();
     this.#handshakeHash = handshakeHash;
-    this.#transport = new HiveMindTransport(send, receive);
+    this.#transport = new HiveMindTransport(send, receive, this.transportLimits);
+  }
+
+  /** Drops what the transport holds for an unfinished message; later `decrypt`s fail. */
+  closeTransport(): void {
+    this.#transport?.close();
   }
 
   #ready(): HiveMindTransport {

@@ -26,6 +26,66 @@ interface Reassembly {
 }
 
 /**
+ * Bytes held, across connections, for multi-frame messages still being reassembled.
+ * Each chunk takes its size from the budget as it arrives; a complete, failed or closed
+ * message gives all of it back.
+ */
+export class ReassemblyBudget {
+  /** The most bytes held at once. */
+  readonly maxBytes: number;
+  #used = 0;
+
+  /** @param maxBytes - the most bytes held at once (a positive integer) */
+  constructor(maxBytes: number) {
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new InvalidArgumentError(`maxBytes must be a positive integer, got ${String(maxBytes)}`);
+    this.maxBytes = maxBytes;
+  }
+
+  /** The bytes held now. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Takes `bytes`; false (nothing taken) when that would exceed `maxBytes`. */
+  take(bytes: number): boolean {
+    if (this.#used + bytes > this.maxBytes) return false;
+    this.#used += bytes;
+    return true;
+  }
+
+  /** Gives back `bytes` taken earlier. */
+  give(bytes: number): void {
+    this.#used = Math.max(0, this.#used - bytes);
+  }
+}
+
+/** Limits of what a {@link HiveMindTransport} reassembles. */
+export interface TransportLimits {
+  /** Largest reassembled message in bytes (default and most: 32 MiB, `MAX_MESSAGE_BYTES`). */
+  maxMessageBytes?: number | undefined;
+  /** A budget shared with other transports for the bytes of unfinished messages. */
+  budget?: ReassemblyBudget | undefined;
+}
+
+/**
+ * A received message refused by a {@link TransportLimits} bound: `closeCode` is 1009 (the
+ * message is too big) or 1013 (the shared budget is spent: try again later).
+ */
+export class TransportLimitError extends ProtocolError {
+  /** The WebSocket close code that says why. */
+  readonly closeCode: 1009 | 1013;
+
+  /**
+   * @param message - what was exceeded
+   * @param closeCode - 1009 or 1013
+   */
+  constructor(message: string, closeCode: 1009 | 1013) {
+    super(message);
+    this.closeCode = closeCode;
+  }
+}
+
+/**
  * Encrypts and decrypts HiveMind transport frames over a pair of Noise cipher states.
  * Calls are serialised internally, so concurrent `encrypt`s never interleave chunks.
  * Every receive-side violation (a bad tag, an unknown marker, a chunk out of order, a
@@ -38,26 +98,55 @@ export class HiveMindTransport {
   #receiveQueue: Promise<unknown> = Promise.resolve();
   #pending: Reassembly | undefined;
   #fatal: PoormanError | undefined;
+  readonly #maxMessageBytes: number;
+  readonly #budget: ReassemblyBudget | undefined;
 
   /**
    * @param send - the cipher state for our direction (from `split()`)
    * @param receive - the cipher state for the peer's direction
+   * @param limits - bounds on what is reassembled
    */
-  constructor(send: CipherState, receive: CipherState) {
+  constructor(send: CipherState, receive: CipherState, limits: TransportLimits = {}) {
     this.#send = send;
     this.#receive = receive;
+    const max = limits.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    if (!Number.isSafeInteger(max) || max < 1 || max > MAX_MESSAGE_BYTES) throw new InvalidArgumentError(`maxMessageBytes must be an integer from 1 to ${MAX_MESSAGE_BYTES}, got ${String(max)}`);
+    this.#maxMessageBytes = max;
+    this.#budget = limits.budget;
   }
 
   #check(): void {
     if (this.#fatal !== undefined) throw new HandshakeStateError("the session was closed by an earlier fatal error", { cause: this.#fatal });
   }
 
+  /** Drops the message being reassembled, giving its bytes back to the budget. */
+  #drop(): void {
+    if (this.#pending !== undefined) this.#budget?.give(this.#pending.size);
+    this.#pending = undefined;
+  }
+
   #die(error: unknown): never {
     this.#fatal = error instanceof PoormanError ? error : new ProtocolError("transport failure", { cause: error });
-    this.#pending = undefined;
+    this.#drop();
     this.#send.destroy();
     this.#receive.destroy();
     throw this.#fatal;
+  }
+
+  /**
+   * Ends the session's receive side (the connection closed): drops the message being
+   * reassembled (its bytes go back to the budget); every later `decrypt` fails.
+   */
+  close(): void {
+    this.#fatal ??= new ProtocolError("the connection is closed");
+    this.#drop();
+  }
+
+  /** Takes a chunk's bytes for the message being reassembled, or dies with the limit it exceeds. */
+  #hold(pending: Reassembly, bytes: number): void {
+    if (pending.size + bytes > this.#maxMessageBytes) this.#die(new TransportLimitError(`a multi-frame message exceeds ${this.#maxMessageBytes} bytes`, 1009));
+    if (this.#budget !== undefined && !this.#budget.take(bytes)) this.#die(new TransportLimitError("too many bytes of unfinished messages held; try again later", 1013));
+    pending.size += bytes;
   }
 
   /**
@@ -107,6 +196,8 @@ export class HiveMindTransport {
     } catch (error) {
       this.#die(error);
     }
+    // Closed while decrypting: nothing more is held.
+    this.#check();
     if (plaintext.length === 0) this.#die(new ProtocolError("a transport frame must start with a marker byte"));
     const marker = plaintext[0]!;
     const body = plaintext.subarray(1);
@@ -114,7 +205,10 @@ export class HiveMindTransport {
     if (pending === undefined) {
       if (marker === MARKER.json || marker === MARKER.binary) return { marker, body };
       if (marker === MARKER.firstJsonChunk || marker === MARKER.firstBinaryChunk) {
-        this.#pending = { marker: marker === MARKER.firstJsonChunk ? 0 : 1, parts: [body], size: body.length };
+        const started: Reassembly = { marker: marker === MARKER.firstJsonChunk ? 0 : 1, parts: [], size: 0 };
+        this.#hold(started, body.length);
+        started.parts.push(body);
+        this.#pending = started;
         return undefined;
       }
       this.#die(new ProtocolError(`unexpected transport marker 0x${marker.toString(16).padStart(2, "0")} outside a multi-frame message`));
@@ -122,11 +216,11 @@ export class HiveMindTransport {
     if (marker !== MARKER.middleChunk && marker !== MARKER.lastChunk) {
       this.#die(new ProtocolError(`expected the next chunk of a multi-frame message, got marker 0x${marker.toString(16).padStart(2, "0")}`));
     }
-    pending.size += body.length;
-    if (pending.size > MAX_MESSAGE_BYTES) this.#die(new ProtocolError(`a multi-frame message exceeds ${MAX_MESSAGE_BYTES} bytes`));
+    this.#hold(pending, body.length);
     pending.parts.push(body);
     if (marker === MARKER.middleChunk) return undefined;
-    this.#pending = undefined;
-    return { marker: pending.marker, body: concatBytes(...pending.parts) };
+    const whole = concatBytes(...pending.parts);
+    this.#drop();
+    return { marker: pending.marker, body: whole };
   }
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { aint, equalBytes } from "../../shared/bytes.js";
@@ -16,6 +16,8 @@ import { closeReason, frameData } from "../connection.js";
 import { HubConnection } from "../hub-connection.js";
 import { runCallback } from "../listeners.js";
 import { staticPrivateKey } from "../session.js";
+import { ReassemblyBudget } from "../transport.js";
+import { MAX_MESSAGE_BYTES } from "../constants.js";
 import { type HiveMindClientRecord, type HiveMindClientStore, clientStore } from "./clients.js";
 import type { X25519PinStore } from "../../noise/node/x25519-key-files.js";
 import { FailureLimiter } from "./limiter.js";
@@ -74,7 +76,23 @@ export interface ServeHiveMindOptions {
    * closed with 1008, so an idle reader cannot make the hub hold unbounded memory.
    */
   maxUnreadBytes?: number | undefined;
+  /** Largest message a client may send, reassembled from chunk frames (default and most 32 MiB); over it, 1009. */
+  maxMessageBytes?: number | undefined;
+  /**
+   * Most bytes held at once, across all clients, for messages still being reassembled
+   * (default 64 MiB); a chunk past it closes its connection with 1013.
+   */
+  maxReassemblyBytes?: number | undefined;
+  /** Most TCP connections at once, upgraded or not (default 1024); more are dropped at accept. */
+  maxConnections?: number | undefined;
+  /** Time a connection has to send its upgrade request (default 10 000 ms). */
+  upgradeTimeoutMs?: number | undefined;
 }
+
+/** Default of {@link ServeHiveMindOptions.maxReassemblyBytes}. */
+export const DEFAULT_MAX_REASSEMBLY_BYTES = 64 * 1024 * 1024;
+/** Default of {@link ServeHiveMindOptions.maxConnections}. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /** Default of {@link ServeHiveMindOptions.maxUnreadBytes}. */
 export const DEFAULT_MAX_UNREAD_BYTES = 16 * 1024 * 1024;
@@ -97,7 +115,11 @@ export interface HiveMindConnectedClient {
   readonly name: string;
   /** The useragent of its authorization. */
   readonly useragent: string;
-  /** `useragent::session_id`: how messages name it (`context.peer`). */
+  /**
+   * `useragent::name::session_id`, unique among the connected clients (a second connection
+   * with the same three gets `#2`, then `#3`, ... appended): how everything the hub passes
+   * on from it is named (`context.peer`, `context.source`, `source_peer`).
+   */
   readonly peer: string;
   /** Its session id (from its HELLO). */
   readonly sessionId: string;
@@ -159,11 +181,30 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     else pending.set(address, left);
   };
   const connected = new Set<HiveMindConnectedClient>();
+  // The peer names in use: each connected client's is unique.
+  const peers = new Set<string>();
+  const uniquePeer = (base: string) => {
+    let peer = base;
+    for (let n = 2; peers.has(peer); n++) peer = `${base}#${n}`;
+    peers.add(peer);
+    return peer;
+  };
 
-  const server = new WebSocketServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, maxPayload: 256 * 1024 });
+  const maxMessageBytes = aint(options.maxMessageBytes ?? MAX_MESSAGE_BYTES, "options.maxMessageBytes", 1, MAX_MESSAGE_BYTES);
+  const reassemblyBudget = new ReassemblyBudget(aint(options.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES, "options.maxReassemblyBytes", 1));
+  const upgradeTimeoutMs = aint(options.upgradeTimeoutMs ?? 10_000, "options.upgradeTimeoutMs", 1);
+
+  // Our own HTTP server: connections that never upgrade are bounded by count and time.
+  const http = createServer({ connectionsCheckingInterval: Math.min(1000, upgradeTimeoutMs) }, (_request, response) => response.writeHead(426, { connection: "close" }).end("a HiveMind hub speaks WebSocket only\n"));
+  http.maxConnections = aint(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, "options.maxConnections", 1);
+  http.timeout = upgradeTimeoutMs; // silent connections (ws clears it on upgrade)
+  http.headersTimeout = upgradeTimeoutMs; // slow ones
+  http.requestTimeout = upgradeTimeoutMs;
+  const server = new WebSocketServer({ server: http, maxPayload: 256 * 1024 });
   await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
+    http.once("listening", resolve);
+    http.once("error", reject);
+    http.listen(options.port ?? 0, options.host ?? "127.0.0.1");
   });
 
   const pinOf = async (record: HiveMindClientRecord) =>
@@ -175,23 +216,44 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       socket.close(code, closeReason(reason));
       runCallback(() => options.onRefused?.({ address, accessKey, reason }));
     };
-    if (byAddress.blocked(address)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes from this address; try again later");
-    if ((pending.get(address) ?? 0) >= maxPending) return refuse(CLOSE.tryAgainLater, "too many handshakes in progress from this address; try again later");
+    // Each attempt holds a slot of its address's and key's failure limits from now until it
+    // is settled (a failure, or a completed handshake), so concurrency cannot multiply guesses.
+    if (!byAddress.reserve(address)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes from this address; try again later");
+    let keyReserved: string | undefined;
+    let settledLimits = false;
+    const settleLimits = (failed: boolean) => {
+      if (settledLimits) return;
+      settledLimits = true;
+      byAddress.settle(address, failed);
+      if (keyReserved !== undefined) byKey.settle(keyReserved, failed);
+    };
+    if ((pending.get(address) ?? 0) >= maxPending) {
+      settleLimits(false);
+      return refuse(CLOSE.tryAgainLater, "too many handshakes in progress from this address; try again later");
+    }
     pending.set(address, (pending.get(address) ?? 0) + 1);
     let settled = false;
     const done = () => {
       if (!settled) settle(address);
       settled = true;
     };
-    socket.once("close", done);
+    socket.once("close", () => {
+      done();
+      // After the other close listeners: an attempt that ended unsettled (an internal error) frees its slots.
+      queueMicrotask(() => settleLimits(false));
+    });
     let useragent: string, accessKey: string;
     try {
       ({ useragent, accessKey } = parseAuthorization(request.url ?? "/"));
     } catch (error) {
-      byAddress.fail(address);
+      settleLimits(true);
       return refuse(CLOSE.policy, (error as PoormanError).message);
     }
-    if (byKey.blocked(accessKey)) return refuse(CLOSE.tryAgainLater, "too many failed handshakes for this access key; try again later", accessKey);
+    if (!byKey.reserve(accessKey)) {
+      settleLimits(false);
+      return refuse(CLOSE.tryAgainLater, "too many failed handshakes for this access key; try again later", accessKey);
+    }
+    keyReserved = accessKey;
     // Frames (and the close) may arrive while the record and pin are read: keep them in order.
     const early: (string | Uint8Array)[] = [];
     let onFrame = (frame: string | Uint8Array) => void early.push(frame);
@@ -204,23 +266,26 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     });
     const record = await store.get(accessKey);
     if (record === undefined) {
-      byAddress.fail(address);
+      // An unknown key counts against the address only.
+      byKey.settle(accessKey, false);
+      keyReserved = undefined;
+      settleLimits(true);
       return refuse(CLOSE.policy, "unknown access key", accessKey);
     }
     let client: HiveMindConnectedClient | undefined;
-    let counted = false;
+    let reported = false;
     const failure = (reason: string) => {
-      if (counted || client !== undefined) return;
-      counted = true;
-      byAddress.fail(address);
-      byKey.fail(accessKey);
+      if (reported || client !== undefined) return;
+      reported = true;
+      settleLimits(true); // nothing once the handshake has completed: that was no guess
       runCallback(() => options.onRefused?.({ address, accessKey, reason }));
     };
     if (closedEarly) return failure("the client left during the handshake");
     const pinnedKey = await pinOf(record);
     const connection = await HubConnection.open({
-      password: record.password, nodeId, staticKey, pinnedKey, suites: options.suites, allowedTypes: record.allowedTypes,
+      password: record.password, nodeId, staticKey, pinnedKey, suites: options.suites, allowedTypes: record.allowedTypes, maxMessageBytes, reassemblyBudget,
       peer: `${useragent}::${record.name}`,
+      namePeer: (sessionId) => uniquePeer(`${useragent}::${record.name}::${sessionId}`),
       send: (frame) => {
         // ws queues without limit: stop sending to a client that does not read.
         if (socket.bufferedAmount > maxUnreadBytes) {
@@ -233,17 +298,18 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       onHandshake: async (key) => {
         if (pinnedKey !== undefined) {
           if (!equalBytes(pinnedKey, key)) throw new KeyMismatchError(`the client key does not match the pin of ${record.name}`);
-          return;
+          return settleLimits(false);
         }
         const existing = await options.pinStore?.pinIfAbsent(record.name, key);
         if (existing !== undefined && !equalBytes(existing, key)) throw new KeyMismatchError(`the client key does not match the pin of ${record.name}`);
+        settleLimits(false);
       },
       onReady: () => {
         clearTimeout(timer);
         done();
         const sessionId = connection.sessionId!;
         client = {
-          name: record.name, useragent, peer: `${useragent}::${sessionId}`, sessionId, siteId: connection.siteId!,
+          name: record.name, useragent, peer: connection.peer!, sessionId, siteId: connection.siteId!,
           remoteStaticKey: connection.remoteStaticKey!, address,
           send: (message) => connection.send(message),
           sendBus: (type, data, context) => connection.sendBus(type, data, context),
@@ -262,7 +328,10 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       clearTimeout(timer);
       connection.closed();
       failure("the client left during the handshake");
-      if (client !== undefined && connected.delete(client)) runCallback(() => options.onDisconnect?.(client!, { code, reason }));
+      if (client !== undefined && connected.delete(client)) {
+        peers.delete(client.peer);
+        runCallback(() => options.onDisconnect?.(client!, { code, reason }));
+      }
     };
     onFrame = (frame) => void connection.receive(frame).catch((error: Error) => failure(error.message));
     for (const frame of early.splice(0)) onFrame(frame);
@@ -277,7 +346,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     });
   });
 
-  const port = (server.address() as AddressInfo).port;
+  const port = (http.address() as AddressInfo).port;
   const host = options.host ?? "127.0.0.1";
   return {
     url: `ws://${host.includes(":") ? `[${host}]` : host}:${port}`,
@@ -290,8 +359,9 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     close() {
       for (const socket of server.clients) socket.close(1001, "hub shutting down");
       return new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => http.close(() => resolve()));
         for (const socket of server.clients) socket.terminate();
+        http.closeAllConnections();
       });
     },
   };
