@@ -49,7 +49,9 @@ describe("signed GET: client and server", () => {
     const client = new FiberClient({ keypair: ids.validator, fetch: into(await miner(), seen) });
     assert.deepEqual(await client.getSigned(BASE, ids.miner.ss58Address, "/get"), ANSWER);
     const h = seen[0]!;
-    assert.deepEqual([...h.keys()].sort(), ["content-type", "miner-hotkey", "nonce", "signature", "validator-hotkey"]);
+    const names: string[] = [];
+    h.forEach((_value, name) => names.push(name));
+    assert.deepEqual(names.sort(), ["content-type", "miner-hotkey", "nonce", "signature", "validator-hotkey"]);
     assert.equal(h.get("content-type"), "application/json");
     assert.equal(await Keypair.verify(signedGetMessage(h.get("nonce")!, ids.miner.ss58Address), h.get("signature")!, ids.validator.ss58Address), true);
   });
