@@ -9,6 +9,7 @@ import { PMH_BIN, startServe, stopChild } from "./helpers/cli.js";
 import { identities, MINER_SEED, VALIDATOR_MNEMONIC, type Identities } from "./helpers/fiber.js";
 
 const NODES = fileURLToPath(new URL("./vectors/fiber/nodes.json", import.meta.url));
+const NODES_25 = fileURLToPath(new URL("./vectors/fiber/v2.5.0/nodes.json", import.meta.url));
 let ids: Identities;
 before(async () => {
   ids = await identities();
@@ -38,10 +39,35 @@ describe("pmh serve / send: signed requests", { timeout: 60_000 }, () => {
       assert.equal(streamed.stdout, "a\n\nc\n");
       const foreign = send([url, "/echo-signed", "{}", "--signed", "--miner-hotkey", ids.other.ss58Address]);
       assert.equal(foreign.status, 3, "refused: exit 3");
-      assert.match(foreign.stderr, /401: Oi, that request was signed for another miner/);
+      assert.match(foreign.stderr, /401: Oi, invalid miner hotkey - that's not me!/);
       const noSigned = send([url, "/stream-signed", "{}", "--stream", "--miner-hotkey", ids.miner.ss58Address]);
       assert.equal(noSigned.status, 2);
       assert.match(noSigned.stderr, /--stream goes with --signed/);
+    } finally {
+      assert.equal(await stopChild(child, "SIGTERM"), 0);
+    }
+  });
+  it("serves Fiber 2.5.0's example GETs behind a 2.5.0 nodes.json; pmh send --get sends them in both modes", async () => {
+    const { child, url, output } = await startServe(["--hotkey-seed", MINER_SEED, "--metagraph", NODES_25]);
+    try {
+      assert.match(output(), /GET \/example-encrypted-get; signed .* GET \/example-subnet-get/);
+      const client = new FiberClient({ keypair: ids.validator });
+      const answer = { status: "Example get request received" };
+      assert.deepEqual(await client.getSigned(url, ids.miner.ss58Address, "/example-subnet-get"), answer);
+      assert.deepEqual(await client.getEncrypted(url, ids.miner.ss58Address, "/example-encrypted-get"), answer);
+      const raw = await fetch(`${url}/example-subnet-get`);
+      assert.equal(raw.status, 422);
+      for (const mode of [["--signed"], []]) {
+        const route = mode.length > 0 ? "/example-subnet-get" : "/example-encrypted-get";
+        const got = send([url, route, "--get", ...mode, "--json", "--miner-hotkey", ids.miner.ss58Address]);
+        assert.equal(got.status, 0, got.stderr);
+        assert.deepEqual((JSON.parse(got.stdout) as { answer: unknown }).answer, answer);
+      }
+      const withBody = send([url, "/example-subnet-get", "{}", "--get", "--signed", "--miner-hotkey", ids.miner.ss58Address]);
+      assert.equal(withBody.status, 2);
+      const noJson = send([url, "/echo-signed", "--signed", "--miner-hotkey", ids.miner.ss58Address]);
+      assert.equal(noJson.status, 2);
+      assert.match(noJson.stderr, /JSON is required/);
     } finally {
       assert.equal(await stopChild(child, "SIGTERM"), 0);
     }

@@ -19,6 +19,7 @@ interface ClientFlags extends HotkeyFlags {
 interface SendFlags extends ClientFlags {
   signed?: boolean;
   stream?: boolean;
+  get?: boolean;
 }
 
 interface HandshakeFlags extends ClientFlags {
@@ -93,25 +94,34 @@ export function clientCommands(program: Command): void {
   clientOptions(
     program
       .command("send")
-      .description("send one JSON request to ROUTE and print the answer: Fernet-encrypted after a handshake, or signed plain JSON with --signed (--json: the handshake's fields, if any, plus route and answer)")
+      .description("send one JSON request to ROUTE and print the answer: Fernet-encrypted after a handshake, or signed plain JSON with --signed; with --get, a signed GET without a body (Fiber 2.4.0+) (--json: the handshake's fields, if any, plus route and answer)")
       .argument("<url>", "the miner's root URL, e.g. http://127.0.0.1:7999")
       .argument("<route>", "the route, e.g. /echo (encrypted) or /echo-signed (--signed)")
-      .argument("<json>", "the JSON payload, or - for standard input"),
+      .argument("[json]", "the JSON payload, or - for standard input (none with --get)"),
   )
     .option("--signed", "Fiber 2's default protocol: plain JSON, signed over its hash, no handshake")
     .option("--stream", "with --signed: print the answer's text lines as they arrive")
+    .option("--get", "send a GET signed as Fiber 2.4.0+ does: over nonce:miner with --signed, else over nonce:miner:uuid after a handshake")
     .action(
-      action("send", async (url: string, route: string, json: string, flags: SendFlags) => {
+      action("send", async (url: string, route: string, json: string | undefined, flags: SendFlags) => {
         if (!route.startsWith("/")) throw new UsageError(`ROUTE must start with '/', got ${JSON.stringify(route)}`);
         if (flags.stream && !flags.signed) throw new UsageError("--stream goes with --signed");
-        const payload = await payloadArgument(json);
+        if (flags.get && (flags.stream || json !== undefined)) throw new UsageError("--get sends no JSON payload and does not stream");
+        if (!flags.get && json === undefined) throw new UsageError("JSON is required (the payload, or - for standard input), unless --get");
+        const payload = flags.get ? undefined : await payloadArgument(json!);
         const fiber = await client(flags);
         if (flags.stream) {
           for await (const line of fiber.streamSigned(checkUrl(url), flags.minerHotkey, route, payload)) console.log(flags.json ? JSON.stringify(line) : line);
           return;
         }
         const started = performance.now();
-        const answer = flags.signed ? await fiber.postSigned(checkUrl(url), flags.minerHotkey, route, payload) : await fiber.post(checkUrl(url), flags.minerHotkey, route, payload);
+        const answer = flags.get
+          ? flags.signed
+            ? await fiber.getSigned(checkUrl(url), flags.minerHotkey, route)
+            : await fiber.getEncrypted(checkUrl(url), flags.minerHotkey, route)
+          : flags.signed
+            ? await fiber.postSigned(checkUrl(url), flags.minerHotkey, route, payload)
+            : await fiber.post(checkUrl(url), flags.minerHotkey, route, payload);
         const ms = performance.now() - started;
         if (!flags.json) console.log(JSON.stringify(answer, null, 2));
         else if (flags.signed) printJson({ url, minerHotkey: flags.minerHotkey, ms: Number(ms.toFixed(1)), route, answer });

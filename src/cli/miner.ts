@@ -13,7 +13,7 @@ import type { FetchHandler } from "../fiber/node/serve.js";
 import { loadMetagraphFile } from "../fiber/node/wallet.js";
 import { FiberServer } from "../fiber/server.js";
 import { printJson, UsageError, type HotkeyFlags } from "./common.js";
-import { echoSigned, streamSigned } from "./signed-routes.js";
+import { echoSigned, exampleGet, streamSigned } from "./signed-routes.js";
 import type { OpenedStores, StoreFlags } from "./stores.js";
 
 /** Options of `pmh serve`, as commander parses them. */
@@ -45,7 +45,7 @@ export async function loadAuthorizer(flags: ServeFlags): Promise<Authorizer> {
 }
 
 /** The routes `pmh serve` answers. */
-export const SERVE_ROUTES = ["/echo", "/echo-signed", "/stream-signed"];
+export const SERVE_ROUTES = ["/echo", "/echo-signed", "/stream-signed", "/example-subnet-get", "/example-encrypted-get"];
 
 /** The miner's handler: a FiberServer with the demo routes, behind CORS when asked. */
 export async function minerHandler(flags: ServeFlags, keypair: Keypair, authorize: Authorizer, stores: Pick<OpenedStores, "nonceStore" | "keyStore" | "rsaPrivateKey">): Promise<FetchHandler> {
@@ -57,7 +57,8 @@ export async function minerHandler(flags: ServeFlags, keypair: Keypair, authoriz
     },
     handler: (payload) => payload,
   });
-  server.signedRoute("/echo-signed", echoSigned).signedRoute("/stream-signed", streamSigned);
+  server.signedRoute("/echo-signed", echoSigned).signedRoute("/stream-signed", streamSigned).signedRoute("/example-subnet-get", exampleGet);
+  server.route("/example-encrypted-get", exampleGet);
   return flags.cors === undefined ? server.fetch : withCors(server.fetch, flags.cors);
 }
 
@@ -71,7 +72,7 @@ export function printListening(flags: ServeFlags, log: (line: string) => void, l
   const who = flags.allow === undefined && flags.metagraph === undefined ? "any validator with a valid signature" : "authorized validators only";
   const cors = flags.cors === undefined ? "" : `; CORS for ${flags.cors.join(", ")}`;
   const many = listening.workers === undefined ? "" : `; ${listening.workers} worker processes`;
-  log(`Fiber miner ${listening.hotkey} listening on ${listening.url} (${who}; encrypted POST /echo; signed POST /echo-signed, /stream-signed; ${listening.stores}${cors}${many})`);
+  log(`Fiber miner ${listening.hotkey} listening on ${listening.url} (${who}; encrypted POST /echo, GET /example-encrypted-get; signed POST /echo-signed, /stream-signed, GET /example-subnet-get; ${listening.stores}${cors}${many})`);
 }
 
 /** `log` of `pmh serve`: `pmh: …` lines, or JSON `log` events with --json. */

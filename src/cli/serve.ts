@@ -2,7 +2,8 @@
  * `pmh serve`: a Fiber-compatible miner with demo routes of both protocols: encrypted
  * `POST /echo` (answers the decrypted JSON object as plain JSON), and signed
  * `POST /echo-signed` (answers the JSON body back) and `POST /stream-signed` (answers
- * the body's `lines` as text, one line per chunk).
+ * the body's `lines` as text, one line per chunk), and Fiber 2.5.0's example GETs,
+ * `GET /example-subnet-get` (signed) and `GET /example-encrypted-get` (encrypted).
  *
  * @module
  */
@@ -69,7 +70,7 @@ export function serveCommand(program: Command): void {
   jsonOption(storeOptions(hotkeyOptions(
     program
       .command("serve")
-      .description("start a Fiber-compatible miner: encrypted POST /echo, signed POST /echo-signed and /stream-signed")
+      .description("start a Fiber-compatible miner: encrypted POST /echo and GET /example-encrypted-get, signed POST /echo-signed and /stream-signed and GET /example-subnet-get")
       .option("--host <host>", "interface to bind", "127.0.0.1")
       .option("--port <port>", "port to listen on (0 = any free port)", parseInteger(0, 65535), 7999),
     "miner",

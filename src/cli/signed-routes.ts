@@ -1,6 +1,7 @@
 /**
  * The demo signed routes of `pmh serve`: `/echo-signed` answers the JSON body back,
- * `/stream-signed` answers the body's `lines`, one text line per chunk.
+ * `/stream-signed` answers the body's `lines`, one text line per chunk, and the GET routes
+ * answer as Fiber's example router does.
  *
  * @module
  */
@@ -9,6 +10,15 @@ import type { FiberRoute } from "../fiber/server-config.js";
 
 /** Characters a streamed line may not contain: each would split it on the client. */
 const BREAK = new RegExp(`[${LINE_BREAKS}]`, "u");
+
+/** What Fiber 2.4.0+'s example GET route (`example_get_request`) answers. */
+export const EXAMPLE_GET_ANSWER = { status: "Example get request received" } as const;
+
+/**
+ * A signed GET route answering as Fiber's `GET /example-subnet-get`: in `pmh serve`,
+ * `/example-subnet-get` (signed) and `/example-encrypted-get` (encrypted).
+ */
+export const exampleGet: FiberRoute<unknown> = { method: "GET", handler: () => EXAMPLE_GET_ANSWER };
 
 /** `POST /echo-signed`: any JSON body, answered back as JSON. */
 export const echoSigned: FiberRoute<unknown> = { handler: (body) => body };

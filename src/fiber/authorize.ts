@@ -53,7 +53,9 @@ export function pythonFloat(value: number): string {
 /**
  * Checks a metagraph JSON value and returns it typed. Two shapes are read, also mixed:
  * ours, hotkey → stake, and Fiber's `nodes.json` (what `Metagraph.save_nodes` writes),
- * hotkey → `Node` object, of which only `stake` is used.
+ * hotkey → `Node` object, of which only `stake` is used: in Fiber 2.3.0+ files (with
+ * `alpha_stake` and `tao_stake`) that is the total stake, which Fiber 2.5.0's gate
+ * compares too; 2.1's files are read as well.
  * @param value - parsed JSON: an object mapping ss58 hotkeys to non-negative stakes or to `{stake, …}`
  * @throws InvalidArgumentError naming the first bad entry
  */
@@ -76,7 +78,9 @@ export function parseMetagraph(value: unknown): Metagraph {
 
 /**
  * Fiber's stake gate: the hotkey must be in the metagraph with at least `minStake` TAO
- * (403 `Hotkey not found in metagraph` / `Insufficient stake of {stake} `).
+ * (403 `Hotkey not found in metagraph` / `Insufficient stake of {stake} `). The stake is
+ * a `nodes.json`'s `stake`, the total (alpha + TAO × TaoWeight) in Fiber 2.3.0+, as Fiber
+ * 2.5.0 compares.
  * @param metagraph - the stakes, or a function returning the current ones (to reload them)
  * @param minStake - minimum stake in TAO; 1000 by default, as Fiber
  */

@@ -14,6 +14,8 @@ import {
   HANDSHAKE_TIMEOUT_MS,
   MINER_HOTKEY_HEADER,
   NONCE_HEADER,
+  NONCE_UNVERIFIABLE_DETAIL,
+  OCTET_STREAM_CONTENT_TYPE,
   PUBLIC_KEY_PATH,
   RSA_OAEP_HASH,
   SIGNATURE_HEADER,
@@ -32,6 +34,7 @@ import { verifyPublicKeyResponse, type PublicKeyResponse } from "./pubkey.js";
 import { checkBaseUrl, networkError } from "./request-errors.js";
 import { isSs58Address } from "./ss58.js";
 import { signingMessage } from "./constants.js";
+import { signedGetHeaders } from "./signed.js";
 
 /** Default timeout of an encrypted request. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -39,6 +42,11 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 /** Largest answer to a handshake request (public key, key exchange): 64 KiB (a Fiber public key answer is under 1 KiB). */
 export const MAX_HANDSHAKE_RESPONSE_BYTES = 64 * 1024;
+/**
+ * Default wait before the one retry of a request refused with 503
+ * `NONCE_UNVERIFIABLE_DETAIL` (a restarted miner): 1 s, the miner's `retry-after`.
+ */
+export const DEFAULT_NONCE_RETRY_DELAY_MS = 1000;
 
 /** Options of {@link FiberClient}. */
 export interface FiberClientOptions {
@@ -63,6 +71,13 @@ export interface FiberClientOptions {
   requireSignedKey?: boolean | undefined;
   /** Current time in milliseconds; `Date.now` by default. */
   clock?: (() => number) | undefined;
+  /**
+   * A miner that restarted (or whose nonce store lost data) refuses nonces minted before
+   * that moment with 503 `NONCE_UNVERIFIABLE_DETAIL`; every request then waits this long
+   * and is sent once more with a fresh nonce (once only). 1000 ms by default
+   * ({@link DEFAULT_NONCE_RETRY_DELAY_MS}); 0 retries at once.
+   */
+  nonceRetryDelayMs?: number | undefined;
 }
 
 /** Options of {@link FiberClient.post}. */
@@ -100,6 +115,7 @@ export class FiberClient {
   readonly #maxResponse: number;
   readonly #requireSignedKey: boolean;
   readonly #clock: () => number;
+  readonly #nonceRetryDelay: number;
   readonly #sessions = new Map<string, Promise<CachedSession>>();
 
   /** @param options - see {@link FiberClientOptions} */
@@ -112,6 +128,7 @@ export class FiberClient {
     this.#maxResponse = aint(options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, "options.maxResponseBytes", 1);
     this.#requireSignedKey = options.requireSignedKey ?? false;
     this.#clock = options.clock ?? Date.now;
+    this.#nonceRetryDelay = aint(options.nonceRetryDelayMs ?? DEFAULT_NONCE_RETRY_DELAY_MS, "options.nonceRetryDelayMs", 0);
   }
 
   /**
@@ -135,7 +152,8 @@ export class FiberClient {
    * typed by `options.parse` when given (e.g. `schema.parse` of zod or valibot).
    * An object payload gets Fiber's `nonce` field (the server removes it), so it must not
    * have one. When the miner has lost the key (400 `No symmetric key found…`),
-   * handshakes once more and retries once.
+   * handshakes once more and retries once; when it refuses the nonce as minted before it
+   * restarted (503), retries once with a fresh nonce (see `nonceRetryDelayMs`).
    * @throws HttpStatusError with the status and `detail` of any other error answer, or
    *   for an answer that is not JSON (or nests deeper than 64 levels)
    * @throws ResponseTooLargeError for an answer over `maxResponseBytes`
@@ -150,7 +168,7 @@ export class FiberClient {
       const session = await this.#session(baseUrl, minerHotkey);
       let answer: unknown;
       try {
-        answer = await this.#postOnce(baseUrl, minerHotkey, route, payload, session);
+        answer = await this.#retryOnRestart(() => this.#postOnce(baseUrl, minerHotkey, route, payload, session));
       } catch (error) {
         const lostKey = error instanceof HttpStatusError && error.status === 400 && error.detail === DETAIL.noSymmetricKey;
         if (!lostKey || attempt > 0) throw error;
@@ -173,15 +191,63 @@ export class FiberClient {
    * @throws HttpStatusError with the status and `detail` of an error answer
    */
   async postSigned(baseUrl: string, minerHotkey: string, route: string, body: unknown, options: SignedRequestOptions = {}): Promise<unknown> {
-    const init = await signedPostInit(this.#keypair, minerHotkey, body, this.#clock());
-    return this.#request(joinUrl(astring(baseUrl, "baseUrl"), astring(route, "route")), init, this.#timeoutOf(options), this.#maxResponse);
+    const url = joinUrl(astring(baseUrl, "baseUrl"), astring(route, "route"));
+    const timeoutMs = this.#timeoutOf(options);
+    return this.#retryOnRestart(async () => this.#request(url, await signedPostInit(this.#keypair, minerHotkey, body, this.#clock()), timeoutMs, this.#maxResponse));
+  }
+
+  /**
+   * GETs a signed-mode route of a Fiber 2.4.0+ miner (as Python's `make_non_streamed_get`
+   * of `fiber.validator.client`): `validator-hotkey`, `miner-hotkey`, `nonce` and a
+   * signature over `nonce:miner_hotkey`, no body. Returns the parsed JSON answer. Errors
+   * and limits are those of {@link FiberClient.postSigned}, and so is the one retry on a
+   * restarted miner's 503.
+   * @param baseUrl - the miner's root URL
+   * @param minerHotkey - the miner's ss58 address (the request is signed for it)
+   * @param route - e.g. `/example-subnet-get`
+   * @param options - see {@link SignedRequestOptions}
+   * @throws HttpStatusError with the status and `detail` of an error answer
+   */
+  async getSigned(baseUrl: string, minerHotkey: string, route: string, options: SignedRequestOptions = {}): Promise<unknown> {
+    const url = joinUrl(astring(baseUrl, "baseUrl"), astring(route, "route"));
+    checkBaseUrl(baseUrl);
+    const timeoutMs = this.#timeoutOf(options);
+    return this.#retryOnRestart(async () => {
+      const headers = await signedGetHeaders(this.#keypair, minerHotkey, { nowMs: this.#clock() });
+      return this.#request(url, { method: "GET", headers }, timeoutMs, this.#maxResponse);
+    });
+  }
+
+  /**
+   * GETs an encrypted-mode route of a Fiber 2.4.0+ miner (as Python's
+   * `make_non_streamed_get` of `fiber.encrypted.validator.client`): the five headers of an
+   * encrypted request, signed over `nonce:miner_hotkey:uuid` with the key exchanged with
+   * this miner (a handshake first when none is cached), `Content-Type:
+   * application/octet-stream`, no body. The answer is plain JSON, as Fiber's. Errors,
+   * limits and the one retry on a restarted miner's 503 are those of {@link FiberClient.post}.
+   * @param baseUrl - the miner's root URL
+   * @param minerHotkey - the miner's ss58 address
+   * @param route - e.g. `/example-subnet-get`
+   * @param options - see {@link SignedRequestOptions}
+   * @throws HttpStatusError with the status and `detail` of an error answer
+   */
+  async getEncrypted(baseUrl: string, minerHotkey: string, route: string, options: SignedRequestOptions = {}): Promise<unknown> {
+    astring(route, "route");
+    const timeoutMs = this.#timeoutOf(options);
+    const session = await this.#session(baseUrl, minerHotkey);
+    return this.#retryOnRestart(async () => {
+      const headers = await this.#headers(generateNonce(this.#clock()), minerHotkey, session.uuid);
+      headers.set("content-type", OCTET_STREAM_CONTENT_TYPE);
+      return this.#request(joinUrl(baseUrl, route), { method: "GET", headers }, timeoutMs, this.#maxResponse);
+    });
   }
 
   /**
    * POSTs `body` as plain JSON to a signed route and yields the answer's lines, as
    * Python's `make_streamed_post`: each without its line ending, empty lines as `""`.
    * Errors (such as {@link HttpStatusError} before any line) surface on iteration;
-   * leaving the loop early cancels the request.
+   * leaving the loop early cancels the request. A restarted miner's 503 (before any line)
+   * is retried once with a fresh nonce, as for the other requests.
    * @param options - see {@link SignedRequestOptions}; the timeout applies to each chunk
    */
   streamSigned(baseUrl: string, minerHotkey: string, route: string, body: unknown, options: SignedRequestOptions = {}): AsyncIterable<string> {
@@ -190,21 +256,47 @@ export class FiberClient {
     const clock = this.#clock;
     const keypair = this.#keypair;
     const fetch = this.#fetch;
+    const delay = this.#nonceRetryDelay;
     return {
       async *[Symbol.asyncIterator]() {
-        yield* streamLines({ fetch, url, init: await signedPostInit(keypair, minerHotkey, body, clock()), timeoutMs });
+        for (let attempt = 0; ; attempt++) {
+          let lines = 0;
+          try {
+            for await (const line of streamLines({ fetch, url, init: await signedPostInit(keypair, minerHotkey, body, clock()), timeoutMs })) {
+              lines++;
+              yield line;
+            }
+            return;
+          } catch (error) {
+            if (lines > 0 || attempt > 0 || !isNonceUnverifiable(error)) throw error;
+            await sleep(delay);
+          }
+        }
       },
     };
   }
 
   /**
    * GETs a route and returns the parsed JSON answer, sending `validator-hotkey` as
-   * Python's `make_non_streamed_get` does. Nothing is signed: the hotkey is a claim.
+   * Fiber 2.1's `make_non_streamed_get` does. Nothing is signed: the hotkey is a claim.
+   * For Fiber 2.1 miners (and unauthenticated routes); a 2.4.0+ miner refuses it on its
+   * GET routes (422): use {@link FiberClient.getSigned} or {@link FiberClient.getEncrypted}.
    * @param options - see {@link SignedRequestOptions}
    */
   async get(baseUrl: string, route: string, options: SignedRequestOptions = {}): Promise<unknown> {
     const url = joinUrl(astring(baseUrl, "baseUrl"), astring(route, "route"));
     return this.#request(url, { method: "GET", headers: plainHeaders(this.#keypair.ss58Address) }, this.#timeoutOf(options), this.#maxResponse);
+  }
+
+  /** Runs `send` (which mints a fresh nonce each time); on a restarted miner's 503, waits and runs it once more. */
+  async #retryOnRestart<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (!isNonceUnverifiable(error)) throw error;
+      await sleep(this.#nonceRetryDelay);
+      return send();
+    }
   }
 
   #timeoutOf(options: SignedRequestOptions): number {
@@ -216,7 +308,7 @@ export class FiberClient {
     const body = addPayloadNonce(payload, nonce);
     const token = await session.fernet.encrypt(JSON.stringify(body));
     const headers = await this.#headers(nonce, minerHotkey, session.uuid);
-    headers.set("content-type", "application/octet-stream");
+    headers.set("content-type", OCTET_STREAM_CONTENT_TYPE);
     return this.#request(joinUrl(baseUrl, route), { method: "POST", headers, body: token }, this.#timeout, this.#maxResponse);
   }
 
@@ -258,11 +350,12 @@ export class FiberClient {
     const key = toBase64Url(raw);
     const fernet = await Fernet.create(raw, { clock: this.#clock });
     raw.fill(0);
-    const nonce = generateNonce(this.#clock());
-    const headers = await this.#headers(nonce, minerHotkey, uuid);
-    headers.set("content-type", "application/json");
     const body = JSON.stringify({ [ENCRYPTED_KEY_FIELD]: toBase64(encrypted) });
-    await this.#request(joinUrl(baseUrl, EXCHANGE_PATH), { method: "POST", headers, body }, this.#handshakeTimeout, MAX_HANDSHAKE_RESPONSE_BYTES);
+    await this.#retryOnRestart(async () => {
+      const headers = await this.#headers(generateNonce(this.#clock()), minerHotkey, uuid);
+      headers.set("content-type", "application/json");
+      return this.#request(joinUrl(baseUrl, EXCHANGE_PATH), { method: "POST", headers, body }, this.#handshakeTimeout, MAX_HANDSHAKE_RESPONSE_BYTES);
+    });
     return { uuid, key, fernet };
   }
 
@@ -315,6 +408,15 @@ async function readAnswer(response: Response, maxBytes: number, what: string): P
   }
   if (response.body === null) return "";
   return new TextDecoder().decode(await readBounded(response.body, { maxBytes, onTooLarge: tooLarge }));
+}
+
+/** Whether `error` is a miner's 503 for a nonce minted before it (re)started. */
+function isNonceUnverifiable(error: unknown): boolean {
+  return error instanceof HttpStatusError && error.status === 503 && error.detail === NONCE_UNVERIFIABLE_DETAIL;
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function sessionId(baseUrl: string, minerHotkey: string): string {

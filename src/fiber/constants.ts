@@ -83,26 +83,49 @@ export const DETAIL = {
   cannotDecryptKey: "Oi, I can't decrypt that symmetric key, sorry",
   noSymmetricKey: "No symmetric key found for that hotkey and uuid",
   exchangeOk: "Symmetric key exchanged successfully",
+  /**
+   * The 401 of a request whose `miner-hotkey` is not the miner's own (Fiber 2.1.1+, signed
+   * mode; we answer it in both modes, before the nonce is checked).
+   */
+  invalidMinerHotkey: "Oi, invalid miner hotkey - that's not me!",
   /** FastAPI's 400 for a JSON body that cannot be decoded as text (e.g. not UTF-8). */
   bodyParseError: "There was an error parsing the body",
 } as const;
 
 /** Content type of signed request bodies and of the headers Python's client sends. */
 export const JSON_CONTENT_TYPE = "application/json";
+/** Content type of encrypted bodies, also sent (without a body) by an encrypted GET (Fiber 2.4.0+). */
+export const OCTET_STREAM_CONTENT_TYPE = "application/octet-stream";
 /**
  * The characters that end a line of a streamed answer: Python's `str.splitlines` set,
  * which httpx's `aiter_lines` (>= 0.24) uses; `\r\n` counts as one.
  */
 export const LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029";
 
-/** The signed message of every Fiber request: `nonce:miner_hotkey:symmetric_key_uuid`. */
+/**
+ * The signed message of a Fiber request: `nonce:miner_hotkey:symmetric_key_uuid` in the
+ * encrypted protocol (exchange, POST and GET), `nonce:miner_hotkey:sha256hex(body)` for a
+ * signed POST.
+ */
 export function signingMessage(nonce: string, minerHotkey: string, symmetricKeyUuid: string): string {
   return `${nonce}:${minerHotkey}:${symmetricKeyUuid}`;
 }
 
+/**
+ * The signed message of a signed-mode GET (Fiber 2.4.0+, `construct_header_signing_message`
+ * with no payload hash): `nonce:miner_hotkey`, with no third part and no trailing colon.
+ */
+export function signedGetMessage(nonce: string, minerHotkey: string): string {
+  return `${nonce}:${minerHotkey}`;
+}
+
 // Answer texts of our own (where Python has none, or where our stricter checks refuse first).
-/** The 401 detail when `miner-hotkey` names another miner (a relayed request). */
-export const WRONG_MINER_DETAIL = "Oi, that request was signed for another miner";
+/**
+ * The 401 detail when `miner-hotkey` names another miner (a relayed request).
+ * @deprecated Fiber 2.1.1 has its own text for it, which we now answer: use
+ * `DETAIL.invalidMinerHotkey` (the same value).
+ */
+export const WRONG_MINER_DETAIL: string = DETAIL.invalidMinerHotkey;
 /** The 400 detail of a malformed `symmetric-key-uuid`. */
 export const BAD_UUID_DETAIL = "symmetric-key-uuid must be 1 to 128 letters, digits, '-' or '_'";
 /** The 429 detail when the nonce store is full. */

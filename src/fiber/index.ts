@@ -36,9 +36,10 @@ export { withCors } from "./cors.js";
 export { type FiberRawAnswer, type FiberRawRequest, type HeaderLookup } from "./raw.js";
 export { MAX_JSON_DEPTH, type ReadBoundedOptions } from "./limits.js";
 export { DEFAULT_ENCRYPTED_BODY_TTL_S, SMALL_BODY_BYTES } from "./server-config.js";
-export { FiberClient, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, MAX_HANDSHAKE_RESPONSE_BYTES, type FiberClientOptions, type FiberPostOptions, type FiberSession } from "./client.js";
+export { FiberClient, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_NONCE_RETRY_DELAY_MS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_HANDSHAKE_RESPONSE_BYTES, type FiberClientOptions, type FiberPostOptions, type FiberSession } from "./client.js";
 export { type FiberHeaders, type SignatureVerifier } from "./verify.js";
 export {
+  signedGetMessage,
   signingMessage,
   BAD_BASE64_DETAIL,
   BAD_TOKEN_DETAIL,
@@ -52,6 +53,7 @@ export {
   WRONG_MINER_DETAIL,
 } from "./constants.js";
 export { publicKeyMessage, verifyPublicKeyResponse, PUBLIC_KEY_SIGNATURE_CONTEXT, type PublicKeyResponse } from "./pubkey.js";
-export { bodyHash, jsonBody, signedRequestHeaders, signedRequestMessage, type SignedRequestHeaderOptions } from "./signed.js";
+export { formatNodes, parseNodes, type FiberNode } from "./nodes.js";
+export { bodyHash, jsonBody, signedGetHeaders, signedRequestHeaders, signedRequestMessage, type SignedRequestHeaderOptions } from "./signed.js";
 export { plainHeaders, type SignedRequestOptions } from "./signed-client.js";
 export { LineSplitter, splitLines, DEFAULT_MAX_LINE_LENGTH, type LineSplitterOptions } from "./lines.js";

@@ -94,9 +94,16 @@ export interface FiberRouteContext {
  * A route. Encrypted ({@link FiberServer.route}): the body is a Fernet token of JSON,
  * decrypted with the key the validator exchanged. Signed ({@link FiberServer.signedRoute}):
  * the body is plain JSON, signed over its hash. `parse` validates the JSON (throw to
- * answer 422), `handler` answers.
+ * answer 422), `handler` answers. With `method: "GET"`, a signed GET without a body.
  */
 export interface FiberRoute<T> {
+  /**
+   * The route's method: `"POST"` by default. A `"GET"` route (Fiber 2.4.0+) has no body: it
+   * takes no `parse`, and its handler gets `undefined`. It is signed as Fiber 2.5.0 signs
+   * GETs: over `nonce:miner_hotkey` on a signed route, over `nonce:miner_hotkey:uuid` (with
+   * `symmetric-key-uuid`, which is not looked up) on an encrypted one.
+   */
+  method?: "GET" | "POST" | undefined;
   /**
    * Validates and types the decrypted JSON, e.g. `schema.parse` of zod or valibot; throw to refuse (422).
    * It receives the payload without the `nonce` field Fiber's client adds to every object.

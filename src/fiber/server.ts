@@ -28,7 +28,7 @@ import { withoutPayloadNonce } from "./payload-nonce.js";
 import { publicKeyMessage } from "./pubkey.js";
 import { answerResponse, jsonAnswer, registerRawHandler, routeContext, type FiberRawAnswer, type FiberRawRequest } from "./raw.js";
 import { SessionFernets } from "./session-fernets.js";
-import { signedRouteResponse } from "./signed-route.js";
+import { getRouteResponse, signedRouteResponse } from "./signed-route.js";
 import { checkHeaders, readFiberHeaders, verifyAndRecordNonce, type AuthContext, type FiberHeaders } from "./verify.js";
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_ENCRYPTED_BODY_TTL_S, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, SMALL_BODY_BYTES, type FiberRoute, type FiberServerOptions } from "./server-config.js";
 import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, NONCE_UNVERIFIABLE_DETAIL, STORE_UNAVAILABLE_DETAIL } from "./constants.js";
@@ -125,7 +125,8 @@ export class FiberServer {
   }
 
   /**
-   * Declares an encrypted POST route.
+   * Declares an encrypted route: a POST whose body is a Fernet token, or, with
+   * `method: "GET"`, a GET signed over `nonce:miner_hotkey:uuid` (Fiber 2.4.0+).
    * @param path - e.g. `"/echo"`; not one of the two handshake paths
    * @param route - see {@link FiberRoute}
    */
@@ -134,8 +135,9 @@ export class FiberServer {
   }
 
   /**
-   * Declares a signed POST route (Fiber 2's default protocol): a plain JSON body, the
-   * request signed over the body's hash; no key exchange. See `signed-route.ts`.
+   * Declares a signed route (Fiber 2's default protocol): a POST with a plain JSON body, the
+   * request signed over the body's hash, or, with `method: "GET"`, a GET signed over
+   * `nonce:miner_hotkey` (Fiber 2.4.0+); no key exchange. See `signed-route.ts`.
    * @param path - e.g. `"/echo-signed"`; not a handshake path nor an encrypted route
    * @param route - see {@link FiberRoute}; `parse` gets the body's JSON
    */
@@ -149,6 +151,8 @@ export class FiberServer {
     }
     if ((routes === this.#routes ? this.#signedRoutes : this.#routes).has(path)) throw new InvalidArgumentError(`path ${path} is already a route of the other protocol`);
     if (typeof route?.handler !== "function") throw new InvalidArgumentError("route.handler must be a function");
+    if (route.method !== undefined && route.method !== "GET" && route.method !== "POST") throw new InvalidArgumentError('route.method must be "GET" or "POST"');
+    if (route.method === "GET" && route.parse !== undefined) throw new InvalidArgumentError("a GET route has no body: it takes no parse");
     routes.set(path, route as FiberRoute<unknown>);
     return this;
   }
@@ -199,17 +203,19 @@ export class FiberServer {
     const path = request.pathname;
     const signed = this.#signedRoutes.get(path);
     if (signed !== undefined) {
-      if (request.method !== "POST") return METHOD_NOT_ALLOWED();
+      if (request.method !== (signed.method ?? "POST")) return METHOD_NOT_ALLOWED();
+      if (signed.method === "GET") return getRouteResponse(request, signed, this.#auth, false);
       // Python's order: the body is decoded before any header is looked at, so signed
       // routes read it first (within the shared budget and the body timeout).
       return this.#withBody(request, (body) => signedRouteResponse(request, body, signed, this.#auth));
     }
     const route = this.#routes.get(path);
-    const method = path === PUBLIC_KEY_PATH ? "GET" : path === EXCHANGE_PATH || route !== undefined ? "POST" : undefined;
+    const method = path === PUBLIC_KEY_PATH ? "GET" : path === EXCHANGE_PATH ? "POST" : route?.method ?? (route === undefined ? undefined : "POST");
     // Answered, not thrown: no stack trace is captured for the commonest refusals.
     if (method === undefined) return NOT_FOUND();
     if (request.method !== method) return METHOD_NOT_ALLOWED();
     if (path === PUBLIC_KEY_PATH) return this.#publicKey();
+    if (route?.method === "GET") return getRouteResponse(request, route, this.#auth, true);
     // Headers first: a request that fails them is answered before its body is read.
     const issues: ValidationIssue[] = [];
     const headers = readFiberHeaders(request.headers, issues);

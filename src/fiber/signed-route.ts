@@ -12,7 +12,7 @@ import { FiberHttpError, isJsonContentType, missing, parseJson, throwIfInvalid, 
 import { jsonAnswer, routeContext, type FiberRawAnswer, type FiberRawRequest } from "./raw.js";
 import type { FiberRoute } from "./server-config.js";
 import { bodyHash, readSignedHeaders } from "./signed.js";
-import { checkAuthorized, verifySignedHeaders, type AuthContext } from "./verify.js";
+import { checkAuthorized, checkNonceAndUuid, readFiberHeaders, verifyAndRecordNonce, verifySignedHeaders, type AuthContext } from "./verify.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 const lossyUtf8 = new TextDecoder("utf-8");
@@ -61,17 +61,54 @@ function payloadOf(route: FiberRoute<unknown>, json: unknown, body: Uint8Array):
  */
 export async function signedRouteResponse(request: FiberRawRequest, body: Uint8Array, route: FiberRoute<unknown>, auth: AuthContext): Promise<FiberRawAnswer | Response> {
   const json = decodeBody(request.headers.get("content-type"), body);
-  // Python's stake gate runs on the claimed hotkey before the other headers are read.
-  const claimed = request.headers.get(VALIDATOR_HOTKEY_HEADER);
-  if (claimed !== null) await checkAuthorized(claimed, auth.authorize);
-  // FastAPI lists a missing validator-hotkey twice: once for the gate, once for verify_request.
-  const issues: ValidationIssue[] = claimed === null ? [missing("header", VALIDATOR_HOTKEY_HEADER)] : [];
+  const issues = await gateClaimedHotkey(request, auth);
   const headers = readSignedHeaders(request.headers, issues);
   // As FastAPI, one 422 lists the missing headers and a missing or undecoded body.
   if (issues.length > 0 && json === NOT_DECODED) issues.push(undecodedIssue(body));
   throwIfInvalid(issues);
   await verifySignedHeaders(headers!, await bodyHash(body), auth);
   const payload = payloadOf(route, json, body);
-  const result = await route.handler(payload, routeContext(headers!.validatorHotkey, request));
+  return answerOf(route, payload, headers!.validatorHotkey, request);
+}
+
+/**
+ * Python's stake gate, run on the claimed hotkey before the other headers are read.
+ * @returns the start of the 422 list: FastAPI lists a missing `validator-hotkey` twice,
+ *   once for the gate, once for `verify_request` (or `verify_get_request`)
+ */
+async function gateClaimedHotkey(request: FiberRawRequest, auth: AuthContext): Promise<ValidationIssue[]> {
+  const claimed = request.headers.get(VALIDATOR_HOTKEY_HEADER);
+  if (claimed !== null) await checkAuthorized(claimed, auth.authorize);
+  return claimed === null ? [missing("header", VALIDATOR_HOTKEY_HEADER)] : [];
+}
+
+async function answerOf(route: FiberRoute<unknown>, payload: unknown, validatorHotkey: string, request: FiberRawRequest): Promise<FiberRawAnswer | Response> {
+  const result = await route.handler(payload, routeContext(validatorHotkey, request));
   return result instanceof Response ? result : jsonAnswer(result ?? null);
+}
+
+/**
+ * Answers one GET request to a GET route (Fiber 2.4.0+'s `verify_get_request`): the stake
+ * gate (403), the headers (422), then our order: `miner-hotkey` is ours (401), the nonce
+ * (401), the `symmetric-key-uuid` format (encrypted, 400), the signature over
+ * `nonce:miner_hotkey` (signed) or `nonce:miner_hotkey:uuid` (encrypted) (401), and the
+ * nonce is remembered. The uuid is not looked up, as in Fiber. Throws a
+ * {@link FiberHttpError} for a refusal.
+ * @param request - the request (its headers)
+ * @param route - the route's `handler` (called with `undefined`)
+ * @param auth - the server's miner hotkey, authorizer, nonce store and clock
+ * @param encrypted - whether the route is an encrypted-protocol one (five headers)
+ */
+export async function getRouteResponse(request: FiberRawRequest, route: FiberRoute<unknown>, auth: AuthContext, encrypted: boolean): Promise<FiberRawAnswer | Response> {
+  const issues = await gateClaimedHotkey(request, auth);
+  if (encrypted) {
+    const headers = readFiberHeaders(request.headers, issues);
+    throwIfInvalid(issues);
+    await verifyAndRecordNonce(headers!, headers!.symmetricKeyUuid, auth, await checkNonceAndUuid(headers!, auth));
+    return answerOf(route, undefined, headers!.validatorHotkey, request);
+  }
+  const headers = readSignedHeaders(request.headers, issues);
+  throwIfInvalid(issues);
+  await verifySignedHeaders(headers!, null, auth);
+  return answerOf(route, undefined, headers!.validatorHotkey, request);
 }

@@ -14,7 +14,7 @@ import { Keypair } from "./keypair.js";
 import { generateNonce } from "./nonce.js";
 import { isSs58Address } from "./ss58.js";
 import { type SignedHeaderFields } from "./verify.js";
-import { signingMessage } from "./constants.js";
+import { signedGetMessage, signingMessage } from "./constants.js";
 
 /**
  * The lowercase hex SHA-256 of a body, as Python's `signatures.get_hash`.
@@ -64,6 +64,27 @@ export async function signedRequestHeaders(keypair: Keypair, minerHotkey: string
     [MINER_HOTKEY_HEADER]: minerHotkey,
     [NONCE_HEADER]: nonce,
     [SIGNATURE_HEADER]: signature,
+  };
+}
+
+/**
+ * The headers of a signed-mode GET (Fiber 2.4.0+), as Python's `_get_headers` with no
+ * payload: `Content-Type: application/json` (with no body), `validator-hotkey`,
+ * `miner-hotkey`, `nonce`, and `signature` over `nonce:miner_hotkey`.
+ * @param keypair - the validator's hotkey
+ * @param minerHotkey - the miner's ss58 address
+ * @param options - see {@link SignedRequestHeaderOptions}
+ */
+export async function signedGetHeaders(keypair: Keypair, minerHotkey: string, options: SignedRequestHeaderOptions = {}): Promise<Record<string, string>> {
+  if (!(keypair instanceof Keypair)) throw new InvalidArgumentError("keypair must be a Keypair");
+  if (!isSs58Address(minerHotkey)) throw new InvalidArgumentError("minerHotkey must be an ss58 address");
+  const nonce = options.nonce ?? generateNonce(options.nowMs ?? Date.now());
+  return {
+    "content-type": JSON_CONTENT_TYPE,
+    [VALIDATOR_HOTKEY_HEADER]: keypair.ss58Address,
+    [MINER_HOTKEY_HEADER]: minerHotkey,
+    [NONCE_HEADER]: nonce,
+    [SIGNATURE_HEADER]: await keypair.signHex(signedGetMessage(nonce, minerHotkey)),
   };
 }
 

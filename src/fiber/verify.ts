@@ -21,8 +21,8 @@ import {
   SIGNATURE_HEADER,
   SYMMETRIC_KEY_UUID_HEADER,
   VALIDATOR_HOTKEY_HEADER,
+  signedGetMessage,
   signingMessage,
-  WRONG_MINER_DETAIL,
 } from "./constants.js";
 import { FiberHttpError, missing, type ValidationIssue } from "./http.js";
 import { Keypair } from "./keypair.js";
@@ -99,7 +99,7 @@ export async function checkAuthorized(validatorHotkey: string, authorize: Author
  * @returns how long the nonce must be remembered (for {@link verifyAndRecordNonce})
  */
 export async function checkNonce(h: SignedHeaderFields, ctx: AuthContext): Promise<number> {
-  if (h.minerHotkey !== ctx.minerHotkey) throw new FiberHttpError(401, WRONG_MINER_DETAIL);
+  if (h.minerHotkey !== ctx.minerHotkey) throw new FiberHttpError(401, DETAIL.invalidMinerHotkey);
   const retention = nonceRetentionMs(h.nonce, ctx.clock(), ctx.nonceWindowMs ?? NONCE_WINDOW_MS);
   if (retention === undefined || (await ctx.nonces.has(h.nonce))) throw new FiberHttpError(401, DETAIL.invalidNonce);
   return retention;
@@ -114,21 +114,27 @@ export async function checkNonce(h: SignedHeaderFields, ctx: AuthContext): Promi
  */
 export async function checkHeaders(h: FiberHeaders, ctx: AuthContext): Promise<number> {
   await checkAuthorized(h.validatorHotkey, ctx.authorize);
+  return checkNonceAndUuid(h, ctx);
+}
+
+/** {@link checkNonce}, then the `symmetric-key-uuid` format (400): {@link checkHeaders} once authorized. */
+export async function checkNonceAndUuid(h: FiberHeaders, ctx: AuthContext): Promise<number> {
   const retention = await checkNonce(h, ctx);
   if (!UUID_FORMAT.test(h.symmetricKeyUuid)) throw new FiberHttpError(400, BAD_UUID_DETAIL);
   return retention;
 }
 
 /**
- * The rest, after {@link checkNonce}: the signature over `nonce:miner_hotkey:{signed}`
- * (401), then the nonce is remembered (401 if a concurrent request won, 429 when the
+ * The rest, after {@link checkNonce}: the signature over `nonce:miner_hotkey:{signed}`, or
+ * over `nonce:miner_hotkey` when `signed` is `null` (a signed-mode GET) (401), then the nonce is remembered (401 if a concurrent request won, 429 when the
  * store is full). The nonce is remembered only after the signature verifies, so nobody
  * can fill the store with nonces they did not sign.
- * @param signed - the third part of the signed message (a key uuid, or a body hash)
+ * @param signed - the third part of the signed message (a key uuid, or a body hash), or `null` for none
  * @param retentionMs - what {@link checkNonce} (or {@link checkHeaders}) returned
  */
-export async function verifyAndRecordNonce(h: SignedHeaderFields, signed: string, ctx: AuthContext, retentionMs: number): Promise<void> {
-  if (!(await (ctx.verify ?? Keypair.verify)(signingMessage(h.nonce, h.minerHotkey, signed), h.signature, h.validatorHotkey))) {
+export async function verifyAndRecordNonce(h: SignedHeaderFields, signed: string | null, ctx: AuthContext, retentionMs: number): Promise<void> {
+  const message = signed === null ? signedGetMessage(h.nonce, h.minerHotkey) : signingMessage(h.nonce, h.minerHotkey, signed);
+  if (!(await (ctx.verify ?? Keypair.verify)(message, h.signature, h.validatorHotkey))) {
     throw new FiberHttpError(401, DETAIL.invalidSignature);
   }
   let fresh: boolean;
@@ -150,9 +156,9 @@ export async function authenticate(h: FiberHeaders, ctx: AuthContext): Promise<v
  * The checks every signed request shares once it is authorized: {@link checkNonce}, then
  * {@link verifyAndRecordNonce} over `signed`.
  * @param h - the request's headers
- * @param signed - the third part of the signed message (a body hash for signed routes)
+ * @param signed - the third part of the signed message (a body hash for signed routes), `null` for a signed GET
  * @param ctx - the server's miner hotkey, nonce store and clock
  */
-export async function verifySignedHeaders(h: SignedHeaderFields, signed: string, ctx: AuthContext): Promise<void> {
+export async function verifySignedHeaders(h: SignedHeaderFields, signed: string | null, ctx: AuthContext): Promise<void> {
   await verifyAndRecordNonce(h, signed, ctx, await checkNonce(h, ctx));
 }

@@ -9,7 +9,8 @@ import { astring } from "../../shared/bytes.js";
 import { InvalidArgumentError, KeyFormatError } from "../../shared/errors.js";
 import { parseMetagraph, type Metagraph } from "../authorize.js";
 import { Keypair } from "../keypair.js";
-import { readTextFile } from "../../shared/node/files.js";
+import { readTextFile, writeFileAtomic } from "../../shared/node/files.js";
+import { formatNodes, parseNodes, type FiberNode } from "../nodes.js";
 import { checkKeyFileOptions, readSecretTextFile, type KeyFileOptions } from "../../shared/node/key-file-access.js";
 
 const NAME = /^[A-Za-z0-9._-]+$/;
@@ -57,19 +58,46 @@ export async function loadWalletHotkey(wallet: string, hotkey: string, options: 
 }
 
 /**
- * Reads a metagraph file: a JSON object mapping ss58 hotkeys to stakes in TAO.
+ * Reads a metagraph file: a JSON object mapping ss58 hotkeys to stakes in TAO, or Fiber's
+ * `nodes.json` of any version (2.1's, or 2.3.0+'s with `alpha_stake` and `tao_stake`), of
+ * which `stake` (2.3.0+: the total) is read.
  * @param path - the file
  * @throws FileError when the file cannot be read
  * @throws InvalidArgumentError when the content is not such an object
  */
 export async function loadMetagraphFile(path: string): Promise<Metagraph> {
+  return parseMetagraph(await readJsonFile(path, "a metagraph file (JSON: hotkey to stake)"));
+}
+
+/** Reads a file as JSON, naming the file when it is not. */
+async function readJsonFile(path: string, expected: string): Promise<unknown> {
   astring(path, "path");
-  const text = await readTextFile(path, "a metagraph file (JSON: hotkey to stake)");
-  let json: unknown;
+  const text = await readTextFile(path, expected);
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (cause) {
     throw new InvalidArgumentError(`${path} is not JSON`, { cause });
   }
-  return parseMetagraph(json);
+}
+
+/**
+ * Reads a `nodes.json` of Fiber 2.3.0+ (hotkey → `Node` with `alpha_stake` and `tao_stake`);
+ * see `parseNodes`. A 2.1 file is refused, as Fiber 2.5.0 drops it: read its stakes with
+ * {@link loadMetagraphFile}.
+ * @param path - the file
+ * @throws FileError when the file cannot be read
+ * @throws InvalidArgumentError when it is not such a file
+ */
+export async function loadNodesFile(path: string): Promise<Record<string, FiberNode>> {
+  return parseNodes(await readJsonFile(path, "a Fiber nodes.json"));
+}
+
+/**
+ * Writes a `nodes.json` as Fiber 2.3.0+'s `Metagraph.save_nodes` does (see `formatNodes`),
+ * atomically: it loads in Fiber 2.5.0's and 2.1.0's `load_nodes`, and in {@link loadMetagraphFile}.
+ * @param path - the file
+ * @param nodes - map hotkey → node
+ */
+export async function saveNodesFile(path: string, nodes: Readonly<Record<string, FiberNode>>): Promise<void> {
+  await writeFileAtomic(astring(path, "path"), formatNodes(nodes));
 }
