@@ -9,7 +9,7 @@ import { allowAll, allowlist, minStake, type Authorizer } from "../fiber/authori
 import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
 import { withCors } from "../fiber/cors.js";
 import type { Keypair } from "../fiber/keypair.js";
-import type { FetchHandler } from "../fiber/node/serve.js";
+import type { FetchHandler, ServeOptions } from "../fiber/node/serve.js";
 import { loadMetagraphFile } from "../fiber/node/wallet.js";
 import { FiberServer } from "../fiber/server.js";
 import { BOTH_PROTOCOLS_WARNING_TEXT, type FiberProtocol } from "../fiber/server-config.js";
@@ -29,6 +29,16 @@ export interface ServeFlags extends HotkeyFlags, StoreFlags {
   json?: boolean;
   workers?: number;
   protocol: FiberProtocol;
+  answerTimeout?: number;
+  answerBudget?: number;
+}
+
+/** The answer limits of `serve` that `--answer-timeout` (ms) and `--answer-budget` (MiB) set. */
+export function answerLimits(flags: ServeFlags): Pick<ServeOptions, "answerTimeoutMs" | "maxQueuedAnswerBytes"> {
+  return {
+    ...(flags.answerTimeout === undefined ? {} : { answerTimeoutMs: flags.answerTimeout }),
+    ...(flags.answerBudget === undefined ? {} : { maxQueuedAnswerBytes: flags.answerBudget * 1024 * 1024 }),
+  };
 }
 
 /**

@@ -11,8 +11,9 @@ import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
 import { isSs58Address } from "../fiber/ss58.js";
 import { serve } from "../fiber/node/serve.js";
 import { MAX_WORKERS, workerSlot } from "../fiber/node/worker-pool.js";
+import { DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_MAX_QUEUED_ANSWER_BYTES } from "../fiber/node/answer-writer.js";
 import { action, closeOnSignals, hotkeyOptions, jsonOption, loadHotkey, parseInteger } from "./common.js";
-import { DEFAULT_SERVE_PROTOCOL, loadAuthorizer, minerHandler, printListening, serveLog, warnProtocol, type ServeFlags } from "./miner.js";
+import { answerLimits, DEFAULT_SERVE_PROTOCOL, loadAuthorizer, minerHandler, printListening, serveLog, warnProtocol, type ServeFlags } from "./miner.js";
 import { FIBER_PROTOCOLS } from "../fiber/server-config.js";
 import { runPrimary, runWorker } from "./serve-workers.js";
 import { openStores, storeOptions } from "./stores.js";
@@ -52,7 +53,7 @@ async function run(flags: ServeFlags): Promise<number | void> {
   let running;
   try {
     const { description, close, ...options } = stores;
-    running = await serve(await minerHandler(flags, keypair, authorize, options), { host: flags.host, port: flags.port });
+    running = await serve(await minerHandler(flags, keypair, authorize, options), { host: flags.host, port: flags.port, ...answerLimits(flags) });
   } catch (error) {
     await stores.close();
     throw error;
@@ -85,6 +86,8 @@ export function serveCommand(program: Command): void {
     .option("--metagraph <file>", "JSON object mapping validator hotkeys to stake (TAO), or Fiber's nodes.json")
     .option("--min-stake <tao>", `minimum stake with --metagraph (default ${DEFAULT_MIN_STAKE})`, parseStake)
     .option("--cors <origin,…>", "allow browser validators from these origins (or *)", parseOrigins)
+    .option("--answer-timeout <ms>", `close the connection of a client that takes nothing of its answer for this long (default ${DEFAULT_ANSWER_TIMEOUT_MS})`, parseInteger(1, 3_600_000))
+    .option("--answer-budget <MiB>", `most MiB of answers waiting for their clients, across all connections; a whole answer beyond it is a 503 (default ${DEFAULT_MAX_QUEUED_ANSWER_BYTES / 1024 / 1024})`, parseInteger(1, 65_536))
     .option("--workers <n>", "run n processes (node:cluster) acting as one miner: nonces, keys and the RSA key shared through Redis, else through the primary (1 = one process)", parseInteger(1, MAX_WORKERS)))
     .action(action("serve", run));
 }

@@ -41,6 +41,7 @@ export { FiberClient, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, MA
 export { type FiberHeaders, type SignatureVerifier } from "./verify.js";
 export {
   signingMessage,
+  ANSWERS_BUSY_DETAIL,
   BAD_BASE64_DETAIL,
   BAD_TOKEN_DETAIL,
   BAD_UUID_DETAIL,

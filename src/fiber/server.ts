@@ -261,10 +261,17 @@ export class FiberServer {
       held += bytes;
       return true;
     };
+    let release = () => this.#buffered.give(held);
     try {
-      return await use(await readBody(request, { maxBytes: this.#maxBody, reserve, timeoutMs: this.#bodyTimeout }));
+      const answer = await use(await readBody(request, { maxBytes: this.#maxBody, reserve, timeoutMs: this.#bodyTimeout }));
+      if (!(answer instanceof Response) || answer.body === null) return answer;
+      // A route's own Response (a stream, say) may hold what it made of the body until it is
+      // sent: the body's bytes stay counted until that answer ends or is cancelled.
+      const end = release;
+      release = () => {};
+      return answerHoldingBudget(answer, end);
     } finally {
-      this.#buffered.give(held);
+      release();
     }
   }
 
@@ -329,6 +336,36 @@ export class FiberServer {
     const result = await route.handler(payload, routeContext(h.validatorHotkey, request));
     return result instanceof Response ? result : jsonAnswer(result ?? null);
   }
+}
+
+/** `answer` with the same status, headers and bytes; `release` runs once, when its body ends, fails or is cancelled. */
+function answerHoldingBudget(answer: Response, release: () => void): Response {
+  let released = false;
+  const done = () => {
+    if (!released) (released = true), release();
+  };
+  const reader = answer.body!.getReader();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done: ended, value } = await reader.read();
+          if (!ended) return controller.enqueue(value);
+          done();
+          controller.close();
+        } catch (error) {
+          done();
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        done();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
 }
 
 /** Where a warning goes without `options.onWarning`: a process warning on Node, else the console. */
