@@ -164,7 +164,7 @@ async function trickle(port: number, headers: () => Promise<Record<string, strin
 }
 
 async function minerPhases(validators: Keypair[]): Promise<PhaseFigures[]> {
-  const miner = await startServe(["--hotkey-seed", MINER_SEED]);
+  const miner = await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED]);
   try {
     const minerHotkey = (await Keypair.fromSeed(MINER_SEED)).ss58Address;
     const pid = miner.child.pid!;

@@ -89,7 +89,7 @@ async function honest(client: FiberClient, url: string, tally: Tally): Promise<v
 
 function run(args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [PMH_BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--hotkey-seed", MINER_SEED, ...args], { timeout: 20_000 }, (error, _out, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stderr: stderr.trim() }));
+    execFile(process.execPath, [PMH_BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--protocol", "encrypted", "--hotkey-seed", MINER_SEED, ...args], { timeout: 20_000 }, (error, _out, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stderr: stderr.trim() }));
   });
 }
 
@@ -97,7 +97,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** 1. Requests and key exchanges captured before a restart, replayed after it. */
 async function restartReplay(): Promise<void> {
-  const args = ["--hotkey-seed", MINER_SEED, "--port", String(await freePort()), "--store", join(dir, "keys.json"), "--storage-key", STORAGE_KEY, "--rsa-key", join(dir, "rsa.pem")];
+  const args = ["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--port", String(await freePort()), "--store", join(dir, "keys.json"), "--storage-key", STORAGE_KEY, "--rsa-key", join(dir, "rsa.pem")];
   let server = await startServe(args);
   const client = new FiberClient({ keypair: ids.other });
   const session = await client.handshake(server.url, ids.miner.ss58Address);
@@ -125,7 +125,7 @@ async function eviction(): Promise<void> {
   await raw.connect();
   try {
     const refused = await run(["--redis", redis.url]);
-    const server = await startServe(["--hotkey-seed", MINER_SEED, "--redis", redis.url, "--allow-eviction"]);
+    const server = await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--redis", redis.url, "--allow-eviction"]);
     const client = new FiberClient({ keypair: ids.other });
     const session = await client.handshake(server.url, ids.miner.ss58Address);
     const used = Number(/^used_memory:(\d+)/m.exec(String(await raw.sendCommand(["INFO", "memory"])))![1]);
@@ -163,7 +163,7 @@ async function slowRedis(): Promise<void> {
   const raw = createClient({ url: redis.url });
   raw.on("error", () => {});
   await raw.connect();
-  const server = await startServe(["--hotkey-seed", MINER_SEED, "--redis", redis.url]);
+  const server = await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--redis", redis.url]);
   try {
     const tally = new Tally();
     let stopAbuse = false;
@@ -198,7 +198,7 @@ async function slowRedis(): Promise<void> {
 async function twoProcesses(): Promise<void> {
   const file = join(dir, "shared.json");
   const args = ["--store", file, "--storage-key", STORAGE_KEY];
-  let holder = await startServe(["--hotkey-seed", MINER_SEED, ...args]);
+  let holder = await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, ...args]);
   let refused = 0;
   let tried = 0;
   let takeovers = 0;
@@ -208,7 +208,7 @@ async function twoProcesses(): Promise<void> {
       if (r.code === 1 && r.stderr.includes(`in use by process ${holder.child.pid}`)) refused++;
     }
     await stopChild(holder.child, "SIGKILL");
-    holder = await startServe(["--hotkey-seed", MINER_SEED, ...args]);
+    holder = await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, ...args]);
     takeovers++;
   }
   await stopChild(holder.child);
@@ -223,7 +223,7 @@ async function closedOutput(): Promise<void> {
   raw.on("error", () => {});
   await raw.connect();
   try {
-    const { child, url } = await startServeThenCloseOutput(["--hotkey-seed", MINER_SEED, "--redis", redis.url]);
+    const { child, url } = await startServeThenCloseOutput(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--redis", redis.url]);
     const client = new FiberClient({ keypair: ids.other });
     const tally = new Tally();
     for (let blip = 0; blip < 5; blip++) {
@@ -267,7 +267,7 @@ function rawRequest(socket: Socket, head: string, body = ""): Promise<number> {
  */
 async function stoppedPrimary(): Promise<void> {
   const count = 1200;
-  const server = await startServe(["--hotkey-seed", MINER_SEED, "--workers", "2"]);
+  const server = await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--workers", "2"]);
   const { port } = new URL(server.url);
   const sockets: Socket[] = [];
   try {

@@ -166,7 +166,7 @@ function scale(stores: string, one: ModeReport, many: ModeReport): Scaling[] {
 async function withServers<T>(serveArgs: string[][], body: (servers: ServeChild[]) => Promise<T>): Promise<T> {
   const servers: ServeChild[] = [];
   try {
-    for (const extra of serveArgs) servers.push(await startServe(["--hotkey-seed", MINER_SEED, ...extra]));
+    for (const extra of serveArgs) servers.push(await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, ...extra]));
     return await body(servers);
   } finally {
     await Promise.all(servers.map((s) => stopChild(s.child)));

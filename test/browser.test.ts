@@ -35,7 +35,7 @@ function fiberUnavailable(): string | undefined {
 /** Starts `pmh serve --cors <origin>` on 127.0.0.1 and waits for its "listening" line. */
 function startMiner(origin: string): Promise<{ child: ChildProcess; url: string; hotkey: string }> {
   const seed = `0x${randomBytes(32).toString("hex")}`;
-  const child = spawn(process.execPath, [pmh, "serve", "--host", "127.0.0.1", "--port", "0", "--cors", origin], {
+  const child = spawn(process.execPath, [pmh, "serve", "--host", "127.0.0.1", "--port", "0", "--protocol", "encrypted", "--cors", origin], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, PMH_HOTKEY_SEED: seed },
   });

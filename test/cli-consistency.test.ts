@@ -27,7 +27,7 @@ describe("pmh consistency", { timeout: 120_000 }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("serve --json --port 0 prints a JSON listening line with the bound port, then JSON log lines", async () => {
-    const child = spawn(process.execPath, [PMH_BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--json", "--hotkey-seed", MINER_SEED], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [PMH_BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--json", "--protocol", "encrypted", "--hotkey-seed", MINER_SEED], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     const first = await new Promise<Record<string, unknown>>((resolve, reject) => {

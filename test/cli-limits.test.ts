@@ -46,7 +46,7 @@ describe("pmh against misbehaving miners", { timeout: 60_000 }, () => {
   });
   it("send with a body over the miner's limit reports the 413 (not EPIPE)", async () => {
     // As users run it: `pmh serve` in its own process (4 MiB limit), `pmh send` in another.
-    const miner = await startServe(["--hotkey-seed", MINER_SEED]);
+    const miner = await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED]);
     try {
       const payload = JSON.stringify({ pad: "x".repeat(DEFAULT_MAX_BODY_BYTES + 1024 * 1024) });
       for (let i = 0; i < 3; i++) {

@@ -58,7 +58,7 @@ describe("pmh serve --redis: two instances, one miner", { timeout: 90_000 }, () 
   before(async () => {
     if (!hasRedisServer) return;
     redis = await RedisServer.start();
-    const args = ["--hotkey-seed", MINER_SEED, "--redis", redis.url, "--storage-key", STORAGE_KEY];
+    const args = ["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--redis", redis.url, "--storage-key", STORAGE_KEY];
     a = await startServe(args);
     b = await startServe(args);
   });
@@ -150,7 +150,7 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
   it("keeps exchanged keys across a restart: the validator does not re-handshake", async () => {
     const port = String(await freePort());
     const file = join(dir, "keys.json");
-    const args = ["--hotkey-seed", MINER_SEED, "--port", port, "--store", file, "--storage-key", STORAGE_KEY, "--cors", "https://app.example"];
+    const args = ["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--port", port, "--store", file, "--storage-key", STORAGE_KEY, "--cors", "https://app.example"];
     const count = { exchanges: 0 };
     let server = await startServe(args);
     const client = splitClient(server.url, count);
@@ -171,7 +171,7 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
     }
   });
   it("a restarted miner refuses (503) the replay of a request captured before the restart; the validator's next request passes", async () => {
-    const args = ["--hotkey-seed", MINER_SEED, "--port", String(await freePort()), "--store", join(dir, "replay.json"), "--storage-key", STORAGE_KEY, "--rsa-key", join(dir, "replay.pem")];
+    const args = ["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--port", String(await freePort()), "--store", join(dir, "replay.json"), "--storage-key", STORAGE_KEY, "--rsa-key", join(dir, "replay.pem")];
     let server = await startServe(args);
     const client = splitClient(server.url, { exchanges: 0 });
     let captured: { headers: Record<string, string>; body: string };
@@ -195,7 +195,7 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
   });
   it("a second pmh serve on the same --store file refuses to start, naming the first; a SIGKILLed holder's lock is taken over", async () => {
     const file = join(dir, "shared.json");
-    const args = (port: string) => ["--hotkey-seed", MINER_SEED, "--port", port, "--store", file, "--storage-key", STORAGE_KEY];
+    const args = (port: string) => ["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--port", port, "--store", file, "--storage-key", STORAGE_KEY];
     const first = await startServe(args("0"));
     const second = await new Promise<{ code: number; stderr: string }>((resolve) => {
       execFile(process.execPath, [PMH_BIN, "serve", ...args("0")], { timeout: 20_000 }, (error, _out, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stderr }));
@@ -210,7 +210,7 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
   it("refuses a --store file whose keys do not open (file untouched); a failed final save exits 1 with one line", async () => {
     const folder = join(dir, "final");
     const file = join(folder, "keys.json");
-    const args = ["--hotkey-seed", MINER_SEED, "--port", String(await freePort()), "--store", file, "--storage-key", STORAGE_KEY];
+    const args = ["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--port", String(await freePort()), "--store", file, "--storage-key", STORAGE_KEY];
     let server = await startServe(args);
     const client = splitClient(server.url, { exchanges: 0 });
     try {
@@ -240,7 +240,7 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
     const url = (auth: string) => `redis://${auth}127.0.0.1:${redis.port}`;
     const run = (args: string[]) =>
       new Promise<{ code: number; stderr: string }>((resolve) => {
-        execFile(process.execPath, [PMH_BIN, "serve", "--port", "0", "--hotkey-seed", MINER_SEED, ...args], { timeout: 20_000 }, (error, _out, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stderr }));
+        execFile(process.execPath, [PMH_BIN, "serve", "--port", "0", "--protocol", "encrypted", "--hotkey-seed", MINER_SEED, ...args], { timeout: 20_000 }, (error, _out, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stderr }));
       });
     try {
       const cases: [string[], number, RegExp][] = [
@@ -256,7 +256,7 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
         assert.equal(r.stderr.trim().split("\n").length, 1, "one line");
         assert.doesNotMatch(r.stderr, /s3cret|wrong@/, "no password in the message");
       }
-      const server = await startServe(["--hotkey-seed", MINER_SEED, "--redis", url(":s3cret@"), "--allow-eviction"]);
+      const server = await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--redis", url(":s3cret@"), "--allow-eviction"]);
       assert.match(server.output(), /may evict keys .*each eviction refuses nonces minted before it/);
       assert.equal(await stopChild(server.child), 0, server.output());
     } finally {
@@ -269,7 +269,7 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
     raw.on("error", () => {});
     try {
       await raw.connect();
-      const { child, url } = await startServeThenCloseOutput(["--hotkey-seed", MINER_SEED, "--redis", redis.url]);
+      const { child, url } = await startServeThenCloseOutput(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--redis", redis.url]);
       try {
         const client = splitClient(url, { exchanges: 0 });
         await client.post(url, ids.miner.ss58Address, "/echo", { before: 1 });
@@ -289,7 +289,7 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
   it("refuses contradictory or incomplete store options with exit code 2, an unreachable Redis with 1", async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; stderr: string }>((resolve) => {
-        execFile(process.execPath, [PMH_BIN, "serve", "--port", "0", "--hotkey-seed", MINER_SEED, ...args], { timeout: 20_000 }, (error, _out, stderr) =>
+        execFile(process.execPath, [PMH_BIN, "serve", "--port", "0", "--protocol", "encrypted", "--hotkey-seed", MINER_SEED, ...args], { timeout: 20_000 }, (error, _out, stderr) =>
           resolve({ code: error === null ? 0 : Number(error.code), stderr }),
         );
       });

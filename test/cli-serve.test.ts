@@ -31,7 +31,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("pmh serve", { timeout: 60_000 }, () => {
   it("serves /echo from a wallet hotkey with a metagraph gate, and stops on SIGTERM", async () => {
-    const { child, url } = await start(["--wallet", "miner", "--hotkey", "default", "--wallets-path", join(dir, "wallets"), "--metagraph", join(dir, "nodes.json"), "--min-stake", "1600"]);
+    const { child, url } = await start(["--protocol", "encrypted", "--wallet", "miner", "--hotkey", "default", "--wallets-path", join(dir, "wallets"), "--metagraph", join(dir, "nodes.json"), "--min-stake", "1600"]);
     try {
       const client = new FiberClient({ keypair: ids.validator, requireSignedKey: true });
       const answer = (await client.post(url, ids.miner.ss58Address, "/echo", { hello: "miner", n: [1, 2] })) as Record<string, unknown>;
@@ -45,7 +45,7 @@ describe("pmh serve", { timeout: 60_000 }, () => {
     }
   });
   it("serves from a mnemonic with an allowlist, and stops on SIGINT", async () => {
-    const { child, url, output } = await start(["--mnemonic", VALIDATOR_MNEMONIC, "--allow", ids.other.ss58Address]);
+    const { child, url, output } = await start(["--protocol", "encrypted", "--mnemonic", VALIDATOR_MNEMONIC, "--allow", ids.other.ss58Address]);
     try {
       assert.match(output(), new RegExp(ids.validator.ss58Address));
       const allowed = new FiberClient({ keypair: ids.other });
@@ -60,7 +60,7 @@ describe("pmh serve", { timeout: 60_000 }, () => {
     const keyFile = join(dir, "miner-rsa.pem");
     const publicKeys: string[] = [];
     for (let run = 0; run < 2; run++) {
-      const { child, url } = await start(["--hotkey-seed", MINER_SEED, "--rsa-key", keyFile]);
+      const { child, url } = await start(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--rsa-key", keyFile]);
       try {
         publicKeys.push((await (await fetch(`${url}/public-encryption-key`)).json()).public_key);
       } finally {
@@ -72,7 +72,7 @@ describe("pmh serve", { timeout: 60_000 }, () => {
     assert.equal(statSync(keyFile).mode & 0o777, 0o600);
   });
   it("keeps serving after its output is closed (pmh serve | head -1) and stops cleanly, though every log line meets EPIPE", async () => {
-    const { child, url } = await startServeThenCloseOutput(["--hotkey-seed", MINER_SEED]);
+    const { child, url } = await startServeThenCloseOutput(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED]);
     try {
       const client = new FiberClient({ keypair: ids.validator });
       for (let i = 0; i < 3; i++) assert.equal(((await client.post(url, ids.miner.ss58Address, "/echo", { i })) as { i: number }).i, i);
@@ -87,7 +87,7 @@ describe("pmh serve", { timeout: 60_000 }, () => {
     for (const [name, pem, reason] of [["ec.pem", ec, /not an RSA \(rsaEncryption\) key/], ["encrypted.pem", encrypted, /encrypted PEM keys are not supported/]] as const) {
       const keyFile = join(dir, name);
       writeFileSync(keyFile, pem, { mode: 0o600 });
-      const r = spawnSync(process.execPath, [bin, "serve", "--host", "127.0.0.1", "--port", "0", "--hotkey-seed", MINER_SEED, "--rsa-key", keyFile], { encoding: "utf8", timeout: 15_000 });
+      const r = spawnSync(process.execPath, [bin, "serve", "--host", "127.0.0.1", "--port", "0", "--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--rsa-key", keyFile], { encoding: "utf8", timeout: 15_000 });
       assert.equal(r.status, 2, r.stderr);
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
       assert.match(r.stderr, new RegExp(`^pmh serve: ${keyFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} holds a key we cannot use: `));
@@ -104,7 +104,7 @@ describe("pmh serve", { timeout: 60_000 }, () => {
     for (const [i, content] of contents.entries()) {
       const keyFile = join(dir, `cert-and-key-${i}.pem`);
       writeFileSync(keyFile, content, { mode: 0o600 });
-      const { child, url, output } = await start(["--hotkey-seed", MINER_SEED, "--rsa-key", keyFile]);
+      const { child, url, output } = await start(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--rsa-key", keyFile]);
       try {
         assert.equal((await (await fetch(`${url}/public-encryption-key`)).json()).public_key.trim(), publicKey.trim(), `file ${i}: the key it holds`);
         assert.doesNotMatch(output(), /warning/);
@@ -122,7 +122,7 @@ describe("pmh serve", { timeout: 60_000 }, () => {
     for (const [name, content, reason] of [["cert-encrypted.pem", `${cert}${encrypted}`, /encrypted PEM keys are not supported/], ["cert-two-keys.pem", `${cert}${a}\n${b}\n`, /holds 2 private keys/]] as const) {
       const keyFile = join(dir, name);
       writeFileSync(keyFile, content, { mode: 0o600 });
-      const r = spawnSync(process.execPath, [bin, "serve", "--host", "127.0.0.1", "--port", "0", "--hotkey-seed", MINER_SEED, "--rsa-key", keyFile], { encoding: "utf8", timeout: 15_000 });
+      const r = spawnSync(process.execPath, [bin, "serve", "--host", "127.0.0.1", "--port", "0", "--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--rsa-key", keyFile], { encoding: "utf8", timeout: 15_000 });
       assert.equal(r.status, 2, r.stderr);
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
       assert.match(r.stderr, reason);
@@ -134,7 +134,7 @@ describe("pmh serve", { timeout: 60_000 }, () => {
     const keyFile = join(dir, "shared-rsa.pem");
     writeFileSync(keyFile, (await createRSAKey()).privateKey);
     chmodSync(keyFile, 0o644);
-    const { child, url, output } = await start(["--hotkey-seed", MINER_SEED, "--rsa-key", keyFile]);
+    const { child, url, output } = await start(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--rsa-key", keyFile]);
     try {
       assert.match((await (await fetch(`${url}/public-encryption-key`)).json()).public_key, /BEGIN PUBLIC KEY/);
       const warnings = output().split("\n").filter((line) => line.includes("warning"));
@@ -147,10 +147,10 @@ describe("pmh serve", { timeout: 60_000 }, () => {
   it("refuses bad invocations with a message and a non-zero exit", () => {
     const cases = [
       [["--port", "0"], /exactly one of/],
-      [["--port", "0", "--hotkey-seed", MINER_SEED, "--mnemonic", VALIDATOR_MNEMONIC], /exactly one of/],
-      [["--port", "99999", "--hotkey-seed", MINER_SEED], /--port/],
+      [["--port", "0", "--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--mnemonic", VALIDATOR_MNEMONIC], /exactly one of/],
+      [["--port", "99999", "--protocol", "encrypted", "--hotkey-seed", MINER_SEED], /--port/],
       [["--port", "0", "--hotkey-seed", "0x12"], /seed must be/],
-      [["--port", "0", "--hotkey-seed", MINER_SEED, "--allow", "nope"], /ss58/],
+      [["--port", "0", "--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--allow", "nope"], /ss58/],
       [["--port", "0", "--wallet", "../x", "--hotkey", "h"], /plain file name/],
     ] as const;
     for (const [args, message] of cases) {

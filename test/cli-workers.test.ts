@@ -92,7 +92,7 @@ describe("pmh serve --workers 2, stores held by the primary (--store file)", { t
   let client: FiberClient;
   let captured: { headers: Record<string, string>; body: string };
   before(async () => {
-    server = await startServe(["--hotkey-seed", MINER_SEED, "--workers", "2", "--store", file(), "--storage-key", STORAGE_KEY]);
+    server = await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--workers", "2", "--store", file(), "--storage-key", STORAGE_KEY]);
     client = countingClient(count);
   });
   after(async () => {
@@ -185,7 +185,7 @@ describe("pmh serve --workers 2 --redis", { timeout: 90_000 }, () => {
   before(async () => {
     if (!hasRedisServer) return;
     redis = await RedisServer.start();
-    server = await startServe(["--hotkey-seed", MINER_SEED, "--workers", "2", "--redis", redis.url, "--storage-key", STORAGE_KEY]);
+    server = await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--workers", "2", "--redis", redis.url, "--storage-key", STORAGE_KEY]);
   });
   after(async () => {
     if (!hasRedisServer) return;
@@ -213,12 +213,12 @@ describe("pmh serve --workers 2 --redis", { timeout: 90_000 }, () => {
 describe("pmh serve --workers: bad values", () => {
   it("refuses values that are not an integer from 1 to 64, with one line", async () => {
     for (const value of ["0", "65", "x", "1.5", "-1", ""]) {
-      const run = await pmh(["serve", "--hotkey-seed", MINER_SEED, "--port", "0", "--workers", value]);
+      const run = await pmh(["serve", "--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--port", "0", "--workers", value]);
       assertOneLineError(run, 2, /^pmh serve: option '--workers <n>' argument '.*' is invalid\. must be an integer from 1 to 64/);
     }
   });
   it("pmh serve run as a worker of someone else's cluster (a process manager) is one ordinary process", async () => {
-    cluster.setupPrimary({ exec: PMH_BIN, args: ["serve", "--host", "127.0.0.1", "--port", "0", "--hotkey-seed", MINER_SEED], silent: true });
+    cluster.setupPrimary({ exec: PMH_BIN, args: ["serve", "--host", "127.0.0.1", "--port", "0", "--protocol", "encrypted", "--hotkey-seed", MINER_SEED], silent: true });
     const worker = cluster.fork();
     try {
       let output = "";
@@ -241,7 +241,7 @@ describe("pmh serve --workers: bad values", () => {
     }
   });
   it("--workers 1 is one process, as without the option", async () => {
-    const server = await startServe(["--hotkey-seed", MINER_SEED, "--workers", "1"]);
+    const server = await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--workers", "1"]);
     try {
       assert.doesNotMatch(server.output(), /worker/);
       assert.equal((await fetch(`${server.url}/public-encryption-key`)).status, 200);

@@ -97,7 +97,7 @@ describe("FiberClient: bounded answers", { timeout: 60_000 }, () => {
 
 describe("FiberClient: deep error answers", () => {
   it("an error answer whose detail nests 100,000 deep is an HttpStatusError with the raw text, on every call", async () => {
-    const server = await FiberServer.create({ keypair: ids.miner });
+    const server = await FiberServer.create({ keypair: ids.miner, protocol: "both", onWarning: () => {} });
     const deep = `{"detail":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
     const refuse = () => new Response(deep, { status: 400, headers: { "content-type": "application/json" } });
     server.route("/deep", { handler: refuse });

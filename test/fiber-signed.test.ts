@@ -39,7 +39,7 @@ before(async () => {
   ids = await identities();
   stranger = await Keypair.fromSeed(`0x${"33".repeat(32)}`);
   const metagraph = { [ids.validator.ss58Address]: 5000, [ids.other.ss58Address]: 999, [ids.miner.ss58Address]: 0.00001 };
-  server = await FiberServer.create({ keypair: ids.miner, authorize: minStake(metagraph), clock, maxBodyBytes: 4096 });
+  server = await FiberServer.create({ keypair: ids.miner, authorize: minStake(metagraph), clock, maxBodyBytes: 4096, protocol: "both", onWarning: () => {} });
   server.signedRoute("/echo-signed", {
     handler: (body, { validatorHotkey }) => {
       seen.push({ validatorHotkey, body });

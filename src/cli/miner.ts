@@ -9,9 +9,11 @@ import { allowAll, allowlist, minStake, type Authorizer } from "../fiber/authori
 import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
 import { withCors } from "../fiber/cors.js";
 import type { Keypair } from "../fiber/keypair.js";
-import type { FetchHandler } from "../fiber/node/serve.js";
+import type { FetchHandler, ServeOptions } from "../fiber/node/serve.js";
 import { loadMetagraphFile } from "../fiber/node/wallet.js";
 import { FiberServer } from "../fiber/server.js";
+import { BOTH_PROTOCOLS_WARNING_TEXT, type FiberProtocol } from "../fiber/server-config.js";
+import type { WarningHandler } from "../shared/warnings.js";
 import { printJson, UsageError, type HotkeyFlags } from "./common.js";
 import { echoSigned, exampleGet, streamSigned } from "./signed-routes.js";
 import type { OpenedStores, StoreFlags } from "./stores.js";
@@ -26,7 +28,25 @@ export interface ServeFlags extends HotkeyFlags, StoreFlags {
   cors?: string[];
   json?: boolean;
   workers?: number;
+  protocol: FiberProtocol;
+  answerTimeout?: number;
+  answerBudget?: number;
 }
+
+/** The answer limits of `serve` that `--answer-timeout` (ms) and `--answer-budget` (MiB) set. */
+export function answerLimits(flags: ServeFlags): Pick<ServeOptions, "answerTimeoutMs" | "maxQueuedAnswerBytes"> {
+  return {
+    ...(flags.answerTimeout === undefined ? {} : { answerTimeoutMs: flags.answerTimeout }),
+    ...(flags.answerBudget === undefined ? {} : { maxQueuedAnswerBytes: flags.answerBudget * 1024 * 1024 }),
+  };
+}
+
+/**
+ * The default of `--protocol`: signed, Fiber 2's default. A miner that speaks one protocol
+ * is safe from cross-protocol signature reuse, and a signed-only one whatever its
+ * validators sign: it has no key exchange to replay a signature to.
+ */
+export const DEFAULT_SERVE_PROTOCOL: FiberProtocol = "signed";
 
 /** Every given check must pass: the allowlist, then the stake gate. */
 export async function loadAuthorizer(flags: ServeFlags): Promise<Authorizer> {
@@ -44,21 +64,32 @@ export async function loadAuthorizer(flags: ServeFlags): Promise<Authorizer> {
   };
 }
 
-/** The routes `pmh serve` answers. */
-export const SERVE_ROUTES = ["/echo", "/echo-signed", "/stream-signed", "/example-subnet-get", "/example-encrypted-get"];
+/** The routes `pmh serve` answers, by protocol. */
+export const SERVE_ROUTES = { encrypted: ["/echo", "/example-encrypted-get"], signed: ["/echo-signed", "/stream-signed", "/example-subnet-get"] } as const;
+
+/** The routes `pmh serve --protocol <protocol>` answers. */
+export function serveRoutes(protocol: FiberProtocol): string[] {
+  return protocol === "both" ? [...SERVE_ROUTES.encrypted, ...SERVE_ROUTES.signed] : [...SERVE_ROUTES[protocol]];
+}
+
+/** Warns (once, before the "listening" line) when `--protocol both` exposes the miner. */
+export function warnProtocol(flags: ServeFlags, onWarning: WarningHandler): void {
+  if (flags.protocol === "both") onWarning(BOTH_PROTOCOLS_WARNING_TEXT);
+}
 
 /** The miner's handler: a FiberServer with the demo routes, behind CORS when asked. */
 export async function minerHandler(flags: ServeFlags, keypair: Keypair, authorize: Authorizer, stores: Pick<OpenedStores, "nonceStore" | "keyStore" | "rsaPrivateKey">): Promise<FetchHandler> {
-  const server = await FiberServer.create({ keypair, authorize, ...stores });
-  server.route("/echo", {
+  // The warning of "both" is given once by the command (warnProtocol), not by every worker.
+  const server = await FiberServer.create({ keypair, authorize, ...stores, protocol: flags.protocol, onWarning: () => {} });
+  if (flags.protocol !== "signed") server.route("/echo", {
     parse: (value) => {
       if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("the payload must be a JSON object");
       return value as Record<string, unknown>;
     },
     handler: (payload) => payload,
   });
-  server.signedRoute("/echo-signed", echoSigned).signedRoute("/stream-signed", streamSigned).signedRoute("/example-subnet-get", exampleGet);
-  server.route("/example-encrypted-get", exampleGet);
+  if (flags.protocol !== "signed") server.route("/example-encrypted-get", exampleGet);
+  if (flags.protocol !== "encrypted") server.signedRoute("/echo-signed", echoSigned).signedRoute("/stream-signed", streamSigned).signedRoute("/example-subnet-get", exampleGet);
   return flags.cors === undefined ? server.fetch : withCors(server.fetch, flags.cors);
 }
 
@@ -66,13 +97,14 @@ export async function minerHandler(flags: ServeFlags, keypair: Keypair, authoriz
 export function printListening(flags: ServeFlags, log: (line: string) => void, listening: { url: string; port: number; hotkey: string; stores: string; workers?: number }): void {
   const workers = listening.workers === undefined ? {} : { workers: listening.workers };
   if (flags.json) {
-    printJson({ event: "listening", url: listening.url, host: flags.host, port: listening.port, minerHotkey: listening.hotkey, routes: SERVE_ROUTES, stores: listening.stores, ...workers, ...(flags.cors === undefined ? {} : { cors: flags.cors }) });
+    printJson({ event: "listening", url: listening.url, host: flags.host, port: listening.port, minerHotkey: listening.hotkey, protocol: flags.protocol, routes: serveRoutes(flags.protocol), stores: listening.stores, ...workers, ...(flags.cors === undefined ? {} : { cors: flags.cors }) });
     return;
   }
   const who = flags.allow === undefined && flags.metagraph === undefined ? "any validator with a valid signature" : "authorized validators only";
   const cors = flags.cors === undefined ? "" : `; CORS for ${flags.cors.join(", ")}`;
   const many = listening.workers === undefined ? "" : `; ${listening.workers} worker processes`;
-  log(`Fiber miner ${listening.hotkey} listening on ${listening.url} (${who}; encrypted POST /echo, GET /example-encrypted-get; signed POST /echo-signed, /stream-signed, GET /example-subnet-get; ${listening.stores}${cors}${many})`);
+  const routes = [flags.protocol === "signed" ? "" : "encrypted POST /echo, GET /example-encrypted-get; ", flags.protocol === "encrypted" ? "" : "signed POST /echo-signed, /stream-signed, GET /example-subnet-get; "].join("");
+  log(`Fiber miner ${listening.hotkey} listening on ${listening.url} (${who}; ${routes}${listening.stores}${cors}${many})`);
 }
 
 /** `log` of `pmh serve`: `pmh: …` lines, or JSON `log` events with --json. */

@@ -16,7 +16,7 @@ import { createRSAKey } from "../rsa/node/keyfile.js";
 import { serve } from "../fiber/node/serve.js";
 import type { WarningHandler } from "../shared/warnings.js";
 import { closeOnSignals, exitCodeOf, loadHotkey, messageOf } from "./common.js";
-import { loadAuthorizer, minerHandler, printListening, serveLog, type ServeFlags } from "./miner.js";
+import { answerLimits, loadAuthorizer, minerHandler, printListening, serveLog, type ServeFlags } from "./miner.js";
 import { openStores, type OpenedStores } from "./stores.js";
 
 /** The environment variable that gives each worker the port the primary resolved. */
@@ -90,7 +90,7 @@ export async function runWorker(flags: ServeFlags): Promise<number | void> {
     const authorize = await loadAuthorizer(flags);
     const stores: Pick<OpenedStores, "nonceStore" | "keyStore" | "rsaPrivateKey"> & { close(): Promise<void> | void } = flags.redis !== undefined ? await openStores(flags, say, quiet) : await ClusterFiberStores.connect();
     const handler = await minerHandler(flags, keypair, authorize, { nonceStore: stores.nonceStore, keyStore: stores.keyStore, rsaPrivateKey: stores.rsaPrivateKey });
-    const running = await serve(handler, { host: flags.host, port: Number(process.env[PORT_ENV] ?? flags.port) });
+    const running = await serve(handler, { host: flags.host, port: Number(process.env[PORT_ENV] ?? flags.port), ...answerLimits(flags) });
     drainWhenAsked(async () => {
       await running.close({ graceMs: DRAIN_REQUESTS_MS });
       await stores.close();

@@ -132,6 +132,8 @@ export const BAD_UUID_DETAIL = "symmetric-key-uuid must be 1 to 128 letters, dig
 export const BUSY_DETAIL = "Too many requests, try again later";
 /** 503 detail when the bodies in flight hold the whole `maxBufferedBytes` budget. */
 export const BODIES_BUSY_DETAIL = "Service Unavailable: too many request bodies in flight; retry shortly";
+/** 503 detail when answers waiting for their readers hold the whole answer budget of `serve`. */
+export const ANSWERS_BUSY_DETAIL = "Service Unavailable: too many answers are waiting for their readers; retry shortly";
 /** 408 detail of a body that did not arrive in time. */
 export const SLOW_BODY_DETAIL = "Request Timeout: the request body did not arrive in time";
 /** The 403 detail of `allowlist` (`authorize.ts`). */

@@ -32,6 +32,7 @@ export * as FIBER_WIRE from "./constants.js";
 export { allowAll, allowlist, minStake, parseMetagraph, pythonFloat, type AuthDecision, type Authorizer, type Metagraph } from "./authorize.js";
 export { FiberServer, FiberHttpError } from "./server.js";
 export { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, type FiberRoute, type FiberRouteContext, type FiberServerOptions } from "./server-config.js";
+export { BOTH_PROTOCOLS_WARNING, FIBER_PROTOCOLS, type FiberProtocol } from "./server-config.js";
 export { withCors } from "./cors.js";
 export { type FiberRawAnswer, type FiberRawRequest, type HeaderLookup } from "./raw.js";
 export { MAX_JSON_DEPTH, type ReadBoundedOptions } from "./limits.js";
@@ -41,6 +42,7 @@ export { type FiberHeaders, type SignatureVerifier } from "./verify.js";
 export {
   signedGetMessage,
   signingMessage,
+  ANSWERS_BUSY_DETAIL,
   BAD_BASE64_DETAIL,
   BAD_TOKEN_DETAIL,
   BAD_UUID_DETAIL,

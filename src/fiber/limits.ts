@@ -16,6 +16,7 @@ export const MAX_JSON_DEPTH = 64;
  */
 export class ByteBudget {
   #used = 0;
+  #peak = 0;
 
   /** @param limit - most bytes held at once */
   constructor(readonly limit: number) {}
@@ -25,6 +26,11 @@ export class ByteBudget {
     return this.#used;
   }
 
+  /** The most bytes ever held at once. */
+  get peak(): number {
+    return this.#peak;
+  }
+
   /**
    * Takes `n` bytes; false (nothing taken) when that would go over `ceiling`.
    * @param ceiling - a lower bound than the limit for some takers (large bodies), so the rest stays for others
@@ -32,6 +38,7 @@ export class ByteBudget {
   tryTake(n: number, ceiling: number = this.limit): boolean {
     if (this.#used + n > Math.min(ceiling, this.limit)) return false;
     this.#used += n;
+    if (this.#used > this.#peak) this.#peak = this.#used;
     return true;
   }
 

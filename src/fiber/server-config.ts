@@ -12,6 +12,30 @@ import type { Keypair } from "./keypair.js";
 import type { SymmetricKeyStore } from "./keystore.js";
 import type { NonceStore } from "./nonce.js";
 import type { SignatureVerifier } from "./verify.js";
+import type { PoormanWarning, WarningHandler } from "../shared/warnings.js";
+
+/**
+ * Which of Fiber's two protocols a {@link FiberServer} speaks: `"signed"` (Fiber 2's
+ * default: plain JSON signed over the body's hash), `"encrypted"` (the RSA key exchange
+ * and Fernet bodies), or `"both"`. Both protocols sign `nonce:miner_hotkey:X`, where X is
+ * a body's SHA-256 hex or a 64-hex key uuid, which nothing tells apart: a server that
+ * speaks both lets a man in the middle turn two held-back signed requests into a key
+ * exchange and an encrypted request accepted as their validator (docs/protocol.md).
+ */
+export type FiberProtocol = "signed" | "encrypted" | "both";
+
+/** The protocols {@link FiberServerOptions.protocol} takes. */
+export const FIBER_PROTOCOLS: readonly FiberProtocol[] = ["signed", "encrypted", "both"];
+
+/** Code of the warning a {@link FiberServer} created with `protocol: "both"` gives. */
+export const BOTH_PROTOCOLS_WARNING = "POORMAN_FIBER_BOTH_PROTOCOLS";
+
+/** The {@link BOTH_PROTOCOLS_WARNING} warning: what `protocol: "both"` exposes a miner to. */
+export const BOTH_PROTOCOLS_WARNING_TEXT: PoormanWarning = {
+  code: BOTH_PROTOCOLS_WARNING,
+  message:
+    "this Fiber miner speaks both the signed and the encrypted protocol on one hotkey: both sign nonce:miner_hotkey:X, so a man in the middle who holds back two signed requests with the same body can exchange a key of his own with the first and send encrypted requests as that validator with the second; serve one protocol per hotkey unless validators reach the miner only over TLS",
+};
 
 /**
  * Default TTL of encrypted bodies in seconds (130): the nonce window plus a margin. A
@@ -45,6 +69,17 @@ export interface FiberServerOptions {
   authorize?: Authorizer | undefined;
   /** Replay protection; in memory by default (use a shared store for several processes). */
   nonceStore?: NonceStore | undefined;
+  /**
+   * The protocol the server speaks ({@link FiberProtocol}). By default the first route
+   * declared chooses it (`route` encrypted, `signedRoute` signed), and declaring a route of
+   * the other protocol then throws. With `"signed"` the handshake paths answer 404. Only
+   * `"both"` serves both on one miner hotkey, which exposes it to cross-protocol reuse of
+   * signatures (see {@link FiberProtocol}); the server then gives a
+   * {@link BOTH_PROTOCOLS_WARNING} warning.
+   */
+  protocol?: FiberProtocol | undefined;
+  /** Hears the server's warnings (`protocol: "both"`); `process.emitWarning` (or `console.warn`) by default. */
+  onWarning?: WarningHandler | undefined;
   /** Exchanged keys; in memory by default. */
   keyStore?: SymmetricKeyStore | undefined;
   /**

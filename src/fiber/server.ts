@@ -30,7 +30,8 @@ import { answerResponse, jsonAnswer, registerRawHandler, routeContext, type Fibe
 import { SessionFernets } from "./session-fernets.js";
 import { getRouteResponse, signedRouteResponse } from "./signed-route.js";
 import { checkHeaders, readFiberHeaders, verifyAndRecordNonce, type AuthContext, type FiberHeaders } from "./verify.js";
-import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_ENCRYPTED_BODY_TTL_S, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, SMALL_BODY_BYTES, type FiberRoute, type FiberServerOptions } from "./server-config.js";
+import { BOTH_PROTOCOLS_WARNING_TEXT, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_ENCRYPTED_BODY_TTL_S, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, FIBER_PROTOCOLS, SMALL_BODY_BYTES, type FiberProtocol, type FiberRoute, type FiberServerOptions } from "./server-config.js";
+import type { PoormanWarning } from "../shared/warnings.js";
 import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, NONCE_UNVERIFIABLE_DETAIL, STORE_UNAVAILABLE_DETAIL } from "./constants.js";
 
 
@@ -68,6 +69,7 @@ export class FiberServer {
   readonly #routes = new Map<string, FiberRoute<unknown>>();
   readonly #signedRoutes = new Map<string, FiberRoute<unknown>>();
   readonly #fernets: SessionFernets;
+  #protocol: FiberProtocol | undefined;
 
   private constructor(options: FiberServerOptions, rsa: CryptoKey, publicKeyPem: string) {
     this.#keypair = options.keypair;
@@ -83,6 +85,9 @@ export class FiberServer {
     this.#bodyTimeout = aint(options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, "options.bodyTimeoutMs", 1);
     this.#bodyTtlSeconds = aint(options.encryptedBodyTtlSeconds ?? DEFAULT_ENCRYPTED_BODY_TTL_S, "options.encryptedBodyTtlSeconds", 1);
     this.#signPublicKey = options.signPublicKey ?? true;
+    if (options.protocol !== undefined && !FIBER_PROTOCOLS.includes(options.protocol)) throw new InvalidArgumentError(`options.protocol must be one of ${FIBER_PROTOCOLS.join(", ")}`);
+    this.#protocol = options.protocol;
+    if (options.protocol === "both") (options.onWarning ?? defaultWarning)(BOTH_PROTOCOLS_WARNING_TEXT);
     if (options.verifySignature !== undefined && typeof options.verifySignature !== "function") {
       throw new InvalidArgumentError("options.verifySignature must be a function (message, signature, ss58Address) => Promise<boolean>");
     }
@@ -125,10 +130,19 @@ export class FiberServer {
   }
 
   /**
+   * The protocol the server speaks: `options.protocol`, else the one of the first route
+   * declared; undefined until then.
+   */
+  get protocol(): FiberProtocol | undefined {
+    return this.#protocol;
+  }
+
+  /**
    * Declares an encrypted route: a POST whose body is a Fernet token, or, with
    * `method: "GET"`, a GET signed over `nonce:miner_hotkey:uuid` (Fiber 2.4.0+).
    * @param path - e.g. `"/echo"`; not one of the two handshake paths
    * @param route - see {@link FiberRoute}
+   * @throws InvalidArgumentError when the server speaks the signed protocol only
    */
   route<T>(path: string, route: FiberRoute<T>): this {
     return this.#add(this.#routes, path, route);
@@ -140,6 +154,7 @@ export class FiberServer {
    * `nonce:miner_hotkey` (Fiber 2.4.0+); no key exchange. See `signed-route.ts`.
    * @param path - e.g. `"/echo-signed"`; not a handshake path nor an encrypted route
    * @param route - see {@link FiberRoute}; `parse` gets the body's JSON
+   * @throws InvalidArgumentError when the server speaks the encrypted protocol only
    */
   signedRoute<T>(path: string, route: FiberRoute<T>): this {
     return this.#add(this.#signedRoutes, path, route);
@@ -153,6 +168,13 @@ export class FiberServer {
     if (typeof route?.handler !== "function") throw new InvalidArgumentError("route.handler must be a function");
     if (route.method !== undefined && route.method !== "GET" && route.method !== "POST") throw new InvalidArgumentError('route.method must be "GET" or "POST"');
     if (route.method === "GET" && route.parse !== undefined) throw new InvalidArgumentError("a GET route has no body: it takes no parse");
+    const protocol = routes === this.#routes ? "encrypted" : "signed";
+    if (this.#protocol !== undefined && this.#protocol !== "both" && this.#protocol !== protocol) {
+      throw new InvalidArgumentError(
+        `this FiberServer speaks the ${this.#protocol} protocol only, so ${path} cannot be a ${protocol} route: both protocols sign the same message, so one miner hotkey serving both lets signatures of one be used in the other (docs/protocol.md); pass protocol: "both" to FiberServer.create to accept that risk`,
+      );
+    }
+    this.#protocol ??= protocol;
     routes.set(path, route as FiberRoute<unknown>);
     return this;
   }
@@ -212,7 +234,8 @@ export class FiberServer {
     const route = this.#routes.get(path);
     const method = path === PUBLIC_KEY_PATH ? "GET" : path === EXCHANGE_PATH ? "POST" : route?.method ?? (route === undefined ? undefined : "POST");
     // Answered, not thrown: no stack trace is captured for the commonest refusals.
-    if (method === undefined) return NOT_FOUND();
+    // A signed-only server has no key exchange: its signed requests cannot be replayed to one.
+    if (method === undefined || (route === undefined && this.#protocol === "signed")) return NOT_FOUND();
     if (request.method !== method) return METHOD_NOT_ALLOWED();
     if (path === PUBLIC_KEY_PATH) return this.#publicKey();
     if (route?.method === "GET") return getRouteResponse(request, route, this.#auth, true);
@@ -244,10 +267,17 @@ export class FiberServer {
       held += bytes;
       return true;
     };
+    let release = () => this.#buffered.give(held);
     try {
-      return await use(await readBody(request, { maxBytes: this.#maxBody, reserve, timeoutMs: this.#bodyTimeout }));
+      const answer = await use(await readBody(request, { maxBytes: this.#maxBody, reserve, timeoutMs: this.#bodyTimeout }));
+      if (!(answer instanceof Response) || answer.body === null) return answer;
+      // A route's own Response (a stream, say) may hold what it made of the body until it is
+      // sent: the body's bytes stay counted until that answer ends or is cancelled.
+      const end = release;
+      release = () => {};
+      return answerHoldingBudget(answer, end);
     } finally {
-      this.#buffered.give(held);
+      release();
     }
   }
 
@@ -312,6 +342,43 @@ export class FiberServer {
     const result = await route.handler(payload, routeContext(h.validatorHotkey, request));
     return result instanceof Response ? result : jsonAnswer(result ?? null);
   }
+}
+
+/** `answer` with the same status, headers and bytes; `release` runs once, when its body ends, fails or is cancelled. */
+function answerHoldingBudget(answer: Response, release: () => void): Response {
+  let released = false;
+  const done = () => {
+    if (!released) (released = true), release();
+  };
+  const reader = answer.body!.getReader();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done: ended, value } = await reader.read();
+          if (!ended) return controller.enqueue(value);
+          done();
+          controller.close();
+        } catch (error) {
+          done();
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        done();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
+}
+
+/** Where a warning goes without `options.onWarning`: a process warning on Node, else the console. */
+function defaultWarning(warning: PoormanWarning): void {
+  const emit = (globalThis as { process?: { emitWarning?: (message: string, options: { code: string; type: string }) => void } }).process?.emitWarning;
+  if (typeof emit === "function") emit(warning.message, { code: warning.code, type: "PoormanFiberWarning" });
+  else console.warn(`${warning.code}: ${warning.message}`);
 }
 
 /** Validates the exchange body as FastAPI would for `{"encrypted_symmetric_key": str}`. */

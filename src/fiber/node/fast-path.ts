@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { FiberRawAnswer, FiberRawRequest, HeaderLookup } from "../raw.js";
+import type { IncomingMessage } from "node:http";
+import type { FiberRawRequest, HeaderLookup } from "../raw.js";
 import { readNodeBody } from "./request-body.js";
 
 /** Methods `new Request` takes as they come from `node:http` (others go through it, to refuse what it refuses). */
@@ -85,12 +85,4 @@ class NodeRawRequest implements FiberRawRequest, HeaderLookup {
  */
 export function nodeRawRequest(req: IncomingMessage, toRequest: () => Request): FiberRawRequest {
   return new NodeRawRequest(req, toRequest);
-}
-
-/**
- * Writes an answer as the fetch path writes the same answer as a `Response`: its
- * headers, then `content-length`, then the body.
- */
-export function writeRawAnswer(res: ServerResponse, answer: FiberRawAnswer): void {
-  res.writeHead(answer.status, { ...answer.headers, "content-length": String(Buffer.byteLength(answer.body)) }).end(answer.body);
 }

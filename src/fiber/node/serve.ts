@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { aint, astring } from "../../shared/bytes.js";
 import { rawHandlerOf, type FiberRawHandler } from "../raw.js";
-import { nodeRawRequest, writeRawAnswer } from "./fast-path.js";
+import { AnswerWriter, DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_MAX_QUEUED_ANSWER_BYTES } from "./answer-writer.js";
+import { nodeRawRequest } from "./fast-path.js";
 import { discardRest, nodeRequestBody, type NodeRequestBody } from "./request-body.js";
 
 /** A fetch-style handler. */
@@ -23,6 +24,19 @@ export interface ServeOptions {
   port?: number | undefined;
   /** Closes the server when aborted. */
   signal?: AbortSignal | undefined;
+  /**
+   * How long a client may take nothing of an answer queued for it, in milliseconds, before
+   * its connection is destroyed; 20 s by default. A streamed answer waiting for its route's
+   * next chunk is not waiting for its reader.
+   */
+  answerTimeoutMs?: number | undefined;
+  /**
+   * Most bytes of answers queued for their readers at once, across all connections: whole
+   * answers, and the chunks streamed answers pulled, until the socket takes them; 64 MiB
+   * by default. A whole answer beyond it is a 503 with `retry-after` (answers over 64 KiB
+   * may use seven eighths of it); a streamed answer's chunk beyond it ends that connection.
+   */
+  maxQueuedAnswerBytes?: number | undefined;
 }
 
 /** A listening server. */
@@ -33,6 +47,14 @@ export interface RunningServer {
   port: number;
   /** Requests received so far (answered or in flight). */
   readonly requests: number;
+  /** Bytes of answers queued for their readers right now (at most `maxQueuedAnswerBytes`). */
+  readonly queuedAnswerBytes: number;
+  /** The most bytes of answers ever queued for their readers at once. */
+  readonly peakQueuedAnswerBytes: number;
+  /** Connections destroyed because their client took nothing of its answer within `answerTimeoutMs`. */
+  readonly stalledAnswers: number;
+  /** Answers refused (503) or cut because they did not fit in `maxQueuedAnswerBytes`. */
+  readonly refusedAnswers: number;
   /**
    * Stops accepting, closes idle and active connections, and resolves when closed. With
    * `graceMs`, requests in flight get up to that long to be answered first (idle
@@ -60,56 +82,37 @@ function toRequest(req: IncomingMessage, body: NodeRequestBody | undefined): Req
   } as RequestInit);
 }
 
-/**
- * Writes a streamed answer chunk by chunk, each flushed as it comes (chunked encoding);
- * a client that goes away cancels the stream.
- */
-async function writeStream(res: ServerResponse, status: number, headers: Record<string, string>, body: ReadableStream<Uint8Array>): Promise<void> {
-  const reader = body.getReader();
-  res.once("close", () => void reader.cancel().catch(() => undefined));
-  res.writeHead(status, headers);
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done || res.destroyed) break;
-      if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
-    }
-    res.end();
-  } catch {
-    res.destroy();
-  }
-}
-
 /** Only JSON answers are buffered (with a content-length); any other body is streamed as it comes. */
 function isStreamed(response: Response): boolean {
   return response.body !== null && !/^application\/json\b/i.test(response.headers.get("content-type") ?? "");
 }
 
-async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response, body: Pick<NodeRequestBody, "discardRest"> | undefined): Promise<void> {
+async function writeResponse(writer: AnswerWriter, req: IncomingMessage, res: ServerResponse, response: Response, body: Pick<NodeRequestBody, "discardRest"> | undefined): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
-  if (isStreamed(response) && req.complete) return writeStream(res, response.status, headers, response.body!);
+  if (isStreamed(response) && req.complete) return writer.writeStream(res, response.status, headers, response.body!);
   const bytes = new Uint8Array(await response.arrayBuffer());
-  headers["content-length"] = String(bytes.length);
-  res.writeHead(response.status, headers).end(bytes);
   // A body left unread (refused on its headers, too large, too slow) is read and dropped
   // for a short while, then the connection is closed; see NodeRequestBody.discardRest.
-  if (!req.complete) body?.discardRest();
+  const unread = !req.complete;
+  const written = writer.writeWhole(res, response.status, headers, bytes);
+  if (unread) body?.discardRest();
+  await written;
 }
 
-async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(writer: AnswerWriter, handler: FetchHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = req.method === "GET" || req.method === "HEAD" ? undefined : nodeRequestBody(req);
   let request: Request;
   try {
     request = toRequest(req, body);
   } catch {
-    await writeResponse(req, res, BAD_REQUEST(), body);
+    await writeResponse(writer, req, res, BAD_REQUEST(), body);
     return;
   }
   try {
-    await writeResponse(req, res, await handler(request), body);
+    await writeResponse(writer, req, res, await handler(request), body);
   } catch {
-    if (!res.headersSent) await writeResponse(req, res, INTERNAL_ERROR(), body);
+    if (!res.headersSent) await writeResponse(writer, req, res, INTERNAL_ERROR(), body);
     else res.destroy();
   }
 }
@@ -119,21 +122,23 @@ const BAD_REQUEST = () => Response.json({ detail: "Bad Request" }, { status: 400
 const INTERNAL_ERROR = () => Response.json({ detail: "Internal Server Error" }, { status: 500 });
 
 /** {@link handle} through a `FiberServer`'s lower-level handler: the same answers, no `Request`/`Response` unless a route returns one. */
-async function handleRaw(raw: FiberRawHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleRaw(writer: AnswerWriter, raw: FiberRawHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = { discardRest: () => discardRest(req) }; // for a Response a route returns
   let answer: Awaited<ReturnType<FiberRawHandler>>;
   try {
     answer = await raw(nodeRawRequest(req, () => toRequest(req, undefined)));
   } catch {
-    await writeResponse(req, res, BAD_REQUEST(), body); // raw() never throws: nodeRawRequest refused the request
+    await writeResponse(writer, req, res, BAD_REQUEST(), body); // raw() never throws: nodeRawRequest refused the request
     return;
   }
   try {
-    if (answer instanceof Response) return await writeResponse(req, res, answer, body);
-    writeRawAnswer(res, answer);
-    if (!req.complete) discardRest(req);
+    if (answer instanceof Response) return await writeResponse(writer, req, res, answer, body);
+    const unread = !req.complete;
+    const written = writer.writeWhole(res, answer.status, answer.headers, answer.body);
+    if (unread) discardRest(req);
+    await written;
   } catch {
-    if (!res.headersSent) await writeResponse(req, res, INTERNAL_ERROR(), body);
+    if (!res.headersSent) await writeResponse(writer, req, res, INTERNAL_ERROR(), body);
     else res.destroy();
   }
 }
@@ -152,6 +157,10 @@ export async function serve(handler: FetchHandler | { readonly fetch: FetchHandl
   const host = astring(options.host ?? "127.0.0.1", "options.host");
   const port = aint(options.port ?? 0, "options.port", 0, 65535);
   const raw = rawHandlerOf(handler);
+  const writer = new AnswerWriter({
+    timeoutMs: aint(options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS, "options.answerTimeoutMs", 1),
+    maxQueuedBytes: aint(options.maxQueuedAnswerBytes ?? DEFAULT_MAX_QUEUED_ANSWER_BYTES, "options.maxQueuedAnswerBytes", 1),
+  });
   let requests = 0;
   let inFlight = 0;
   let onIdle: (() => void) | undefined;
@@ -161,7 +170,7 @@ export async function serve(handler: FetchHandler | { readonly fetch: FetchHandl
     res.once("close", () => {
       if (--inFlight === 0) onIdle?.();
     });
-    void (raw === undefined ? handle(fetch, req, res) : handleRaw(raw, req, res));
+    void (raw === undefined ? handle(writer, fetch, req, res) : handleRaw(writer, raw, req, res));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -198,6 +207,18 @@ export async function serve(handler: FetchHandler | { readonly fetch: FetchHandl
     port: bound,
     get requests() {
       return requests;
+    },
+    get queuedAnswerBytes() {
+      return writer.queuedBytes;
+    },
+    get peakQueuedAnswerBytes() {
+      return writer.peakQueuedBytes;
+    },
+    get stalledAnswers() {
+      return writer.timedOut;
+    },
+    get refusedAnswers() {
+      return writer.refused;
     },
     close,
   };
