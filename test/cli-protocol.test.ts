@@ -46,7 +46,7 @@ describe("pmh serve --protocol", { timeout: 120_000 }, () => {
   it("with encrypted, the signed routes are gone (the miner is safe while its hotkey signs nothing else)", async () => {
     const result = await attack(["--protocol", "encrypted"]);
     assert.equal(result.signedRoute, 404);
-    assert.match(result.output, /encrypted POST \/echo;/);
+    assert.match(result.output, /encrypted POST \/echo, GET \/example-encrypted-get;/);
     assert.doesNotMatch(result.output, /signed POST/);
   });
 

@@ -48,7 +48,7 @@ describe("pmh serve / send: signed requests", { timeout: 60_000 }, () => {
     }
   });
   it("serves Fiber 2.5.0's example GETs behind a 2.5.0 nodes.json; pmh send --get sends them in both modes", async () => {
-    const { child, url, output } = await startServe(["--hotkey-seed", MINER_SEED, "--metagraph", NODES_25]);
+    const { child, url, output } = await startServe(["--hotkey-seed", MINER_SEED, "--metagraph", NODES_25, "--protocol", "both"]);
     try {
       assert.match(output(), /GET \/example-encrypted-get; signed .* GET \/example-subnet-get/);
       const client = new FiberClient({ keypair: ids.validator });

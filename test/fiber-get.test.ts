@@ -25,7 +25,8 @@ before(async () => {
 });
 
 async function miner(options: { nonceStore?: MemoryNonceStore } = {}): Promise<FiberServer> {
-  const server = await FiberServer.create({ keypair: ids.miner, ...options });
+  // Both protocols on one server on purpose: these tests check each GET against the other.
+  const server = await FiberServer.create({ keypair: ids.miner, protocol: "both", onWarning: () => {}, ...options });
   return server.signedRoute("/get", { method: "GET", handler: () => ANSWER }).route("/get-encrypted", { method: "GET", handler: (_p, ctx) => ({ ...ANSWER, who: ctx.validatorHotkey }) });
 }
 

@@ -195,7 +195,7 @@ describe("the real Fiber 2.5.0 validator functions against pmh serve (recorded)"
   });
 
   it("today's pmh serve handler answers its recorded header refusals byte for byte (no clock involved)", async () => {
-    const flags = { host: "127.0.0.1", port: 0 } as ServeFlags;
+    const flags = { host: "127.0.0.1", port: 0, protocol: "both" } as ServeFlags;
     const stores = { nonceStore: new MemoryNonceStore(), keyStore: new MemoryKeyStore(), rsaPrivateKey: undefined };
     const handler = await minerHandler(flags, ids.miner, minStake(await loadMetagraphFile(NODES_25)), stores);
     for (const name of ["signed: GET without any Fiber header", "signed: GET with only validator-hotkey", "signed: GET low stake, only validator-hotkey", "encrypted: GET without any Fiber header"]) {
