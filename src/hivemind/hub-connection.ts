@@ -77,8 +77,8 @@ export interface HubConnectionOptions {
    * use), or `undefined` to go on.
    */
   permission?(message: Required<HiveMessage>): string | undefined;
-  /** Called for every HiveMessage the policy lets through. */
-  onMessage?(message: Required<HiveMessage>): void;
+  /** Called for every HiveMessage the policy lets through; the next frame waits for its promise. */
+  onMessage?(message: Required<HiveMessage>): void | Promise<void>;
 }
 
 type Phase = "handshake" | "hello" | "ready" | "closed";
@@ -166,7 +166,7 @@ export class HubConnection {
     if (decoded.marker !== 0) throw new UnsupportedFrame("this hub reads JSON HiveMessages only (binarize was declined)");
     const message = parseHiveMessage(decoded.body);
     if (this.#phase === "hello") return this.#hello(message);
-    this.#dispatch(message);
+    await this.#dispatch(message);
   }
 
   /** The phase as it is now (a getter, so that the compiler does not narrow it across an await). */
@@ -198,7 +198,7 @@ export class HubConnection {
    * What passes on is named by the hub on every level (`source_peer`, `context.peer`,
    * `context.source`), whatever the client wrote there.
    */
-  #dispatch(message: Required<HiveMessage>): void {
+  async #dispatch(message: Required<HiveMessage>): Promise<void> {
     const peer = this.peer!;
     const refusal = this.#options.permission?.(message);
     if (refusal !== undefined) throw new ProtocolError(refusal);
@@ -206,7 +206,7 @@ export class HubConnection {
     if ("denied" in admitted) return void this.send(admitted.denied).catch(() => undefined);
     const session = admitted.bus?.context.session as Record<string, unknown> | undefined;
     if (message.msg_type === "bus" && session?.session_id === DEFAULT_SESSION_ID) throw new HandshakeRejectedError(`a bus message must not use the "${DEFAULT_SESSION_ID}" session`);
-    this.#options.onMessage?.(admitted.message);
+    await this.#options.onMessage?.(admitted.message);
   }
 
   /** Sends a HiveMessage to the client (chunked above 65000 bytes). */

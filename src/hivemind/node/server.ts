@@ -81,7 +81,7 @@ export interface ServeHiveMindOptions {
    */
   rsaKey?: RSAKeyInput | undefined;
   /**
-   * An upstream hub this hub is a node of: it connects with {@link HiveMindNode}
+   * An upstream hub this hub is a node of: it connects with `HiveMindNode`
    * (reconnecting with exponential backoff), sends PROPAGATE and ESCALATE up, and passes
    * BROADCAST and PROPAGATE coming down to every client.
    */
@@ -399,7 +399,8 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
         connected.add(client);
         runCallback(() => options.onConnect?.(client!));
       },
-      onMessage: (message) => void router.fromClient(client!, message).catch(() => undefined),
+      // Awaited: a client's messages are routed in the order it sent them.
+      onMessage: (message) => router.fromClient(client!, message).catch(() => undefined),
     });
     const timer = setTimeout(() => {
       failure("handshake timeout");

@@ -1,5 +1,5 @@
 /**
- * The hub's link to an upstream hub: a {@link HiveMindNode} that reconnects with bounded
+ * The hub's link to an upstream hub: a `HiveMindNode` that reconnects with bounded
  * exponential backoff, so that a hub is itself a node of another hub (hivemind-core's
  * `bind_upstream`).
  *
