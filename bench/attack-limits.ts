@@ -304,7 +304,7 @@ const tally = (outcomes: (string | number)[]) => outcomes.reduce<Record<string, 
 async function hubPhases(): Promise<PhaseFigures[]> {
   const dir = await mkdtemp(join(tmpdir(), "pmh-attack-hub-"));
   const records = ["honest", "victim", "ghost", "big", "twin"].map((name) => ({ accessKey: name, password: `${name} password`, name }));
-  await writeFile(join(dir, "clients.json"), JSON.stringify([...records, { accessKey: "speaker", password: "speaker password", name: "speaker", allowedTypes: ["speak"] }]));
+  await writeFile(join(dir, "clients.json"), JSON.stringify([...records, { accessKey: "speaker", password: "speaker password", name: "speaker", allowedTypes: ["speak"], isAdmin: true }]));
   const hub = await startListening(["hub", "--port", "0", "--clients", join(dir, "clients.json"), "--upgrade-timeout", "2000"], /listening on (ws:\/\/127\.0\.0\.1:\d+)/);
   const url = hub.url;
   const pid = hub.child.pid!;

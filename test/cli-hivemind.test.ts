@@ -11,9 +11,9 @@ let hub: ServeChild;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "pmh-cli-hivemind-"));
-  await writeFile(join(dir, "clients.json"), JSON.stringify([{ accessKey: "node-1", password: "pw-1", name: "kitchen" }, { accessKey: "node-2", password: "pw-2", name: "attic", allowedTypes: ["speak"] }]));
+  await writeFile(join(dir, "clients.json"), JSON.stringify([{ accessKey: "node-1", password: "pw-1", name: "kitchen" }, { accessKey: "node-2", password: "pw-2", name: "attic", allowedTypes: ["speak"] }, { accessKey: "node-3", password: "pw-3", name: "cellar", canEscalate: false }]));
   hub = await startListening(
-    ["hub", "--port", "0", "--clients", join(dir, "clients.json"), "--key", join(dir, "hub.key"), "--pins", join(dir, "pins.json"), "--node-id", "test-hub", "--max-message-bytes", "100000"],
+    ["hub", "--port", "0", "--clients", join(dir, "clients.json"), "--key", join(dir, "hub.key"), "--pins", join(dir, "pins.json"), "--node-id", "test-hub", "--max-message-bytes", "100000", "--site-id", "home"],
     /listening on (ws:\/\/127\.0\.0\.1:\d+)/,
   );
 });
@@ -46,6 +46,18 @@ describe("pmh hub / pmh connect", () => {
   it("--max-message-bytes: a longer utterance is closed with 1009", async () => {
     await pmh(["connect", hub.url, "--access-key", "node-1", "--password", "pw-1", "--utterance", "a".repeat(110_000), "--count", "1", "--key", join(dir, "node.key")]);
     assert.match(hub.output(), /kitchen \(.*\) left \(1009/);
+  });
+
+  it("--route: an escalate targeting the hub's --site-id is answered; a forbidden envelope is closed with 1008, as hivemind-core disconnects", async () => {
+    const escalated = await pmh(["connect", hub.url, "--access-key", "node-1", "--password", "pw-1", "--utterance", "up here", "--route", "escalate", "--target-site", "home", "--count", "1", "--key", join(dir, "node.key")]);
+    assert.equal(escalated.code, 0, escalated.stderr);
+    assert.match(escalated.stdout, /bus speak: \{"utterance":"up here"\}/);
+    assert.match(hub.output(), /escalate from poorman-handshake::kitchen::\S+ routed/);
+    for (const [key, password, route, file] of [["node-1", "pw-1", "broadcast", "node.key"], ["node-3", "pw-3", "escalate", "node-3.key"]]) {
+      const refused = await pmh(["connect", hub.url, "--access-key", key!, "--password", password!, "--utterance", "x", "--route", route!, "--key", join(dir, file!)]);
+      assert.equal(refused.code, 3, refused.stderr);
+      assert.match(refused.stdout, /closed \(1008 .*(admin|can_escalate)/);
+    }
   });
 
   it("a refused utterance type comes back as hive.policy.denied", async () => {

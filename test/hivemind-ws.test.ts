@@ -259,8 +259,9 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
   });
 
   it("allowedTypes applies to the message any envelope carries; unknown envelopes are refused", async (t) => {
-    const { hub, received } = await echoHub(t);
-    const node = await HiveMindNode.connect(hub.url, CAROL); // allowed only speak
+    // An admin (broadcast from anyone else disconnects), allowed only speak.
+    const { hub, received } = await echoHub(t, { clients: [{ ...CAROL, isAdmin: true }], siteId: "hub-site" });
+    const node = await HiveMindNode.connect(hub.url, CAROL);
     const attempts = smuggledUtterances(node.sessionId);
     const denials: Required<HiveMessage>[] = [];
     node.on("message", (m) => void ((m.payload as { type?: string }).type === "hive.policy.denied" && denials.push(m)));
@@ -269,7 +270,8 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
     const seen = new Promise<void>((resolve) => {
       const poll = setInterval(() => received.some((m) => JSON.stringify(m).includes("allowed speak")) && (clearInterval(poll), resolve()), 5);
     });
-    await node.send({ msg_type: "propagate", payload: { msg_type: "bus", payload: { type: "speak", data: { utterance: "allowed speak" }, context: {} } } });
+    // Delivered locally because it targets the hub's site.
+    await node.send({ msg_type: "propagate", payload: { msg_type: "bus", payload: { type: "speak", data: { utterance: "allowed speak" }, context: {} } }, target_site_id: "hub-site" });
     await seen;
     assert.ok(!received.some((m) => JSON.stringify(m).includes("smuggled")), `passed on: ${received.map((m) => m.msg_type).join(", ")}`);
     while (denials.length < attempts.length) await new Promise((resolve) => setImmediate(resolve));

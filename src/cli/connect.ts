@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { toHex } from "../shared/bytes.js";
-import { HiveMindNode } from "../hivemind/node/index.js";
+import { busMessage, HiveMindNode, type HiveMindRouteType } from "../hivemind/node/index.js";
 import { loadOrCreateX25519KeyFile } from "../node/index.js";
 import { EXIT, UsageError, action, parseInteger, printJson } from "./common.js";
 
@@ -22,9 +22,13 @@ interface ConnectFlags {
   key?: string;
   pin?: string;
   timeout: number;
+  route?: string;
+  targetSite?: string;
 }
 
 async function run(url: string, flags: ConnectFlags): Promise<number> {
+  if (flags.route !== undefined && !["broadcast", "propagate", "escalate"].includes(flags.route)) throw new UsageError("--route must be broadcast, propagate or escalate");
+  if (flags.route !== undefined && flags.utterance === undefined) throw new UsageError("--route wraps the --utterance: give one");
   const password = flags.password ?? process.env[PASSWORD_ENV];
   if (password === undefined) throw new UsageError(`--password or $${PASSWORD_ENV} is required`);
   const staticKey = flags.key === undefined ? undefined : (await loadOrCreateX25519KeyFile(flags.key)).privateKey;
@@ -51,7 +55,11 @@ async function run(url: string, flags: ConnectFlags): Promise<number> {
     });
     process.once("SIGINT", () => node.close(1000, "interrupted"));
     process.once("SIGTERM", () => node.close(1000, "terminated"));
-    if (flags.utterance !== undefined) void node.sendBus("recognizer_loop:utterance", { utterances: [flags.utterance], lang: "en-US" });
+    if (flags.utterance !== undefined) {
+      const data = { utterances: [flags.utterance], lang: "en-US" };
+      if (flags.route === undefined) void node.sendBus("recognizer_loop:utterance", data);
+      else void node.sendRouted(flags.route as HiveMindRouteType, busMessage("recognizer_loop:utterance", data, { session: { session_id: node.sessionId, site_id: node.siteId } }), { targetSiteId: flags.targetSite });
+    }
   });
 }
 
@@ -64,6 +72,8 @@ export function connectCommand(program: Command): void {
     .requiredOption("--access-key <key>", "this node's access key")
     .option("--password <password>", `the HiveMind password (or $${PASSWORD_ENV})`)
     .option("--utterance <text>", "send this as recognizer_loop:utterance")
+    .option("--route <kind>", "send the utterance in a broadcast (admins only), propagate or escalate for the hub to relay")
+    .option("--target-site <id>", "with --route: the site whose hub also answers it")
     .option("--count <n>", "exit after n messages", parseInteger(1, 1_000_000))
     .option("--key <file>", "this node's X25519 key file (hex; created when missing): keep it to stay pinned")
     .option("--pin <hex>", "the hub's pinned X25519 key (KKpsk0; falls back to XXpsk2 if stale)")

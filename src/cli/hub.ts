@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { toHex } from "../shared/bytes.js";
-import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES, type HiveMindClientRecord, loadOrCreateX25519KeyFile, serveHiveMind, X25519PinStore } from "../node/index.js";
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES, type HiveMindClientRecord, loadOrCreateRSAKey, loadOrCreateX25519KeyFile, serveHiveMind, X25519PinStore } from "../node/index.js";
 import { MAX_MESSAGE_BYTES } from "../hivemind/constants.js";
 import { closeOnSignals, UsageError, action, messageOf, parseInteger } from "./common.js";
 
@@ -25,7 +25,17 @@ interface HubFlags {
   maxFailuresPerKey: number;
   maxFailuresPerAddress: number;
   maxConnections: number;
+  siteId?: string;
+  rsaKey?: string;
+  upstream?: string;
+  upstreamAccessKey?: string;
+  upstreamKey?: string;
+  upstreamPin?: string;
+  maxRelaysPerSecond: number;
 }
+
+/** Environment variable holding the upstream hub's password (not visible with `ps`). */
+const UPSTREAM_PASSWORD_ENV = "PMH_HIVEMIND_UPSTREAM_PASSWORD";
 
 async function readClients(path: string): Promise<HiveMindClientRecord[]> {
   let parsed: unknown;
@@ -35,7 +45,7 @@ async function readClients(path: string): Promise<HiveMindClientRecord[]> {
     if (error instanceof SyntaxError) throw new UsageError(`${path}: not JSON (${error.message})`);
     throw error;
   }
-  if (!Array.isArray(parsed)) throw new UsageError(`${path}: must be a JSON array of {accessKey, password, name, allowedTypes?, pinnedKey?}`);
+  if (!Array.isArray(parsed)) throw new UsageError(`${path}: must be a JSON array of {accessKey, password, name, allowedTypes?, pinnedKey?, isAdmin?, canPropagate?, canEscalate?, rsaPublicKey?}`);
   return parsed as HiveMindClientRecord[];
 }
 
@@ -51,12 +61,23 @@ async function run(flags: HubFlags): Promise<void> {
   const clients = await readClients(flags.clients);
   const key = flags.key === undefined ? undefined : await loadOrCreateX25519KeyFile(flags.key);
   if (key?.created) log(`created the hub key ${flags.key}`);
+  const rsaKey = flags.rsaKey === undefined ? undefined : await loadOrCreateRSAKey(flags.rsaKey);
+  let upstream;
+  if (flags.upstream !== undefined) {
+    const password = process.env[UPSTREAM_PASSWORD_ENV];
+    if (flags.upstreamAccessKey === undefined || password === undefined) throw new UsageError(`--upstream needs --upstream-access-key and $${UPSTREAM_PASSWORD_ENV}`);
+    const staticKey = flags.upstreamKey === undefined ? undefined : (await loadOrCreateX25519KeyFile(flags.upstreamKey)).privateKey;
+    upstream = { url: flags.upstream, accessKey: flags.upstreamAccessKey, password, staticKey, pinnedHubKey: flags.upstreamPin, siteId: flags.siteId };
+  }
   const hub = await serveHiveMind({
     host: flags.host, port: flags.port, nodeId: flags.nodeId, staticKey: key?.privateKey, clients,
     pinStore: flags.pins === undefined ? undefined : new X25519PinStore(flags.pins),
     maxMessageBytes: flags.maxMessageBytes, maxReassemblyBytes: flags.maxReassemblyBytes, maxConnections: flags.maxConnections,
     handshakeTimeoutMs: flags.handshakeTimeout, upgradeTimeoutMs: flags.upgradeTimeout,
     rateLimit: { perKey: flags.maxFailuresPerKey, perAddress: flags.maxFailuresPerAddress },
+    siteId: flags.siteId, rsaKey, upstream, maxRelaysPerSecond: flags.maxRelaysPerSecond,
+    onUpstream: (e) => log(`upstream ${flags.upstream}: ${e.state}${e.reason ? ` (${e.reason})` : ""}${e.retryInMs === undefined ? "" : `; next try in ${e.retryInMs} ms`}`),
+    onRoute: (c, m) => log(`${m.msg_type} from ${c.peer} routed`),
     onConnect: (c) => log(`${c.name} connected as ${c.peer} from ${c.address}`),
     onDisconnect: (c, e) => log(`${c.name} (${c.peer}) left (${e.code}${e.reason ? ` ${e.reason}` : ""})`),
     onRefused: (r) => log(`refused ${r.address}${r.accessKey === undefined ? "" : ` (${r.accessKey.length}-character access key)`}: ${r.reason}`),
@@ -75,7 +96,7 @@ export function hubCommand(program: Command): void {
   program
     .command("hub")
     .description("run a HiveMind v3 hub (WebSocket) that answers each recognizer_loop:utterance with a speak")
-    .requiredOption("--clients <file>", "JSON array of client records {accessKey, password, name, allowedTypes?, pinnedKey?}")
+    .requiredOption("--clients <file>", "JSON array of client records {accessKey, password, name, allowedTypes?, pinnedKey?, isAdmin?, canPropagate?, canEscalate?, rsaPublicKey?}")
     .option("--host <host>", "interface to bind", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 = any free port)", parseInteger(0, 65535), 5678)
     .option("--node-id <id>", "the hub's node id (salts the PSK)")
@@ -88,5 +109,12 @@ export function hubCommand(program: Command): void {
     .option("--max-failures-per-key <n>", "failed handshakes per access key and minute before the key gets 1013", parseInteger(1, 1_000_000), 10)
     .option("--max-failures-per-address <n>", "failed handshakes per address and minute before the address gets 1013", parseInteger(1, 1_000_000), 50)
     .option("--max-connections <n>", "most TCP connections at once, upgraded or not", parseInteger(1, 1_000_000), DEFAULT_MAX_CONNECTIONS)
+    .option("--site-id <id>", "the hub's site: a broadcast/propagate/escalate targeting it is also answered here")
+    .option("--rsa-key <file>", "the hub's RSA key file (PEM; created when missing): HELLO pubkey, INTERCOMs sealed for the hub")
+    .option("--max-relays-per-second <n>", "routed messages one client may send per second", parseInteger(1, 1_000_000), 100)
+    .option("--upstream <url>", `be a node of this upstream hub (reconnects with backoff); password in $${UPSTREAM_PASSWORD_ENV}`)
+    .option("--upstream-access-key <key>", "this hub's access key on the upstream hub")
+    .option("--upstream-key <file>", "this hub's X25519 key file for the upstream hub (hex; created when missing)")
+    .option("--upstream-pin <hex>", "the upstream hub's pinned X25519 key")
     .action(action("hub", run));
 }

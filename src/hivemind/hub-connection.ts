@@ -11,6 +11,7 @@ import { CLOSE, DEFAULT_SESSION_ID, type HiveMindSuite, JSON_MAX_CHARS } from ".
 import { HiveMindHub } from "./hub.js";
 import { asJsonObject } from "./session.js";
 import { type ReassemblyBudget, TransportLimitError } from "./transport.js";
+import { isSealedIntercom } from "./intercom.js";
 import { type BusMessage, busMessage, busPayload, type HiveMessage, parseHiveMessage, policyDeniedMessage, serializeHiveMessage, toWireMessage } from "./message.js";
 
 /**
@@ -46,6 +47,8 @@ export interface HubConnectionOptions {
   pinnedKey?: Uint8Array | undefined;
   /** Suites to offer. */
   suites?: readonly HiveMindSuite[] | undefined;
+  /** HELLO `pubkey`: the hub's RSA public key (PEM), when it has one. */
+  pubkey?: string | undefined;
   /** Largest multi-frame message reassembled (default and most 32 MiB); over it, 1009. */
   maxMessageBytes?: number | undefined;
   /** A byte budget for unfinished messages shared by the hub's connections; past it, 1013. */
@@ -68,8 +71,14 @@ export interface HubConnectionOptions {
   onHandshake?(remoteStaticKey: Uint8Array): Promise<void> | void;
   /** Called once the client's HELLO was accepted. */
   onReady?(): void;
-  /** Called for every HiveMessage the policy lets through. */
-  onMessage?(message: Required<HiveMessage>): void;
+  /**
+   * Called for every message after the HELLO, before the policy: a reason to disconnect the
+   * client (hivemind-core disconnects a client that sends a routing envelope it may not
+   * use), or `undefined` to go on.
+   */
+  permission?(message: Required<HiveMessage>): string | undefined;
+  /** Called for every HiveMessage the policy lets through; the next frame waits for its promise. */
+  onMessage?(message: Required<HiveMessage>): void | Promise<void>;
 }
 
 type Phase = "handshake" | "hello" | "ready" | "closed";
@@ -82,6 +91,8 @@ export class HubConnection {
   sessionId: string | undefined;
   /** The client's site id, from its HELLO. */
   siteId: string | undefined;
+  /** The RSA public key (PEM) the client presented in its HELLO (`pubkey`), if any. */
+  helloPubkey: string | undefined;
   /** The client's name in `context.peer`, `context.source` and `source_peer`, from its HELLO on. */
   peer: string | undefined;
   readonly #hub: HiveMindHub;
@@ -97,7 +108,7 @@ export class HubConnection {
   /** Creates the connection and sends the HELLO and HANDSHAKE frames. */
   static async open(options: HubConnectionOptions): Promise<HubConnection> {
     const hub = await HiveMindHub.create({
-      password: options.password, nodeId: options.nodeId, staticKey: options.staticKey, peer: options.peer,
+      password: options.password, nodeId: options.nodeId, staticKey: options.staticKey, peer: options.peer, pubkey: options.pubkey,
       pinnedClients: options.pinnedKey === undefined ? [] : [options.pinnedKey], suites: options.suites,
       maxMessageBytes: options.maxMessageBytes, reassemblyBudget: options.reassemblyBudget,
     });
@@ -155,7 +166,7 @@ export class HubConnection {
     if (decoded.marker !== 0) throw new UnsupportedFrame("this hub reads JSON HiveMessages only (binarize was declined)");
     const message = parseHiveMessage(decoded.body);
     if (this.#phase === "hello") return this.#hello(message);
-    this.#dispatch(message);
+    await this.#dispatch(message);
   }
 
   /** The phase as it is now (a getter, so that the compiler does not narrow it across an await). */
@@ -175,6 +186,7 @@ export class HubConnection {
     this.sessionId = sessionId;
     const siteId = payload.site_id ?? session.site_id;
     this.siteId = typeof siteId === "string" ? siteId : "unknown";
+    if (typeof payload.pubkey === "string" && payload.pubkey.length > 0) this.helloPubkey = payload.pubkey;
     this.peer = this.#options.namePeer?.(sessionId) ?? `${this.#options.peer}::${sessionId}`;
     this.#phase = "ready";
     this.#options.onReady?.();
@@ -186,19 +198,15 @@ export class HubConnection {
    * What passes on is named by the hub on every level (`source_peer`, `context.peer`,
    * `context.source`), whatever the client wrote there.
    */
-  #dispatch(message: Required<HiveMessage>): void {
+  async #dispatch(message: Required<HiveMessage>): Promise<void> {
     const peer = this.peer!;
-    const deny = (deniedType: string, code: string, reason: string, data: Record<string, unknown>) =>
-      void this.send(policyDeniedMessage(deniedType, code, reason, peer, data)).catch(() => undefined);
-    const admitted = stamp(message, peer, 0);
-    if (admitted === undefined) return deny(message.msg_type, ENVELOPE_NOT_SUPPORTED, `${message.msg_type} messages are not passed on by this hub`, { msg_type: message.msg_type });
-    const { bus } = admitted;
-    const allowed = this.#options.allowedTypes;
-    // As hivemind-core words it: reason "<type> not in allowed_types", data {msg_type, allowed}.
-    if (allowed !== undefined && !allowed.includes(bus.type)) return deny(bus.type, TYPE_NOT_ALLOWED, `${bus.type} not in allowed_types`, { msg_type: bus.type, allowed: [...allowed] });
-    const session = bus.context.session as Record<string, unknown> | undefined;
+    const refusal = this.#options.permission?.(message);
+    if (refusal !== undefined) throw new ProtocolError(refusal);
+    const admitted = admitMessage(message, peer, this.#options.allowedTypes);
+    if ("denied" in admitted) return void this.send(admitted.denied).catch(() => undefined);
+    const session = admitted.bus?.context.session as Record<string, unknown> | undefined;
     if (message.msg_type === "bus" && session?.session_id === DEFAULT_SESSION_ID) throw new HandshakeRejectedError(`a bus message must not use the "${DEFAULT_SESSION_ID}" session`);
-    this.#options.onMessage?.(admitted.message);
+    await this.#options.onMessage?.(admitted.message);
   }
 
   /** Sends a HiveMessage to the client (chunked above 65000 bytes). */
@@ -230,16 +238,36 @@ export class HubConnection {
 class UnsupportedFrame extends ProtocolError {}
 
 /**
+ * The policy, whatever the envelope: `message` named by the hub on every level (see
+ * {@link HubConnection}), or the `hive.policy.denied` answer to send back when it carries
+ * no message the hub reads or an OVOS message outside `allowedTypes`. A sealed INTERCOM
+ * passes unread (`bus` undefined): only its recipient can apply a policy to it.
+ */
+export function admitMessage(
+  message: Required<HiveMessage>, peer: string, allowed: readonly string[] | undefined,
+): { message: Required<HiveMessage>; bus: BusMessage | undefined } | { denied: HiveMessage } {
+  const admitted = stamp(message, peer, 0);
+  if (admitted === undefined) return { denied: policyDeniedMessage(message.msg_type, ENVELOPE_NOT_SUPPORTED, `${message.msg_type} messages are not passed on by this hub`, peer, { msg_type: message.msg_type }) };
+  const { bus } = admitted;
+  // As hivemind-core words it: reason "<type> not in allowed_types", data {msg_type, allowed}.
+  if (bus !== undefined && allowed !== undefined && !allowed.includes(bus.type)) {
+    return { denied: policyDeniedMessage(bus.type, TYPE_NOT_ALLOWED, `${bus.type} not in allowed_types`, peer, { msg_type: bus.type, allowed: [...allowed] }) };
+  }
+  return admitted;
+}
+
+/**
  * A copy of `message` named by the hub on every level, with the OVOS message it carries;
  * `undefined` when it carries none the hub reads.
  */
-function stamp(message: Required<HiveMessage>, peer: string, depth: number): { message: Required<HiveMessage>; bus: BusMessage } | undefined {
+function stamp(message: Required<HiveMessage>, peer: string, depth: number): { message: Required<HiveMessage>; bus: BusMessage | undefined } | undefined {
   if (message.msg_type === "bus" || message.msg_type === "shared_bus") {
     const carried = busPayload(message);
     if (carried === undefined) return undefined;
     const bus = { ...carried, context: { ...carried.context, peer, source: peer } };
     return { message: { ...message, payload: bus, source_peer: peer }, bus };
   }
+  if (isSealedIntercom(message)) return { message: { ...message, source_peer: peer }, bus: undefined };
   if (!WRAPPER_TYPES.includes(message.msg_type) || depth >= MAX_ENVELOPE_DEPTH) return undefined;
   let inner: Required<HiveMessage>;
   try {

@@ -12,6 +12,8 @@ import { authorizationUrl } from "./authorization.js";
 import { CLOSE, CONNECT_TIMEOUT_MS, DEFAULT_USERAGENT, type HiveMindPattern, type HiveMindSuite } from "./constants.js";
 import { busMessage, checkSessionId, type HiveMessage, parseHiveMessage, randomSessionId, serializeHiveMessage } from "./message.js";
 import { Listeners } from "./listeners.js";
+import { openIntercom, rsaPublicKeyPem, sealIntercom } from "./intercom.js";
+import type { RSAKeyInput } from "../rsa/index.js";
 import { parseX25519Key } from "./session.js";
 import { type WebSocketConstructor, webSocketImplementation } from "./websocket.js";
 
@@ -33,6 +35,12 @@ export interface HiveMindNodeOptions {
   pinnedHubKey?: Uint8Array | string | undefined;
   /** Noise suites in preference order (default ChaChaPoly, then AESGCM). */
   suites?: readonly HiveMindSuite[] | undefined;
+  /**
+   * This node's RSA private key (PEM, DER or `CryptoKey`). Its public half goes in the HELLO
+   * (`pubkey`), as hivemind_bus_client sends it: the hub pins it and checks the signature of
+   * every INTERCOM this node sends; other nodes seal INTERCOMs for it.
+   */
+  rsaKey?: RSAKeyInput | undefined;
   /** Deadline of the whole connect, retry included (default 10 000 ms). */
   timeoutMs?: number | undefined;
   /** A WebSocket constructor; default: the installed one (`ws` on Node) or the global `WebSocket`. */
@@ -46,6 +54,9 @@ export interface HiveMindCloseEvent {
   /** The peer's reason, or ours. */
   readonly reason: string;
 }
+
+/** The routing envelopes a node may send: hivemind-core's BROADCAST (admins only), PROPAGATE and ESCALATE. */
+export type HiveMindRouteType = "broadcast" | "propagate" | "escalate";
 
 /** Events of a {@link HiveMindNode}. */
 export interface HiveMindNodeEvents {
@@ -87,6 +98,8 @@ export class HiveMindNode {
   readonly staticPublicKey: Uint8Array;
   /** The Noise handshake hash (channel binding). */
   readonly handshakeHash: Uint8Array;
+  /** The PEM public key this node presented in its HELLO (from `rsaKey`), if any. */
+  readonly rsaPublicKey: string | undefined;
   /** The pattern and suite of this session. */
   readonly protocol: { readonly pattern: HiveMindPattern; readonly suite: HiveMindSuite };
   /**
@@ -96,13 +109,16 @@ export class HiveMindNode {
    */
   readonly stalePin: boolean;
   readonly #client: HiveMindClient;
+  readonly #rsaKey: RSAKeyInput | undefined;
   readonly #socket: OpenAttempt["socket"];
   readonly #listeners = new Listeners<HiveMindNodeEvents>();
   #pending: Required<HiveMessage>[] | undefined = [];
   #closed: HiveMindCloseEvent | undefined;
 
-  private constructor(attempt: OpenAttempt, client: HiveMindClient, options: Resolved, stalePin: boolean) {
+  private constructor(attempt: OpenAttempt, client: HiveMindClient, options: Resolved, stalePin: boolean, rsaPublicKey: string | undefined) {
     this.#client = client;
+    this.#rsaKey = options.rsaKey;
+    this.rsaPublicKey = rsaPublicKey;
     this.#socket = attempt.socket;
     this.sessionId = options.sessionId;
     this.siteId = options.siteId;
@@ -127,7 +143,8 @@ export class HiveMindNode {
     const resolved = resolveOptions(options);
     const target = authorizationUrl(url, resolved.useragent, resolved.accessKey);
     const WebSocketClass = resolved.WebSocket ?? webSocketImplementation();
-    const hello: HiveMessage = { msg_type: "hello", payload: { session: { session_id: resolved.sessionId, site_id: resolved.siteId }, site_id: resolved.siteId } };
+    const pubkey = resolved.rsaKey === undefined ? undefined : await rsaPublicKeyPem(resolved.rsaKey);
+    const hello: HiveMessage = { msg_type: "hello", payload: { session: { session_id: resolved.sessionId, site_id: resolved.siteId }, site_id: resolved.siteId, ...(pubkey === undefined ? {} : { pubkey }) } };
     let live: OpenAttempt["socket"] | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -153,7 +170,7 @@ export class HiveMindNode {
         });
       });
       const { client, attempt } = await Promise.race([run, deadline]);
-      return new HiveMindNode(attempt, client, resolved, stalePin);
+      return new HiveMindNode(attempt, client, resolved, stalePin, pubkey);
     } catch (error) {
       if (live !== undefined && live.readyState < 2) live.close(CLOSE.normal, "connect failed");
       throw error;
@@ -209,6 +226,45 @@ export class HiveMindNode {
   async sendBus(type: string, data: Record<string, unknown> = {}, context: Record<string, unknown> = {}): Promise<void> {
     const session = { ...((context.session as Record<string, unknown> | undefined) ?? {}), session_id: this.sessionId, site_id: this.siteId };
     await this.send(busMessage(type, data, { ...context, session }));
+  }
+
+  /**
+   * Sends `inner` in a routing envelope, for the hub to relay as hivemind-core does:
+   * `broadcast` to every other client (admins only: the hub disconnects anyone else),
+   * `propagate` to every other client and upstream, `escalate` upstream only.
+   * @param options - `targetSiteId`: the site whose hub should also deliver an inner `bus` message to its own agent
+   */
+  sendRouted(type: HiveMindRouteType, inner: HiveMessage, options: { targetSiteId?: string | undefined } = {}): Promise<void> {
+    if (type !== "broadcast" && type !== "propagate" && type !== "escalate") throw new InvalidArgumentError(`type must be broadcast, propagate or escalate, got ${JSON.stringify(type)}`);
+    return this.send({ msg_type: type, payload: inner, target_site_id: options.targetSiteId ?? null });
+  }
+
+  /**
+   * Seals `inner` for the node holding `recipientPublicKey` (INTERCOM, signed with this
+   * node's `rsaKey`) and sends it, in a `propagate` by default as hivemind_bus_client does,
+   * so that it travels the hive until it reaches that node; only that node can read it.
+   * @param via - the envelope (`propagate`, `broadcast`, `escalate`), or `none` for a bare INTERCOM
+   * @throws InvalidArgumentError when this node has no `rsaKey`
+   */
+  async sendIntercom(inner: HiveMessage, recipientPublicKey: string, via: HiveMindRouteType | "none" = "propagate"): Promise<void> {
+    if (this.#rsaKey === undefined) throw new InvalidArgumentError("sendIntercom needs options.rsaKey (the hub checks the signature against the key of the HELLO)");
+    const sealed = await sealIntercom(inner, recipientPublicKey, this.#rsaKey);
+    await (via === "none" ? this.send(sealed) : this.sendRouted(via, sealed));
+  }
+
+  /**
+   * Opens an INTERCOM sealed for this node's `rsaKey`.
+   * @returns the inner HiveMessage
+   * @throws DecryptionError when it was not sealed for this node; InvalidArgumentError without `rsaKey`
+   */
+  openIntercom(message: HiveMessage): Promise<Required<HiveMessage>> {
+    if (this.#rsaKey === undefined) return Promise.reject(new InvalidArgumentError("openIntercom needs options.rsaKey"));
+    return openIntercom(message, this.#rsaKey);
+  }
+
+  /** Bytes queued on the socket and not yet sent (a relay uses it to stop feeding a slow link). */
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount ?? 0;
   }
 
   /** Closes the connection (code 1000 by default). */

@@ -12,6 +12,8 @@ export interface WebSocketLike {
   binaryType: string;
   /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
+  /** Bytes queued and not yet sent (optional here; the WHATWG API and `ws` have it). */
+  readonly bufferedAmount?: number;
   /** Sends a text or binary frame. */
   send(data: string | Uint8Array): void;
   /** Starts the closing handshake. */

@@ -19,6 +19,8 @@ export { loadMetagraphFile, loadNodesFile, loadWalletHotkey, saveNodesFile, wall
 export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "../noise/node/x25519-key-files.js";
 export { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES, DEFAULT_MAX_UNREAD_BYTES, NOT_READING_REASON, serveHiveMind, type ServeHiveMindOptions, type HiveMindHubServer, type HiveMindConnectedClient, type HiveMindRateLimit, type HiveMindRefusal } from "../hivemind/node/server.js";
 export { type HiveMindClientRecord, type HiveMindClientStore } from "../hivemind/node/clients.js";
+export { INTERCOM_REFUSED, QUERY_NO_ANSWER_TYPE, RELAY_RATE_LIMITED, ROUTE_TOO_LONG } from "../hivemind/node/router.js";
+export type { HiveMindUpstreamEvent, HiveMindUpstreamLink, HiveMindUpstreamOptions } from "../hivemind/node/upstream.js";
 export { NODE_BACKEND, nodeAesGcm, nodeChaChaPoly, nodeX25519 } from "../noise/node/node-crypto.js";
 export { NODE_DEFAULT_BACKEND, SODIUM_BACKEND } from "../noise/node/default-backend.js";
 export { loadSodiumNoiseBackend } from "../noise/node/sodium.js";

@@ -19,7 +19,7 @@ export const PROTOCOL_DEPENDENCIES: Readonly<Record<string, readonly string[]>> 
   rsa: [],
   noise: [],
   fiber: ["rsa"],
-  hivemind: ["noise"],
+  hivemind: ["noise", "rsa"],
 };
 
 /** Packages that only run on Node (native addons, Node servers, the CLI's parser). */

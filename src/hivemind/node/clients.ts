@@ -1,11 +1,12 @@
 /**
  * The hub's client records: who may connect (access key), with which password, under
- * which name, sending which bus types, with which pinned X25519 key.
+ * which name, sending which bus types and routing envelopes, with which pinned X25519 and
+ * RSA keys.
  *
  * @module
  */
 import { InvalidArgumentError } from "../../shared/errors.js";
-import { parseX25519Key } from "../index.js";
+import { parseX25519Key, rsaKeyId } from "../index.js";
 
 /** One client the hub knows. */
 export interface HiveMindClientRecord {
@@ -19,6 +20,21 @@ export interface HiveMindClientRecord {
   allowedTypes?: readonly string[] | undefined;
   /** Its pinned X25519 static key, 64 hex digits: KKpsk0 is offered only then. */
   pinnedKey?: string | undefined;
+  /**
+   * May send BROADCAST (hivemind-core's `is_admin`; default false). A client that is not
+   * and sends one is disconnected, as hivemind-core does.
+   */
+  isAdmin?: boolean | undefined;
+  /** May send PROPAGATE and CASCADE (hivemind-core's `can_propagate`; default true); otherwise disconnected. */
+  canPropagate?: boolean | undefined;
+  /** May send ESCALATE and QUERY (hivemind-core's `can_escalate`; default true); otherwise disconnected. */
+  canEscalate?: boolean | undefined;
+  /**
+   * Its RSA public key (PEM): the pin its INTERCOM signatures are checked against. When
+   * absent, the first key its HELLO presents is pinned for the hub's lifetime, as
+   * hivemind-core pins it.
+   */
+  rsaPublicKey?: string | undefined;
 }
 
 /** Where the hub looks client records up (a database, say). */
@@ -40,6 +56,10 @@ export function checkClientRecord(record: HiveMindClientRecord, where: string): 
     throw new InvalidArgumentError(`${where}.allowedTypes must be an array of strings`);
   }
   if (record.pinnedKey !== undefined) parseX25519Key(record.pinnedKey, `${where}.pinnedKey`);
+  for (const flag of ["isAdmin", "canPropagate", "canEscalate"] as const) {
+    if (record[flag] !== undefined && typeof record[flag] !== "boolean") throw new InvalidArgumentError(`${where}.${flag} must be true or false, got ${JSON.stringify(record[flag])}`);
+  }
+  if (record.rsaPublicKey !== undefined && rsaKeyId(record.rsaPublicKey) === undefined) throw new InvalidArgumentError(`${where}.rsaPublicKey must be an RSA public key in PEM`);
   return record;
 }
 

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
-import { aint, equalBytes } from "../../shared/bytes.js";
+import { aint, equalBytes, toHex } from "../../shared/bytes.js";
 import { HandshakeRejectedError, InvalidArgumentError, KeyMismatchError, PoormanError } from "../../shared/errors.js";
 import { HIVEMIND_WIRE, type HiveMessage, type HiveMindSuite, parseAuthorization, parseX25519Key } from "../index.js";
 import "./install.js";
@@ -21,6 +21,11 @@ import { MAX_MESSAGE_BYTES } from "../constants.js";
 import { type HiveMindClientRecord, type HiveMindClientStore, clientStore } from "./clients.js";
 import type { X25519PinStore } from "../../noise/node/x25519-key-files.js";
 import { FailureLimiter } from "./limiter.js";
+import { forbidden, HubRouter } from "./router.js";
+import { type HiveMindUpstreamEvent, type HiveMindUpstreamLink, type HiveMindUpstreamOptions, UpstreamLink } from "./upstream.js";
+import { rsaKeyId, rsaPublicKeyPem } from "../intercom.js";
+import type { RSAKeyInput } from "../../rsa/index.js";
+import "../../rsa/node/install.js";
 
 const { CLOSE } = HIVEMIND_WIRE;
 
@@ -54,8 +59,43 @@ export interface ServeHiveMindOptions {
   pinStore?: X25519PinStore | undefined;
   /** Suites to offer (default both). */
   suites?: readonly HiveMindSuite[] | undefined;
-  /** Every HiveMessage a client sends that the policy lets through. */
+  /**
+   * What the hub delivers locally, as hivemind-core hands it to its agent: every `bus` and
+   * `shared_bus` message a client sends that the policy lets through; the `bus` message a
+   * BROADCAST, PROPAGATE or ESCALATE carries when the wrapper's `target_site_id` is this
+   * hub's `siteId`; and the message inside an INTERCOM sealed for this hub's `rsaKey`.
+   */
   onMessage?(client: HiveMindConnectedClient, message: Required<HiveMessage>): void;
+  /**
+   * Every BROADCAST, PROPAGATE and ESCALATE a client sends that the hub routes (as it
+   * arrived, named by the hub, with the client's hop in `route`): hivemind-core's
+   * broadcast, propagate and escalate callbacks.
+   */
+  onRoute?(client: HiveMindConnectedClient, message: Required<HiveMessage>): void;
+  /** The hub's site id: a wrapper whose `target_site_id` is this one is also delivered to `onMessage`. */
+  siteId?: string | undefined;
+  /**
+   * The hub's RSA private key (PEM, DER or `CryptoKey`): its public half goes in the HELLO
+   * (`pubkey`), INTERCOMs sealed for it are opened and delivered to `onMessage`, and it
+   * names this hub in routes (loop detection).
+   */
+  rsaKey?: RSAKeyInput | undefined;
+  /**
+   * An upstream hub this hub is a node of: it connects with `HiveMindNode`
+   * (reconnecting with exponential backoff), sends PROPAGATE and ESCALATE up, and passes
+   * BROADCAST and PROPAGATE coming down to every client.
+   */
+  upstream?: HiveMindUpstreamOptions | undefined;
+  /** Every message the upstream hub sends (an INTERCOM sealed for this hub: opened). */
+  onUpstreamMessage?(message: Required<HiveMessage>): void;
+  /** The upstream link connected, dropped or failed to connect. */
+  onUpstream?(event: HiveMindUpstreamEvent): void;
+  /**
+   * Routed messages (BROADCAST, PROPAGATE, ESCALATE, relayed INTERCOM) one client may send
+   * per second, and at once (default 100); past it they are refused with
+   * `hive.policy.denied` (`relay_rate_limited`), so that one client cannot flood the others.
+   */
+  maxRelaysPerSecond?: number | undefined;
   /** A client finished its handshake and HELLO. */
   onConnect?(client: HiveMindConnectedClient): void;
   /** A connected client went away. */
@@ -129,6 +169,16 @@ export interface HiveMindConnectedClient {
   readonly remoteStaticKey: Uint8Array;
   /** The remote address. */
   readonly address: string;
+  /** May send BROADCAST (its record's `isAdmin`). */
+  readonly isAdmin: boolean;
+  /** May send PROPAGATE and CASCADE (its record's `canPropagate`). */
+  readonly canPropagate: boolean;
+  /** May send ESCALATE and QUERY (its record's `canEscalate`). */
+  readonly canEscalate: boolean;
+  /** Bus types it may send (its record's `allowedTypes`; all when undefined). */
+  readonly allowedTypes: readonly string[] | undefined;
+  /** The RSA public key (PEM) its HELLO presented, when it matches its pin: INTERCOMs sealed for it reach it. */
+  readonly rsaPublicKey: string | undefined;
   /** Sends it a HiveMessage. */
   send(message: HiveMessage): Promise<void>;
   /** Sends it an OVOS bus message. */
@@ -149,6 +199,8 @@ export interface HiveMindHubServer {
   readonly clients: ReadonlySet<HiveMindConnectedClient>;
   /** Sends `message` to every connected client. */
   broadcast(message: HiveMessage): Promise<void>;
+  /** The link to the upstream hub, when `upstream` was given. */
+  readonly upstream: HiveMindUpstreamLink | undefined;
   /** Disconnects everyone (1001) and stops listening. */
   close(): Promise<void>;
 }
@@ -193,6 +245,28 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
   const maxMessageBytes = aint(options.maxMessageBytes ?? MAX_MESSAGE_BYTES, "options.maxMessageBytes", 1, MAX_MESSAGE_BYTES);
   const reassemblyBudget = new ReassemblyBudget(aint(options.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES, "options.maxReassemblyBytes", 1));
   const upgradeTimeoutMs = aint(options.upgradeTimeoutMs ?? 10_000, "options.upgradeTimeoutMs", 1);
+  const relaysPerSecond = aint(options.maxRelaysPerSecond ?? 100, "options.maxRelaysPerSecond", 1);
+  const rsaPubkey = options.rsaKey === undefined ? undefined : await rsaPublicKeyPem(options.rsaKey);
+  // The RSA keys pinned by record name on first HELLO (hivemind-core pins them per access key, in memory).
+  const rsaPins = new Map<string, string>();
+  const upstreamLink = options.upstream === undefined ? undefined : new UpstreamLink(
+    { ...options.upstream, rsaKey: options.upstream.rsaKey ?? options.rsaKey }, maxUnreadBytes,
+    (message) => void router.fromUpstream(message).catch(() => undefined),
+    (event) => runCallback(() => options.onUpstream?.(event)),
+  );
+  const router: HubRouter<HiveMindConnectedClient> = new HubRouter({
+    hubPeer: nodeId,
+    nodeIdentity: rsaPubkey ?? toHex(staticKeyPair.publicKey),
+    siteId: options.siteId,
+    rsaKey: options.rsaKey,
+    rsaKeyId: rsaKeyId(rsaPubkey),
+    relaysPerSecond,
+    clients: () => connected,
+    upstream: (message) => upstreamLink?.send(message) ?? false,
+    deliver: (client, message) => runCallback(() => options.onMessage?.(client, message)),
+    routed: (client, message) => options.onRoute?.(client, message),
+    fromUpstream: (message) => options.onUpstreamMessage?.(message),
+  });
 
   // Our own HTTP server: connections that never upgrade are bounded by count and time.
   const http = createServer({ connectionsCheckingInterval: Math.min(1000, upgradeTimeoutMs) }, (_request, response) => response.writeHead(426, { connection: "close" }).end("a HiveMind hub speaks WebSocket only\n"));
@@ -282,8 +356,10 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     };
     if (closedEarly) return failure("the client left during the handshake");
     const pinnedKey = await pinOf(record);
+    const permissions = { isAdmin: record.isAdmin ?? false, canPropagate: record.canPropagate ?? true, canEscalate: record.canEscalate ?? true };
     const connection = await HubConnection.open({
       password: record.password, nodeId, staticKey, pinnedKey, suites: options.suites, allowedTypes: record.allowedTypes, maxMessageBytes, reassemblyBudget,
+      pubkey: rsaPubkey, permission: (message) => forbidden(permissions, message.msg_type),
       peer: `${useragent}::${record.name}`,
       namePeer: (sessionId) => uniquePeer(`${useragent}::${record.name}::${sessionId}`),
       send: (frame) => {
@@ -308,9 +384,14 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
         clearTimeout(timer);
         done();
         const sessionId = connection.sessionId!;
+        // The RSA pin: the record's, else the first key a HELLO of this client presented.
+        const presented = connection.helloPubkey;
+        const pin = record.rsaPublicKey ?? rsaPins.get(record.name) ?? presented;
+        if (pin !== undefined && record.rsaPublicKey === undefined && !rsaPins.has(record.name) && rsaKeyId(pin) !== undefined) rsaPins.set(record.name, pin);
+        const rsaPublicKey = presented !== undefined && rsaKeyId(presented) !== undefined && rsaKeyId(presented) === rsaKeyId(pin) ? presented : undefined;
         client = {
           name: record.name, useragent, peer: connection.peer!, sessionId, siteId: connection.siteId!,
-          remoteStaticKey: connection.remoteStaticKey!, address,
+          remoteStaticKey: connection.remoteStaticKey!, address, ...permissions, allowedTypes: record.allowedTypes, rsaPublicKey,
           send: (message) => connection.send(message),
           sendBus: (type, data, context) => connection.sendBus(type, data, context),
           close: (code = CLOSE.normal, reason = "") => connection.close(code, reason),
@@ -318,7 +399,8 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
         connected.add(client);
         runCallback(() => options.onConnect?.(client!));
       },
-      onMessage: (message) => runCallback(() => options.onMessage?.(client!, message)),
+      // Awaited: a client's messages are routed in the order it sent them.
+      onMessage: (message) => router.fromClient(client!, message).catch(() => undefined),
     });
     const timer = setTimeout(() => {
       failure("handshake timeout");
@@ -346,6 +428,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     });
   });
 
+  upstreamLink?.start();
   const port = (http.address() as AddressInfo).port;
   const host = options.host ?? "127.0.0.1";
   return {
@@ -353,10 +436,12 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     port,
     publicKey: Uint8Array.from(staticKeyPair.publicKey),
     clients: connected,
+    upstream: upstreamLink,
     async broadcast(message) {
       await Promise.all([...connected].map((c) => c.send(message).catch(() => undefined)));
     },
     close() {
+      upstreamLink?.stop();
       for (const socket of server.clients) socket.close(1001, "hub shutting down");
       return new Promise<void>((resolve) => {
         server.close(() => http.close(() => resolve()));
