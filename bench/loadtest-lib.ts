@@ -3,7 +3,8 @@
  * Fiber operations that count lost keys instead of quietly re-handshaking.
  */
 import { fromBase64Any } from "../src/shared/bytes.js";
-import { FiberClient, type FiberSession } from "../src/fiber/client.js";
+import { FiberClient } from "../src/fiber/client.js";
+import type { FiberSession } from "../src/fiber/client-config.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import type { Keypair } from "../src/fiber/keypair.js";
 import { generateNonce } from "../src/fiber/nonce.js";

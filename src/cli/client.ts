@@ -5,7 +5,8 @@
  */
 import type { Command } from "commander";
 import { fromBase64Any } from "../shared/bytes.js";
-import { FiberClient, type FiberSession } from "../fiber/client.js";
+import { FiberClient } from "../fiber/client.js";
+import type { FiberSession } from "../fiber/client-config.js";
 import { fingerprint } from "../shared/fingerprint.js";
 import { action, hotkeyOptions, jsonOption, loadHotkey, parseInteger, parseSs58, printJson, readStdin, UsageError, type HotkeyFlags } from "./common.js";
 

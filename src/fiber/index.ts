@@ -30,14 +30,16 @@ export {
 export { MemoryKeyStore, type MemoryKeyStoreOptions, type SymmetricKeyStore } from "./keystore.js";
 export * as FIBER_WIRE from "./constants.js";
 export { allowAll, allowlist, minStake, parseMetagraph, pythonFloat, type AuthDecision, type Authorizer, type Metagraph } from "./authorize.js";
-export { FiberServer, FiberHttpError } from "./server.js";
+export { FiberServer } from "./server.js";
+export { FiberHttpError } from "./http.js";
 export { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, type FiberRoute, type FiberRouteContext, type FiberServerOptions } from "./server-config.js";
 export { BOTH_PROTOCOLS_WARNING, FIBER_PROTOCOLS, type FiberProtocol } from "./server-config.js";
 export { withCors } from "./cors.js";
 export { type FiberRawAnswer, type FiberRawRequest, type HeaderLookup } from "./raw.js";
 export { MAX_JSON_DEPTH, type ReadBoundedOptions } from "./limits.js";
 export { DEFAULT_ENCRYPTED_BODY_TTL_S, SMALL_BODY_BYTES } from "./server-config.js";
-export { FiberClient, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_NONCE_RETRY_DELAY_MS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_HANDSHAKE_RESPONSE_BYTES, type FiberClientOptions, type FiberPostOptions, type FiberSession } from "./client.js";
+export { FiberClient } from "./client.js";
+export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_NONCE_RETRY_DELAY_MS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_HANDSHAKE_RESPONSE_BYTES, type FiberClientOptions, type FiberPostOptions, type FiberSession } from "./client-config.js";
 export { type FiberHeaders, type SignatureVerifier } from "./verify.js";
 export {
   signedGetMessage,

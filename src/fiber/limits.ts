@@ -148,3 +148,38 @@ export function exceedsJsonDepth(text: string, maxDepth: number = MAX_JSON_DEPTH
   }
   return false;
 }
+
+/**
+ * `answer` with the same status, headers and bytes; `release` runs once, when its body
+ * ends, fails or is cancelled. A route's answer keeps its request body counted in the body
+ * budget until then: a streamed answer may hold what the body gave it (the lines of
+ * `/stream-signed`).
+ */
+export function answerHoldingBudget(answer: Response, release: () => void): Response {
+  let released = false;
+  const done = () => {
+    if (!released) (released = true), release();
+  };
+  const reader = answer.body!.getReader();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done: ended, value } = await reader.read();
+          if (!ended) return controller.enqueue(value);
+          done();
+          controller.close();
+        } catch (error) {
+          done();
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        done();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
+}

@@ -23,7 +23,7 @@ import { FiberHttpError, errorAnswer, missing, parseJson, readBody, throwIfInval
 import { Keypair } from "./keypair.js";
 import { MemoryKeyStore, type SymmetricKeyStore } from "./keystore.js";
 import { MemoryNonceStore } from "./nonce.js";
-import { ByteBudget, readBounded } from "./limits.js";
+import { answerHoldingBudget, ByteBudget, readBounded } from "./limits.js";
 import { withoutPayloadNonce } from "./payload-nonce.js";
 import { publicKeyMessage } from "./pubkey.js";
 import { answerResponse, jsonAnswer, registerRawHandler, routeContext, type FiberRawAnswer, type FiberRawRequest } from "./raw.js";
@@ -344,36 +344,6 @@ export class FiberServer {
   }
 }
 
-/** `answer` with the same status, headers and bytes; `release` runs once, when its body ends, fails or is cancelled. */
-function answerHoldingBudget(answer: Response, release: () => void): Response {
-  let released = false;
-  const done = () => {
-    if (!released) (released = true), release();
-  };
-  const reader = answer.body!.getReader();
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const { done: ended, value } = await reader.read();
-          if (!ended) return controller.enqueue(value);
-          done();
-          controller.close();
-        } catch (error) {
-          done();
-          controller.error(error);
-        }
-      },
-      cancel(reason) {
-        done();
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return new Response(body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
-}
-
 /** Where a warning goes without `options.onWarning`: a process warning on Node, else the console. */
 function defaultWarning(warning: PoormanWarning): void {
   const emit = (globalThis as { process?: { emitWarning?: (message: string, options: { code: string; type: string }) => void } }).process?.emitWarning;
@@ -406,4 +376,3 @@ function exchangeBody(request: FiberRawRequest, body: Uint8Array, issues: Valida
   return undefined;
 }
 
-export { FiberHttpError };
