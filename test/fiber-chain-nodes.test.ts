@@ -56,8 +56,9 @@ describe("fiber/chain: decoded answers to Fiber's Node", () => {
 
   it("Python's int / int and str(IPAddress(n))", () => {
     assert.equal(divideToFloat(2_500_000_000_000n, 10n ** 9n), 2500);
-    // beyond 2^53 Number(n) / 1e9 rounds twice; Python rounds once
-    assert.equal(divideToFloat(9_007_199_254_740_993n * 1000n + 1n, 10n ** 9n), 9007199254740.993);
+    // beyond 2^53 Number(n) / 1e9 rounds twice (893361675.2827387); Python's 893361675282738751 / 10**9 rounds once
+    assert.equal(divideToFloat(893361675282738751n, 10n ** 9n), 893361675.2827388);
+    assert.equal(divideToFloat(237176403387923281n, 10n ** 9n), 237176403.38792327);
     assert.equal(ipToString(0n), "0.0.0.0");
     assert.equal(ipToString(2130706433n), "127.0.0.1");
     assert.equal(ipToString(1n), "0.0.0.1");
