@@ -76,7 +76,10 @@ export function serveCommand(program: Command): void {
   ))
     .option("--allow <ss58,…>", "serve only these validator hotkeys", parseAllow)
     .option("--metagraph <file>", "JSON object mapping validator hotkeys to stake (TAO), or Fiber's nodes.json")
-    .option("--min-stake <tao>", `minimum stake with --metagraph (default ${DEFAULT_MIN_STAKE})`, parseStake)
+    .option("--min-stake <tao>", `minimum stake with --metagraph or --subtensor (default ${DEFAULT_MIN_STAKE})`, parseStake)
+    .option("--subtensor <network>", "gate validators by their live stake on chain: finney, test, local, or a ws:// / wss:// URL (with --netuid)")
+    .option("--netuid <n>", "the subnet whose metagraph gates validators (with --subtensor)", parseInteger(0, 65535))
+    .option("--nodes-file <file>", "with --subtensor: Fiber's nodes.json, loaded at start and saved at shutdown")
     .option("--cors <origin,…>", "allow browser validators from these origins (or *)", parseOrigins)
     .option("--workers <n>", "run n processes (node:cluster) acting as one miner: nonces, keys and the RSA key shared through Redis, else through the primary (1 = one process)", parseInteger(1, MAX_WORKERS)))
     .action(action("serve", run));
