@@ -11,6 +11,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { loadNodesFile } from "../src/fiber/chain/node/nodes-file.js";
 import { decodeNeuronsLite, divideToFloat, ipToString, nodeFromNeuronInfoLite, nodesFromMetagraph } from "../src/fiber/chain/nodes.js";
 import { nodeAddress, parseNodes, serializeNodes } from "../src/fiber/chain/metagraph.js";
 import { normalizeWeights, parseIp } from "../src/fiber/chain/extrinsics.js";
@@ -86,6 +88,13 @@ describe("fiber/chain: decoded answers to Fiber's Node", () => {
     assert.equal(nodeAddress(v21[hot]!), "http://127.0.0.1:8091");
     assert.equal(nodeAddress({ ip: "16777343", port: 1 }), "http://1.0.0.127:1");
     assert.equal(nodeAddress({ ip: "2001:db8::1", port: 1 }), "http://[2001:db8::1]:1");
+  });
+
+  it("reads the nodes.json that Python Fiber 2.1's Metagraph.save_nodes wrote (test/vectors/fiber/nodes.json)", async () => {
+    const nodes = await loadNodesFile(fileURLToPath(new URL("./vectors/fiber/nodes.json", import.meta.url)));
+    assert.deepEqual(Object.values(nodes).map((n) => n.stake), [5000, 999, 1e-5]);
+    assert.equal(Object.values(nodes)[0]!.ip, "0.0.0.1");
+    assert.equal(nodeAddress(Object.values(nodes)[0]!), "http://127.0.0.1:8091");
   });
 
   it("networks as Fiber names them, or a ws URL", () => {
