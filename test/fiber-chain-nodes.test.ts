@@ -17,6 +17,9 @@ import { decodeNeuronsLite, divideToFloat, ipToString, nodeFromNeuronInfoLite, n
 import { nodeAddress, parseNodes, serializeNodes } from "../src/fiber/chain/metagraph.js";
 import { normalizeWeights, parseIp } from "../src/fiber/chain/extrinsics.js";
 import { chainEndpoint } from "../src/fiber/chain/client.js";
+import { connectChain } from "../src/fiber/chain/node/index.js";
+import { ChainError } from "../src/shared/errors.js";
+import { freePort } from "./helpers/redis.js";
 import { ss58Encode } from "../src/fiber/ss58.js";
 
 const hot = ss58Encode(new Uint8Array(32).fill(1));
@@ -95,6 +98,13 @@ describe("fiber/chain: decoded answers to Fiber's Node", () => {
     assert.deepEqual(Object.values(nodes).map((n) => n.stake), [5000, 999, 1e-5]);
     assert.equal(Object.values(nodes)[0]!.ip, "0.0.0.1");
     assert.equal(nodeAddress(Object.values(nodes)[0]!), "http://127.0.0.1:8091");
+  });
+
+  it("connectChain to a 127.0.0.1 port nobody listens on: ChainError unreachable after its timeout", async () => {
+    const port = await freePort();
+    const started = Date.now();
+    await assert.rejects(connectChain(`ws://127.0.0.1:${port}`, { timeoutMs: 1500 }), (e: unknown) => e instanceof ChainError && e.reason === "unreachable");
+    assert.ok(Date.now() - started < 10_000);
   });
 
   it("networks as Fiber names them, or a ws URL", () => {
