@@ -34,7 +34,7 @@ describe("pmh on the chain: a local subnet end to end (chopsticks, spec 218)", {
   before(async () => {
     local = await LocalChain.start();
     chain = await local.connect();
-    [coldkey, miner, validator, poor] = await Promise.all(["a1", "a2", "a3", "a4"].map((b) => Keypair.fromSeed(seed(b))));
+    [coldkey, miner, validator, poor] = (await Promise.all(["a1", "a2", "a3", "a4"].map((b) => Keypair.fromSeed(seed(b))))) as [Keypair, Keypair, Keypair, Keypair];
     await fund(chain, coldkey.ss58Address, miner.ss58Address, validator.ss58Address, poor.ss58Address);
     await newBlocks(chain);
     for (const hotkey of [miner, validator, poor]) await register(chain, coldkey, hotkey);
