@@ -196,11 +196,6 @@ export class Chain {
     this.#closed = true;
     this.#client.destroy();
   }
-
-  /** `await using chain = await connectChain(...)` closes it at the end of the scope. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
 }
 
 /**

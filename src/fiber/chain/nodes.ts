@@ -11,7 +11,7 @@
  */
 import { ChainError, InvalidArgumentError } from "../../shared/errors.js";
 import { importOptional } from "../../shared/optional-dependency.js";
-import { ss58Encode } from "../ss58.js";
+import { ss58Decode, ss58Encode } from "../ss58.js";
 import { withTimeout, type Chain } from "./client.js";
 
 /**
@@ -120,7 +120,11 @@ export function ipToString(value: bigint | number): string {
 function account(value: unknown, what: string): string {
   if (typeof value === "string") {
     if (/^0x[0-9a-fA-F]{64}$/.test(value)) return ss58Encode(Uint8Array.from(value.slice(2).match(/../g)!.map((h) => parseInt(h, 16))));
-    return value;
+    try {
+      return ss58Encode(ss58Decode(value).publicKey); // Fiber writes format 42 whatever the chain's prefix
+    } catch (cause) {
+      throw new ChainError("unexpected", `${what} is not an account`, { cause });
+    }
   }
   if (value instanceof Uint8Array && value.length === 32) return ss58Encode(value);
   if (value !== null && typeof value === "object" && typeof (value as { asBytes?: unknown }).asBytes === "function") {
