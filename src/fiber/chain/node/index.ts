@@ -5,7 +5,6 @@
  *
  * @module
  */
-import WebSocket from "ws";
 import { connectChain as connectPortable, type Chain, type ConnectChainOptions, type WebSocketClass } from "../client.js";
 
 export * from "../index.js";
@@ -17,7 +16,8 @@ export { loadNodesFile, saveNodesFile } from "./nodes-file.js";
  * @param network - `finney`, `test`, `local` or a `ws://` / `wss://` URL
  * @param options - see {@link ConnectChainOptions}
  */
-export function connectChain(network: string, options: ConnectChainOptions = {}): Promise<Chain> {
-  const webSocket = options.webSocket ?? (globalThis as { WebSocket?: WebSocketClass }).WebSocket ?? (WebSocket as unknown as WebSocketClass);
+export async function connectChain(network: string, options: ConnectChainOptions = {}): Promise<Chain> {
+  // `ws` only where the runtime has no WebSocket (Node 20), loaded then: importing this entry reads no environment (Deno resolves the node condition too).
+  const webSocket = options.webSocket ?? (globalThis as { WebSocket?: WebSocketClass }).WebSocket ?? ((await import("ws")).default as unknown as WebSocketClass);
   return connectPortable(network, { ...options, webSocket });
 }
