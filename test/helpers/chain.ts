@@ -61,6 +61,10 @@ export class LocalChain {
         reject(new Error(`chopsticks exited (${code}) before serving:\n${output.slice(-2000)}`));
       });
     });
+    // Never outlive the test process, even when it ends without running its `after` hooks.
+    process.once("exit", () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
     // Keep draining its log so it never blocks on a full pipe.
     child.stdout!.removeAllListeners("data");
     child.stderr!.removeAllListeners("data");
