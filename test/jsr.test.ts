@@ -27,7 +27,7 @@ describe("jsr.json and Deno", { timeout: 120_000 }, () => {
     assert.equal(jsr.license, pkg.license);
     const npmSubpaths = Object.keys(pkg.exports).filter((s) => s !== "./package.json").sort();
     assert.deepEqual(Object.keys(jsr.exports).sort(), npmSubpaths);
-    for (const [sub, file] of Object.entries(jsr.exports)) assert.match(file, /^\.\/src\/(?:[a-z]+\/)?index\.ts$/, sub);
+    for (const [sub, file] of Object.entries(jsr.exports)) assert.match(file, /^\.\/src\/(?:[a-z]+\/)*index\.ts$/, sub);
   });
 
   it("deno publish --dry-run passes", async (t) => {

@@ -103,6 +103,14 @@ describe("packed package", { timeout: 300_000 }, () => {
     assert.equal(error.code, "ERR_MISSING_DEPENDENCY");
     assert.equal(error.packageName, "@redis/client");
     assert.match(error.message, /npm install @redis\/client/);
+    // The chain client is loaded before any connection is tried (nothing listens on port 1).
+    writeFileSync(join(project, "chain.mjs"), `
+      import { connectChain } from "poorman-handshake/fiber/chain";
+      try { await connectChain("ws://127.0.0.1:1"); console.log("connected?"); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, packageName: e.packageName, message: e.message })); }`);
+    const chainError = JSON.parse(execFileSync(process.execPath, ["chain.mjs"], { cwd: project, encoding: "utf8" }));
+    assert.equal(chainError.code, "ERR_MISSING_DEPENDENCY");
+    assert.equal(chainError.packageName, "polkadot-api");
     const help = (() => {
       try {
         execFileSync(npx, ["--no-install", "pmh", "--help"], { cwd: project, ...quiet });

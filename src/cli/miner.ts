@@ -14,6 +14,7 @@ import { loadMetagraphFile } from "../fiber/node/wallet.js";
 import { FiberServer } from "../fiber/server.js";
 import { BOTH_PROTOCOLS_WARNING_TEXT, type FiberProtocol } from "../fiber/server-config.js";
 import type { WarningHandler } from "../shared/warnings.js";
+import { liveStakeGate } from "./chain.js";
 import { printJson, UsageError, type HotkeyFlags } from "./common.js";
 import { echoSigned, exampleGet, streamSigned } from "./signed-routes.js";
 import type { OpenedStores, StoreFlags } from "./stores.js";
@@ -25,6 +26,9 @@ export interface ServeFlags extends HotkeyFlags, StoreFlags {
   allow?: string[];
   metagraph?: string;
   minStake?: number;
+  subtensor?: string;
+  netuid?: number;
+  nodesFile?: string;
   cors?: string[];
   json?: boolean;
   workers?: number;
@@ -49,11 +53,13 @@ export function answerLimits(flags: ServeFlags): Pick<ServeOptions, "answerTimeo
 export const DEFAULT_SERVE_PROTOCOL: FiberProtocol = "signed";
 
 /** Every given check must pass: the allowlist, then the stake gate. */
-export async function loadAuthorizer(flags: ServeFlags): Promise<Authorizer> {
+export async function loadAuthorizer(flags: ServeFlags, log: (line: string) => void = serveLog(flags)): Promise<Authorizer> {
   const checks: Authorizer[] = [];
   if (flags.allow !== undefined) checks.push(allowlist(flags.allow));
-  if (flags.minStake !== undefined && flags.metagraph === undefined) throw new UsageError("--min-stake needs --metagraph (the stakes it is checked against)");
+  if (flags.metagraph !== undefined && flags.subtensor !== undefined) throw new UsageError("give --metagraph (a file) or --subtensor (the chain), not both");
+  if (flags.minStake !== undefined && flags.metagraph === undefined && flags.subtensor === undefined) throw new UsageError("--min-stake needs --metagraph or --subtensor (the stakes it is checked against)");
   if (flags.metagraph !== undefined) checks.push(minStake(await loadMetagraphFile(flags.metagraph), flags.minStake ?? DEFAULT_MIN_STAKE));
+  if (flags.subtensor !== undefined || flags.netuid !== undefined) checks.push(await liveStakeGate(flags, log));
   if (checks.length === 0) return allowAll;
   return async (hotkey) => {
     for (const check of checks) {
@@ -100,7 +106,7 @@ export function printListening(flags: ServeFlags, log: (line: string) => void, l
     printJson({ event: "listening", url: listening.url, host: flags.host, port: listening.port, minerHotkey: listening.hotkey, protocol: flags.protocol, routes: serveRoutes(flags.protocol), stores: listening.stores, ...workers, ...(flags.cors === undefined ? {} : { cors: flags.cors }) });
     return;
   }
-  const who = flags.allow === undefined && flags.metagraph === undefined ? "any validator with a valid signature" : "authorized validators only";
+  const who = flags.allow === undefined && flags.metagraph === undefined && flags.subtensor === undefined ? "any validator with a valid signature" : "authorized validators only";
   const cors = flags.cors === undefined ? "" : `; CORS for ${flags.cors.join(", ")}`;
   const many = listening.workers === undefined ? "" : `; ${listening.workers} worker processes`;
   const routes = [flags.protocol === "signed" ? "" : "encrypted POST /echo, GET /example-encrypted-get; ", flags.protocol === "encrypted" ? "" : "signed POST /echo-signed, /stream-signed, GET /example-subnet-get; "].join("");

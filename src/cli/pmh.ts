@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { metagraphCommand, postIpCommand } from "./chain.js";
 import { clientCommands } from "./client.js";
 import { connectCommand } from "./connect.js";
 import { EXIT, EXIT_CODES_HELP, oneErrorStyle, pemArgumentsLast } from "./common.js";
@@ -34,6 +35,8 @@ serveCommand(program);
 clientCommands(program);
 hubCommand(program);
 connectCommand(program);
+metagraphCommand(program);
+postIpCommand(program);
 // Usage errors exit 2 (commander prints them); every subcommand inherits exitOverride.
 for (const command of program.commands) {
   command.exitOverride().configureOutput({ outputError: (text, write) => write(oneErrorStyle(`pmh ${command.name()}`, text)) });

@@ -57,7 +57,7 @@ export {
   WRONG_MINER_DETAIL,
 } from "./constants.js";
 export { publicKeyMessage, verifyPublicKeyResponse, PUBLIC_KEY_SIGNATURE_CONTEXT, type PublicKeyResponse } from "./pubkey.js";
-export { formatNodes, parseNodes, type FiberNode } from "./nodes.js";
+export { formatNodes, parseNodes, type FiberNode, type ParseNodesOptions } from "./nodes.js";
 export { bodyHash, jsonBody, signedGetHeaders, signedRequestHeaders, signedRequestMessage, type SignedRequestHeaderOptions } from "./signed.js";
 export { plainHeaders, type SignedRequestOptions } from "./signed-client.js";
 export { LineSplitter, splitLines, DEFAULT_MAX_LINE_LENGTH, type LineSplitterOptions } from "./lines.js";

@@ -24,7 +24,8 @@ export type PoormanErrorCode =
   | "ERR_RESPONSE_TOO_LARGE"
   | "ERR_FILE"
   | "ERR_MISSING_DEPENDENCY"
-  | "ERR_WEAK_PASSWORD";
+  | "ERR_WEAK_PASSWORD"
+  | "ERR_CHAIN";
 
 /** Base class of every error thrown by poorman-handshake. */
 export class PoormanError extends Error {
@@ -272,5 +273,49 @@ export class WeakPasswordError extends PoormanError {
     super("ERR_WEAK_PASSWORD", message);
     this.bits = bits;
     this.minBits = minBits;
+  }
+}
+
+/** Why a chain operation failed: see {@link ChainError}. */
+export type ChainErrorReason =
+  /** The runtime refused the transaction; `runtimeError` names its error (e.g. `ServingRateLimitExceeded`). */
+  | "dispatch"
+  /** The transaction pool refused it before any block (bad nonce, no funds for the fee, a bad signature). */
+  | "invalid"
+  /** `setWeights` checked the chain first: the weights rate limit has not passed yet. */
+  | "rate-limit"
+  /** The subnet has commit-reveal weights on, which `setWeights` does not implement. */
+  | "commit-reveal"
+  /** Not included (or no answer) within the timeout. */
+  | "timeout"
+  /** The chain's endpoint could not be reached, or the connection dropped. */
+  | "unreachable"
+  /** The chain answered something this library cannot read (not a subtensor runtime, a hostile node). */
+  | "unexpected";
+
+/**
+ * A Bittensor chain operation failed (`poorman-handshake/fiber/chain`). `reason` says
+ * what kind of failure; for a refusal by the runtime, `runtimeError` is the runtime's own
+ * error name, as Fiber's Python logs it (`SettingWeightsTooFast`, `InvalidIpAddress`, ...)
+ * and `pallet` its pallet (`SubtensorModule`).
+ */
+export class ChainError extends PoormanError {
+  /** The kind of failure. */
+  readonly reason: ChainErrorReason;
+  /** The runtime's error name, for `reason: "dispatch"` (and `"invalid"` when known). */
+  readonly runtimeError: string | undefined;
+  /** The pallet of {@link ChainError.runtimeError}, e.g. `SubtensorModule`. */
+  readonly pallet: string | undefined;
+
+  /**
+   * @param reason - the kind of failure
+   * @param message - a human-readable explanation
+   * @param details - the runtime's error name and pallet, and a `cause`
+   */
+  constructor(reason: ChainErrorReason, message: string, details: { runtimeError?: string | undefined; pallet?: string | undefined; cause?: unknown } = {}) {
+    super("ERR_CHAIN", message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.reason = reason;
+    this.runtimeError = details.runtimeError;
+    this.pallet = details.pallet;
   }
 }

@@ -10,7 +10,7 @@ import { InvalidArgumentError, KeyFormatError } from "../../shared/errors.js";
 import { parseMetagraph, type Metagraph } from "../authorize.js";
 import { Keypair } from "../keypair.js";
 import { readTextFile, writeFileAtomic } from "../../shared/node/files.js";
-import { formatNodes, parseNodes, type FiberNode } from "../nodes.js";
+import { formatNodes, parseNodes, type FiberNode, type ParseNodesOptions } from "../nodes.js";
 import { checkKeyFileOptions, readSecretTextFile, type KeyFileOptions } from "../../shared/node/key-file-access.js";
 
 const NAME = /^[A-Za-z0-9._-]+$/;
@@ -82,14 +82,15 @@ async function readJsonFile(path: string, expected: string): Promise<unknown> {
 
 /**
  * Reads a `nodes.json` of Fiber 2.3.0+ (hotkey → `Node` with `alpha_stake` and `tao_stake`);
- * see `parseNodes`. A 2.1 file is refused, as Fiber 2.5.0 drops it: read its stakes with
- * {@link loadMetagraphFile}.
+ * see `parseNodes`. By default a 2.1 file is refused, as Fiber 2.5.0 drops it: read its
+ * stakes with {@link loadMetagraphFile}, or the whole file with `{ fieldSet: "any" }`.
  * @param path - the file
+ * @param options - which field sets to accept (`ParseNodesOptions`)
  * @throws FileError when the file cannot be read
  * @throws InvalidArgumentError when it is not such a file
  */
-export async function loadNodesFile(path: string): Promise<Record<string, FiberNode>> {
-  return parseNodes(await readJsonFile(path, "a Fiber nodes.json"));
+export async function loadNodesFile(path: string, options: ParseNodesOptions = {}): Promise<Record<string, FiberNode>> {
+  return parseNodes(await readJsonFile(path, "a Fiber nodes.json"), options);
 }
 
 /**
