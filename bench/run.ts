@@ -21,6 +21,7 @@ const suites: Record<string, () => Promise<Row[]>> = {
   "fiber-server": fiberServerBench,
   nonce: nonceBench,
   hivemind: noiseBench,
+  hub: async () => (await import("./cases/hub.js")).hubBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
