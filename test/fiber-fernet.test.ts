@@ -114,6 +114,22 @@ for (const [name, backend] of BACKENDS) {
   });
 }
 
+it("both backends encode tokens alike and refuse the same malformed token texts", async () => {
+  const key = Fernet.generateKey();
+  const [web, node] = await Promise.all([Fernet.create(key, { backend: WEB_CRYPTO_FERNET }), Fernet.create(key, { backend: NODE_FERNET })]);
+  const iv = new Uint8Array(16).fill(7);
+  for (const length of [0, 1, 2, 15, 16, 17, 1000]) {
+    const plain = new Uint8Array(length).fill(length & 0xff);
+    assert.equal(await node.encrypt(plain, { iv, time: 1 }), await web.encrypt(plain, { iv, time: 1 }));
+  }
+  const token = await web.encrypt("padding rules");
+  const bad = [token.replace(/=+$/, ""), `${token}=`, `${token}A`, `${token.slice(0, 10)}+${token.slice(11)}`, ` ${token}`, `${token.slice(0, -4)}A===`, `${token.slice(0, 8)}=${token.slice(9)}`];
+  for (const text of bad) {
+    await assert.rejects(node.decrypt(text), DecryptionError, text);
+    await assert.rejects(web.decrypt(text), DecryptionError, text);
+  }
+});
+
 it("Fernet.create refuses a backend that is not one", async () => {
   await assert.rejects(Fernet.create(Fernet.generateKey(), { backend: {} as FernetBackend }), /options.backend must be a FernetBackend/);
 });

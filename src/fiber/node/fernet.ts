@@ -9,12 +9,21 @@ import { createCipheriv, createDecipheriv, createHmac, createSecretKey, type Key
 import { bufferView, bytesView, joinedOutput } from "../../shared/node/buffers.js";
 import type { FernetBackend } from "../fernet.js";
 
+/** The `=` padding of unpadded base64 by its length modulo 4 (1 never occurs). */
+const PADDING = ["", "", "==", "="] as const;
+
 /**
  * Fernet on `node:crypto`: HMAC-SHA256 and AES-128-CBC with the keys held as secret
  * `KeyObject`s (OpenSSL's copy; the caller wipes the arrays it passed).
  */
 export const NODE_FERNET: FernetBackend = {
   name: "node:crypto",
+  // Buffer's base64url is native; Fernet tokens carry padding, which it neither writes nor needs.
+  encodeToken(bytes) {
+    const text = bufferView(bytes).toString("base64url");
+    return text + PADDING[text.length % 4]!;
+  },
+  decodeToken: (text) => bytesView(Buffer.from(text, "base64url")),
   importKeys(signing, encryption) {
     const signingKey: KeyObject = createSecretKey(bufferView(signing));
     const encryptionKey: KeyObject = createSecretKey(bufferView(encryption));
