@@ -38,11 +38,12 @@ export interface FernetBackend {
    */
   encodeToken?(bytes: Uint8Array): string;
   /**
-   * The bytes of a token's text, called only on text {@link Fernet.decrypt} has already
-   * checked: URL-safe alphabet, at most two `=` at the end, a length that is a multiple of 4.
-   * The portable decoder when omitted.
+   * The bytes of a token's text, or `undefined` when the text is not padded URL-safe base64
+   * (any other character, `=` anywhere but the last two places, a length not a multiple of 4,
+   * empty): exactly the texts the portable check refuses (`test/fiber-fernet.test.ts` checks
+   * both on the same texts). The portable check and decoder when omitted.
    */
-  decodeToken?(text: string): Uint8Array;
+  decodeToken?(text: string): Uint8Array | undefined;
 }
 
 /** The portable backend: Web Crypto HMAC and AES-CBC, with non-extractable keys. */
@@ -118,13 +119,13 @@ export class Fernet {
   readonly #keys: FernetKeys;
   readonly #clock: () => number;
   readonly #encode: (bytes: Uint8Array) => string;
-  readonly #decode: (text: string) => Uint8Array;
+  readonly #decode: (text: string) => Uint8Array | undefined;
 
   private constructor(keys: FernetKeys, clock: () => number, backend: FernetBackend) {
     this.#keys = keys;
     this.#clock = clock;
     this.#encode = typeof backend.encodeToken === "function" ? backend.encodeToken.bind(backend) : toBase64Url;
-    this.#decode = typeof backend.decodeToken === "function" ? backend.decodeToken.bind(backend) : (text) => fromBase64Any(text, "token");
+    this.#decode = typeof backend.decodeToken === "function" ? backend.decodeToken.bind(backend) : decodeTokenPortable;
   }
 
   /** Returns a fresh random key as padded URL-safe base64, as Python's `Fernet.generate_key()`. */
@@ -230,16 +231,18 @@ function asciiOrEmpty(bytes: Uint8Array): string {
   return asciiDecoder.decode(bytes);
 }
 
-/**
- * Decodes padded URL-safe base64, or `undefined` when it is not that. The checks (alphabet,
- * padding, length) are made here, for every backend; `decode` only turns checked text into bytes.
- */
-function decodeToken(text: string, decode: (text: string) => Uint8Array): Uint8Array | undefined {
+/** Decodes a token's text with the backend's decoder (which refuses what is not padded URL-safe base64). */
+function decodeToken(text: string, decode: (text: string) => Uint8Array | undefined): Uint8Array | undefined {
   astring(text, "token");
-  if (text.length % 4 !== 0 || !TOKEN_CHARS.test(text)) return undefined;
   try {
     return decode(text);
   } catch {
     return undefined;
   }
+}
+
+/** The portable decoder: padded URL-safe base64, or `undefined` when it is not that. */
+function decodeTokenPortable(text: string): Uint8Array | undefined {
+  if (text.length % 4 !== 0 || !TOKEN_CHARS.test(text)) return undefined;
+  return fromBase64Any(text, "token");
 }
