@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { PMH_BIN, stopChild } from "./helpers/cli.js";
 import { MINER_SEED } from "./helpers/fiber.js";
+import { Keypair } from "../src/fiber/keypair.js";
+import { signedRequestHeaders } from "../src/fiber/signed.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pmh-cli-style-"));
 
@@ -77,5 +79,31 @@ describe("pmh consistency", { timeout: 120_000 }, () => {
     const help = await pmh(["--help"]);
     assert.equal(help.code, 0);
     for (const name of ["poorman_handshake", "HiveMind", "Fiber"]) assert.match(help.stdout.replace(/\s+/g, " "), new RegExp(name));
+  });
+
+  it("serve --verify-threads 1 checks signatures on a worker thread: a signed request is answered, a bad signature refused; -1 is a usage error", async () => {
+    const bad = await pmh(["serve", "--verify-threads", "-1", "--hotkey-seed", MINER_SEED]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^pmh serve: option '--verify-threads <n>' argument '-1' is invalid/);
+    const child = spawn(process.execPath, [PMH_BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--json", "--verify-threads", "1", "--hotkey-seed", MINER_SEED], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      const first = await new Promise<{ url: string; minerHotkey: string }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no JSON line within 15 s: ${stdout}`)), 15_000);
+        child.stdout.on("data", () => stdout.includes("\n") && (clearTimeout(timer), resolve(JSON.parse(stdout.split("\n")[0]!) as { url: string; minerHotkey: string })));
+        child.once("exit", (code) => reject(new Error(`exited with ${code}: ${stdout}`)));
+      });
+      const validator = await Keypair.generate();
+      const body = JSON.stringify({ hello: "pool" });
+      const headers = await signedRequestHeaders(validator, first.minerHotkey, body);
+      const ok = await fetch(`${first.url}/echo-signed`, { method: "POST", headers, body });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(await ok.json(), { hello: "pool" });
+      const forged = await signedRequestHeaders(validator, first.minerHotkey, JSON.stringify({ hello: "other" }));
+      assert.equal((await fetch(`${first.url}/echo-signed`, { method: "POST", headers: forged, body })).status, 401);
+    } finally {
+      assert.equal(await stopChild(child), 0);
+    }
   });
 });

@@ -114,6 +114,45 @@ for (const [name, backend] of BACKENDS) {
   });
 }
 
+it("both backends encode tokens alike and refuse the same malformed token texts", async () => {
+  const key = Fernet.generateKey();
+  const [web, node] = await Promise.all([Fernet.create(key, { backend: WEB_CRYPTO_FERNET }), Fernet.create(key, { backend: NODE_FERNET })]);
+  const iv = new Uint8Array(16).fill(7);
+  for (const length of [0, 1, 2, 15, 16, 17, 1000]) {
+    const plain = new Uint8Array(length).fill(length & 0xff);
+    assert.equal(await node.encrypt(plain, { iv, time: 1 }), await web.encrypt(plain, { iv, time: 1 }));
+  }
+  const token = await web.encrypt("padding rules");
+  const bad = [token.replace(/=+$/, ""), `${token}=`, `${token}A`, `${token.slice(0, 10)}+${token.slice(11)}`, ` ${token}`, `${token.slice(0, -4)}A===`, `${token.slice(0, 8)}=${token.slice(9)}`];
+  for (const text of bad) {
+    await assert.rejects(node.decrypt(text), DecryptionError, text);
+    await assert.rejects(web.decrypt(text), DecryptionError, text);
+  }
+});
+
+it("the node:crypto token decoder refuses exactly the texts the portable check refuses, and decodes the others alike", () => {
+  const portable = (text: string) => (text.length % 4 === 0 && /^[A-Za-z0-9_-]+={0,2}$/.test(text) ? fromBase64Any(text) : undefined);
+  const decode = NODE_FERNET.decodeToken!;
+  const chars = fc.constantFrom(..."AZaz09-_+/= \n.\u00e9\u0000");
+  const tokenish = fc.oneof(
+    fc.array(chars, { maxLength: 12 }).map((a) => a.join("")),
+    fc.tuple(fc.uint8Array({ maxLength: 40 }), fc.nat(60), fc.array(chars, { minLength: 1, maxLength: 3 })).map(([bytes, at, insert]) => {
+      const text = toBase64Url(bytes);
+      const i = at % (text.length + 1);
+      return text.slice(0, i) + insert.join("") + text.slice(i + (at % 2));
+    }),
+    fc.uint8Array({ maxLength: 40 }).map((bytes) => toBase64Url(bytes)),
+  );
+  fc.assert(fc.property(tokenish, (text) => {
+    const want = portable(text), got = decode(text);
+    assert.equal(got === undefined, want === undefined, JSON.stringify(text));
+    if (want !== undefined) assert.deepEqual(new Uint8Array(got!), new Uint8Array(want));
+  }), { numRuns: 3000 });
+  for (const text of ["", "====", "A===", "AA==", "AAA=", "AAAA", "AA=A", "+AAA", "/AAA", "AA\nA", "AAAA====", "AAAAAA=="]) {
+    assert.equal(decode(text) === undefined, portable(text) === undefined, JSON.stringify(text));
+  }
+});
+
 it("Fernet.create refuses a backend that is not one", async () => {
   await assert.rejects(Fernet.create(Fernet.generateKey(), { backend: {} as FernetBackend }), /options.backend must be a FernetBackend/);
 });

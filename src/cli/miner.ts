@@ -10,6 +10,7 @@ import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
 import { withCors } from "../fiber/cors.js";
 import type { Keypair } from "../fiber/keypair.js";
 import type { FetchHandler, ServeOptions } from "../fiber/node/serve.js";
+import { SignatureVerifyPool } from "../fiber/node/verify-pool.js";
 import { loadMetagraphFile } from "../fiber/node/wallet.js";
 import { FiberServer } from "../fiber/server.js";
 import { BOTH_PROTOCOLS_WARNING_TEXT, type FiberProtocol } from "../fiber/server-config.js";
@@ -35,6 +36,8 @@ export interface ServeFlags extends HotkeyFlags, StoreFlags {
   protocol: FiberProtocol;
   answerTimeout?: number;
   answerBudget?: number;
+  /** Worker threads verifying request signatures (`--verify-threads`); 0 or absent: on the event loop. */
+  verifyThreads?: number;
 }
 
 /** The answer limits of `serve` that `--answer-timeout` (ms) and `--answer-budget` (MiB) set. */
@@ -86,7 +89,9 @@ export function warnProtocol(flags: ServeFlags, onWarning: WarningHandler): void
 /** The miner's handler: a FiberServer with the demo routes, behind CORS when asked. */
 export async function minerHandler(flags: ServeFlags, keypair: Keypair, authorize: Authorizer, stores: Pick<OpenedStores, "nonceStore" | "keyStore" | "rsaPrivateKey">): Promise<FetchHandler> {
   // The warning of "both" is given once by the command (warnProtocol), not by every worker.
-  const server = await FiberServer.create({ keypair, authorize, ...stores, protocol: flags.protocol, onWarning: () => {} });
+  // The pool's threads are unref'd: they never keep a closing process alive.
+  const pool = flags.verifyThreads === undefined || flags.verifyThreads === 0 ? undefined : await SignatureVerifyPool.create({ threads: flags.verifyThreads });
+  const server = await FiberServer.create({ keypair, authorize, ...stores, protocol: flags.protocol, onWarning: () => {}, ...(pool === undefined ? {} : { verifySignature: pool.verify }) });
   if (flags.protocol !== "signed") server.route("/echo", {
     parse: (value) => {
       if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("the payload must be a JSON object");

@@ -32,6 +32,18 @@ export interface FernetBackend {
   readonly name: string;
   /** Imports the 16-byte signing and encryption keys; the caller wipes both arrays afterwards. */
   importKeys(signingKey: Uint8Array, encryptionKey: Uint8Array): FernetKeys | Promise<FernetKeys>;
+  /**
+   * Padded URL-safe base64 of a token's bytes; the portable encoder when omitted. The
+   * `node:crypto` backend encodes with Buffer (native), which matters from a few KiB on.
+   */
+  encodeToken?(bytes: Uint8Array): string;
+  /**
+   * The bytes of a token's text, or `undefined` when the text is not padded URL-safe base64
+   * (any other character, `=` anywhere but the last two places, a length not a multiple of 4,
+   * empty): exactly the texts the portable check refuses (`test/fiber-fernet.test.ts` checks
+   * both on the same texts). The portable check and decoder when omitted.
+   */
+  decodeToken?(text: string): Uint8Array | undefined;
 }
 
 /** The portable backend: Web Crypto HMAC and AES-CBC, with non-extractable keys. */
@@ -106,10 +118,14 @@ export interface FernetEncryptOptions {
 export class Fernet {
   readonly #keys: FernetKeys;
   readonly #clock: () => number;
+  readonly #encode: (bytes: Uint8Array) => string;
+  readonly #decode: (text: string) => Uint8Array | undefined;
 
-  private constructor(keys: FernetKeys, clock: () => number) {
+  private constructor(keys: FernetKeys, clock: () => number, backend: FernetBackend) {
     this.#keys = keys;
     this.#clock = clock;
+    this.#encode = typeof backend.encodeToken === "function" ? backend.encodeToken.bind(backend) : toBase64Url;
+    this.#decode = typeof backend.decodeToken === "function" ? backend.decodeToken.bind(backend) : decodeTokenPortable;
   }
 
   /** Returns a fresh random key as padded URL-safe base64, as Python's `Fernet.generate_key()`. */
@@ -150,7 +166,7 @@ export class Fernet {
       if (backend === null || typeof backend !== "object" || typeof backend.importKeys !== "function") {
         throw new InvalidArgumentError("options.backend must be a FernetBackend (an object with importKeys)");
       }
-      return new Fernet(await backend.importKeys(signing, encryption), clock);
+      return new Fernet(await backend.importKeys(signing, encryption), clock, backend);
     } finally {
       wipe(signing);
       wipe(encryption);
@@ -177,7 +193,7 @@ export class Fernet {
     new DataView(header.buffer).setBigUint64(1, BigInt(time));
     header.set(iv, 9);
     const signed = concatBytes(header, await this.#keys.encrypt(iv, plain));
-    return toBase64Url(concatBytes(signed, await this.#keys.mac(signed)));
+    return this.#encode(concatBytes(signed, await this.#keys.mac(signed)));
   }
 
   /**
@@ -190,7 +206,7 @@ export class Fernet {
   async decrypt(token: string | Uint8Array, options: FernetDecryptOptions = {}): Promise<Uint8Array> {
     const ttl = options.ttl === undefined ? undefined : aint(options.ttl, "options.ttl", 0);
     const text = typeof token === "string" ? token : asciiOrEmpty(abytes(token, "token"));
-    const data = decodeToken(text);
+    const data = decodeToken(text, this.#decode);
     if (data === undefined || data.length < HEADER_BYTES + BLOCK_BYTES + MAC_BYTES || data[0] !== FERNET_VERSION) {
       throw new DecryptionError();
     }
@@ -215,13 +231,18 @@ function asciiOrEmpty(bytes: Uint8Array): string {
   return asciiDecoder.decode(bytes);
 }
 
-/** Decodes padded URL-safe base64, or `undefined` when it is not that. */
-function decodeToken(text: string): Uint8Array | undefined {
+/** Decodes a token's text with the backend's decoder (which refuses what is not padded URL-safe base64). */
+function decodeToken(text: string, decode: (text: string) => Uint8Array | undefined): Uint8Array | undefined {
   astring(text, "token");
-  if (!TOKEN_CHARS.test(text)) return undefined;
   try {
-    return fromBase64Any(text, "token");
+    return decode(text);
   } catch {
     return undefined;
   }
+}
+
+/** The portable decoder: padded URL-safe base64, or `undefined` when it is not that. */
+function decodeTokenPortable(text: string): Uint8Array | undefined {
+  if (text.length % 4 !== 0 || !TOKEN_CHARS.test(text)) return undefined;
+  return fromBase64Any(text, "token");
 }

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { argon2id } from "hash-wasm";
 import { abytes, aint, bufferSource, concatBytes, toHex, utf8 } from "../shared/bytes.js";
 import { InvalidArgumentError } from "../shared/errors.js";
 import { noiseBackend } from "./backend.js";
@@ -59,9 +58,12 @@ export function pskSalt(nodeId: string | Uint8Array | null | undefined): Uint8Ar
 /** argon2id with the PSK parameters (t=3, m=64 MiB, p=1, 32 bytes) of a password and salt. */
 export type Argon2idFunction = (password: Uint8Array, salt: Uint8Array) => Promise<Uint8Array>;
 
-/** The portable argon2id: `hash-wasm` (WebAssembly). */
-export const HASH_WASM_ARGON2ID: Argon2idFunction = (password, salt) =>
-  argon2id({
+/**
+ * The portable argon2id: `hash-wasm` (WebAssembly), imported on the first derivation (its
+ * module embeds every hash-wasm build and takes tens of ms to load; most imports never derive a PSK).
+ */
+export const HASH_WASM_ARGON2ID: Argon2idFunction = async (password, salt) =>
+  (await import("hash-wasm")).argon2id({
     password,
     salt,
     iterations: ARGON2ID.iterations,
