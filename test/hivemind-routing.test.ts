@@ -128,6 +128,27 @@ describe("hub routing over WebSockets", () => {
     }
   });
 
+  it("a client that floods PROPAGATE is told once, then closed; the others keep being served", async (t) => {
+    const { server, connected } = await hub(t, { maxRelaysPerSecond: 5 });
+    const [a, b] = await nodes(t, server.url, ADMIN, BOB);
+    const [ia, ib] = [inbox(a!), inbox(b!)];
+    await connected(2);
+    const bye = closed(b!);
+    // 5 relayed (the burst), then refusals: the first answered, the sixth within the second closes the sender.
+    for (let i = 0; i < 40 && b!.open; i++) await b!.sendRouted("propagate", busMessage("flood", { i })).catch(() => undefined);
+    // Bounded: a hub that never closes the flooder fails here instead of hanging the suite.
+    const event = await Promise.race([bye, new Promise<{ code: number; reason: string }>((resolve) => setTimeout(() => resolve({ code: 0, reason: "still open after 10 s" }), 10_000).unref())]);
+    assert.equal(event.code, 1008, event.reason);
+    assert.match(event.reason, /flooding/);
+    const denials = ib.seen.filter((m) => JSON.stringify(m.payload).includes("relay_rate_limited"));
+    assert.equal(denials.length, 1, "one relay_rate_limited answer for the whole run");
+    const relayed = ia.seen.filter(isBus("flood")).length;
+    assert.ok(relayed >= 5 && relayed < 10, `relayed ${relayed}: the burst, and what refilled meanwhile`);
+    const [c] = await nodes(t, server.url, CAROL);
+    await c!.sendRouted("propagate", busMessage("after"));
+    await ia.until(isBus("after"));
+  });
+
   it("an INTERCOM reaches only its target, sealed: the hub and the others cannot read it", async (t) => {
     const { server, local, connected } = await hub(t);
     const [a, b, c] = await nodes(t, server.url, { ...ADMIN, rsaKey: keys.alice.private_pem_pkcs1 }, { ...BOB, rsaKey: keys.bob.private_pem_pkcs1 }, CAROL);

@@ -57,6 +57,8 @@ export interface HubLoadResult {
   /** `flood`: PROPAGATEs sent, and refusals (`relay_rate_limited`) received. */
   sent?: number;
   denied?: number;
+  /** `flood`: whether the hub closed the flooding node. */
+  closed?: boolean;
 }
 
 type Link = {
@@ -232,18 +234,20 @@ async function handle(job: HubLoadJob): Promise<HubLoadResult | Record<string, n
       flooding = true;
       let sent = 0;
       const t = performance.now();
-      while (flooding && sent < job.maxCount && performance.now() - t < job.maxMs) {
+      // Until the hub closes the flooder (it does past twice its relay allowance), or the bounds.
+      while (flooding && node.open && sent < job.maxCount && performance.now() - t < job.maxMs) {
         // As fast as the socket drains: keep at most 256 KiB queued.
         if (node.bufferedAmount > 256 * 1024) await new Promise((resolve) => setTimeout(resolve, 1));
         else {
-          await node.sendRouted("propagate", inner);
+          const ok = await node.sendRouted("propagate", inner).then(() => true, () => false);
+          if (!ok) break;
           sent++;
           if (sent % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
         }
       }
       const ms = performance.now() - t;
       await new Promise((resolve) => setTimeout(resolve, 200)); // the last refusals
-      return { ms, ok: sent, bad: 0, sent, denied: flooder!.denied };
+      return { ms, ok: sent, bad: 0, sent, denied: flooder!.denied, closed: !node.open };
     }
     case "stop":
       flooding = false;

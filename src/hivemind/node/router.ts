@@ -74,7 +74,7 @@ const send = (client: RoutedClient, message: HiveMessage) => void client.send(me
 /** The hub's router (one per hub). */
 export class HubRouter<C extends RoutedClient> {
   readonly #o: RouterOptions<C>;
-  readonly #buckets = new WeakMap<C, { tokens: number; at: number }>();
+  readonly #buckets = new WeakMap<C, { tokens: number; at: number; refused: number; refusedSince: number }>();
 
   constructor(options: RouterOptions<C>) {
     this.#o = options;
@@ -84,17 +84,31 @@ export class HubRouter<C extends RoutedClient> {
     send(client, policyDeniedMessage(deniedType, code, reason, client.peer, { msg_type: deniedType }));
   }
 
-  /** Takes one relay from the client's bucket; false when it is empty. */
-  #takeRelay(client: C): boolean {
+  /**
+   * Takes one relay from the client's bucket (`relaysPerSecond`, refilled continuously).
+   * When it is empty the message is not relayed, and only the first refusal of each second
+   * is answered (`relay_rate_limited`): each answer costs the hub an encryption. A client
+   * refused more than `relaysPerSecond` times within a second (it sends over twice its
+   * allowance) is closed (1008): it keeps flooding after being told, and every message it
+   * sends still costs the hub a decryption that honest clients wait behind.
+   * @returns true when the message may be relayed
+   */
+  #admitRelay(client: C, type: string): boolean {
     const rate = this.#o.relaysPerSecond;
     const now = Date.now();
-    const bucket = this.#buckets.get(client) ?? { tokens: rate, at: now };
+    const bucket = this.#buckets.get(client) ?? { tokens: rate, at: now, refused: 0, refusedSince: now };
     bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
     bucket.at = now;
     this.#buckets.set(client, bucket);
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return true;
+    }
+    if (now - bucket.refusedSince >= 1000) (bucket.refused = 0), (bucket.refusedSince = now);
+    bucket.refused++;
+    if (bucket.refused === 1) this.#deny(client, type, RELAY_RATE_LIMITED, `at most ${rate} routed messages a second`);
+    else if (bucket.refused > rate) client.close(CLOSE.policy, `flooding: more than ${rate} routed messages refused within a second (at most ${rate} a second)`);
+    return false;
   }
 
   #clientByKey(key: string | null): C | undefined {
@@ -120,7 +134,10 @@ export class HubRouter<C extends RoutedClient> {
         // Not for this hub: hivemind-core drops a bare INTERCOM here; this hub hands it to
         // the connected client it is sealed for, when there is one.
         const target = this.#clientByKey(message.target_pubkey);
-        if (target !== undefined && target !== client && this.#takeRelay(client)) return send(target, { ...arrived, source_peer: this.#o.hubPeer });
+        if (target !== undefined && target !== client) {
+          if (this.#admitRelay(client, "intercom")) send(target, { ...arrived, source_peer: this.#o.hubPeer });
+          return;
+        }
         return this.#deny(client, "intercom", INTERCOM_REFUSED, "no connected client holds the INTERCOM's target_pubkey; wrap it in propagate to send it through the hive");
       }
       case "query":
@@ -133,7 +150,7 @@ export class HubRouter<C extends RoutedClient> {
     const type = message.msg_type;
     const arrived = arrivedFrom(message, client.peer);
     if (routeOf(arrived).length > MAX_ROUTE_HOPS) return this.#deny(client, type, ROUTE_TOO_LONG, `a route may hold at most ${MAX_ROUTE_HOPS} hops`);
-    if (!this.#takeRelay(client)) return this.#deny(client, type, RELAY_RATE_LIMITED, `at most ${this.#o.relaysPerSecond} routed messages a second`);
+    if (!this.#admitRelay(client, type)) return;
     let inner = unpackMessage(arrived, this.#o.hubPeer);
     runCallback(() => this.#o.routed(client, arrived));
     const looped = type !== "broadcast" && isRoutingLoop(arrived, this.#o.nodeIdentity);

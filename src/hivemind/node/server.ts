@@ -92,8 +92,10 @@ export interface ServeHiveMindOptions {
   onUpstream?(event: HiveMindUpstreamEvent): void;
   /**
    * Routed messages (BROADCAST, PROPAGATE, ESCALATE, relayed INTERCOM) one client may send
-   * per second, and at once (default 100); past it they are refused with
-   * `hive.policy.denied` (`relay_rate_limited`), so that one client cannot flood the others.
+   * per second, and at once (default 100); past it they are not relayed, the first refusal of
+   * each second is answered with `hive.policy.denied` (`relay_rate_limited`), and a client
+   * refused more than this many times within a second is closed (1008), so that one client cannot flood
+   * the others nor keep the hub decrypting what it will refuse.
    */
   maxRelaysPerSecond?: number | undefined;
   /** A client finished its handshake and HELLO. */
