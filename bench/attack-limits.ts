@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
-import { randomBytes, toBase64 } from "../src/shared/bytes.js";
+import { randomBytes, toBase64 } from "../src/common/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Keypair } from "../src/fiber/keypair.js";
 import { MemoryKeyStore } from "../src/fiber/keystore.js";

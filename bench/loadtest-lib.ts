@@ -2,7 +2,7 @@
  * Pieces of `npm run loadtest`: a bounded pool runner, latency statistics, and raw
  * Fiber operations that count lost keys instead of quietly re-handshaking.
  */
-import { fromBase64Any } from "../src/shared/bytes.js";
+import { fromBase64Any } from "../src/common/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import type { FiberSession } from "../src/fiber/client-config.js";
 import { Fernet } from "../src/fiber/fernet.js";

@@ -16,7 +16,7 @@
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { randomBytes, toHex } from "../src/shared/bytes.js";
+import { randomBytes, toHex } from "../src/common/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Keypair } from "../src/fiber/keypair.js";
 import { startServe, stopChild, type ServeChild } from "../test/helpers/cli.js";

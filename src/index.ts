@@ -7,9 +7,9 @@
 export { PasswordHandShake, type PasswordHandShakeOptions } from "./password/handshake.js";
 export { checkPasswordStrength, estimatePassword, loadPasswordEstimator, passwordBits, type PasswordEstimate } from "./password/strength.js";
 export { DEFAULT_MIN_BITS } from "./password/constants.js";
-export { fingerprint } from "./shared/fingerprint.js";
+export { fingerprint } from "./common/fingerprint.js";
 export { HalfHandShake, HandShake, type HandShakeOptions, type RSAHandShakeOptions } from "./rsa/handshake.js";
-export type { PoormanWarning, WarningHandler } from "./shared/warnings.js";
+export type { PoormanWarning, WarningHandler } from "./common/warnings.js";
 export {
   DecryptionError,
   HandshakeRejectedError,
@@ -32,4 +32,4 @@ export {
   ResponseTooLargeError,
   MissingDependencyError,
   type PoormanErrorCode,
-} from "./shared/errors.js";
+} from "./common/errors.js";

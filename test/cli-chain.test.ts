@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { HttpStatusError } from "../src/shared/errors.js";
+import { HttpStatusError } from "../src/common/errors.js";
 import type { Chain } from "../src/fiber/chain/client.js";
 import { setWeights } from "../src/fiber/chain/extrinsics.js";
 import { nodeAddress } from "../src/fiber/chain/metagraph.js";

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fromBase64Any, randomBytes, toHex } from "../src/shared/bytes.js";
+import { fromBase64Any, randomBytes, toHex } from "../src/common/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL, EXCHANGE_PATH, PUBLIC_KEY_PATH } from "../src/fiber/constants.js";
 import { Fernet } from "../src/fiber/fernet.js";

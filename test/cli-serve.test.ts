@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { HttpStatusError } from "../src/shared/errors.js";
+import { HttpStatusError } from "../src/common/errors.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Keypair } from "../src/fiber/keypair.js";
 import { createRSAKey } from "../src/rsa/node/keyfile.js";

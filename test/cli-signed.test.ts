@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { before, describe, it } from "node:test";
-import { HttpStatusError } from "../src/shared/errors.js";
+import { HttpStatusError } from "../src/common/errors.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { PMH_BIN, startServe, stopChild } from "./helpers/cli.js";
 import { identities, MINER_SEED, VALIDATOR_MNEMONIC, type Identities } from "./helpers/fiber.js";

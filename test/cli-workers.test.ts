@@ -9,7 +9,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fromBase64Any, randomBytes, toHex } from "../src/shared/bytes.js";
+import { fromBase64Any, randomBytes, toHex } from "../src/common/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL, EXCHANGE_PATH } from "../src/fiber/constants.js";
 import { STORE_UNAVAILABLE_DETAIL } from "../src/fiber/constants.js";

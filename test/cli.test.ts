@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fingerprint } from "../src/shared/fingerprint.js";
+import { fingerprint } from "../src/common/fingerprint.js";
 import { pemToDer } from "../src/rsa/pem.js";
 import { keys } from "./helpers/rsa.js";
 import { MemoryKeyStore } from "../src/fiber/keystore.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { InvalidArgumentError } from "../src/shared/errors.js";
+import { InvalidArgumentError } from "../src/common/errors.js";
 import { allowAll, allowlist, minStake, parseMetagraph, pythonFloat } from "../src/fiber/authorize.js";
 import { NOT_ALLOWED_DETAIL } from "../src/fiber/constants.js";
 

@@ -19,7 +19,7 @@ import { formatNodes, parseNodes } from "../src/fiber/nodes.js";
 import { normalizeWeights, parseIp } from "../src/fiber/chain/extrinsics.js";
 import { chainEndpoint } from "../src/fiber/chain/client.js";
 import { connectChain } from "../src/fiber/chain/node/index.js";
-import { ChainError } from "../src/shared/errors.js";
+import { ChainError } from "../src/common/errors.js";
 import { freePort } from "./helpers/redis.js";
 import { ss58Encode } from "../src/fiber/ss58.js";
 

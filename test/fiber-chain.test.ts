@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ChainError } from "../src/shared/errors.js";
+import { ChainError } from "../src/common/errors.js";
 import { minStake } from "../src/fiber/authorize.js";
 import type { Chain } from "../src/fiber/chain/client.js";
 import { postAxon, setWeights } from "../src/fiber/chain/extrinsics.js";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { InvalidArgumentError, NetworkError } from "../src/shared/errors.js";
+import { InvalidArgumentError, NetworkError } from "../src/common/errors.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import { FiberServer } from "../src/fiber/server.js";

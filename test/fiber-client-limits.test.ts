@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { before, describe, it } from "node:test";
-import { HandshakeRejectedError, HttpStatusError, ResponseTooLargeError } from "../src/shared/errors.js";
+import { HandshakeRejectedError, HttpStatusError, ResponseTooLargeError } from "../src/common/errors.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DEFAULT_MAX_RESPONSE_BYTES, MAX_HANDSHAKE_RESPONSE_BYTES } from "../src/fiber/client-config.js";
 import { FiberServer } from "../src/fiber/server.js";

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { InvalidArgumentError } from "../src/shared/errors.js";
-import type { PoormanWarning } from "../src/shared/warnings.js";
+import { InvalidArgumentError } from "../src/common/errors.js";
+import type { PoormanWarning } from "../src/common/warnings.js";
 import { FiberServer } from "../src/fiber/server.js";
 import { BOTH_PROTOCOLS_WARNING, type FiberServerOptions } from "../src/fiber/server-config.js";
 import { serve } from "../src/fiber/node/serve.js";

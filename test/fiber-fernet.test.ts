@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromBase64Any, toBase64Url } from "../src/shared/bytes.js";
+import { fromBase64Any, toBase64Url } from "../src/common/bytes.js";
 
 const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
-import { DecryptionError, KeyFormatError } from "../src/shared/errors.js";
+import { DecryptionError, KeyFormatError } from "../src/common/errors.js";
 import { Fernet, WEB_CRYPTO_FERNET, fernetBackend, type FernetBackend, type FernetOptions } from "../src/fiber/fernet.js";
 import { NODE_FERNET } from "../src/fiber/node/fernet.js";
 import { loadVectors } from "./helpers/vectors.js";

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { randomBytes, toBase64 } from "../src/shared/bytes.js";
+import { randomBytes, toBase64 } from "../src/common/bytes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import { FiberServer } from "../src/fiber/server.js";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import fc from "fast-check";
-import { HttpStatusError, InvalidArgumentError } from "../src/shared/errors.js";
+import { HttpStatusError, InvalidArgumentError } from "../src/common/errors.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL, NONCE_UNVERIFIABLE_DETAIL, signedGetMessage, signingMessage } from "../src/fiber/constants.js";
 import { Keypair } from "../src/fiber/keypair.js";

@@ -1,7 +1,7 @@
 /** Key hygiene of the Fiber miner: imported keys follow the key store, key bytes are wiped after import. */
 import assert from "node:assert/strict";
 import { afterEach, before, describe, it, mock } from "node:test";
-import { randomBytes, toBase64, toBase64Url } from "../src/shared/bytes.js";
+import { randomBytes, toBase64, toBase64Url } from "../src/common/bytes.js";
 import { DETAIL, SYMMETRIC_KEY_TTL_MS } from "../src/fiber/constants.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import { FiberServer } from "../src/fiber/server.js";

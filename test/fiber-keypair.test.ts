@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromHex, toHex, utf8 } from "../src/shared/bytes.js";
-import { KeyFormatError, InvalidArgumentError } from "../src/shared/errors.js";
+import { fromHex, toHex, utf8 } from "../src/common/bytes.js";
+import { KeyFormatError, InvalidArgumentError } from "../src/common/errors.js";
 import { Keypair, mnemonicToMiniSecret } from "../src/fiber/keypair.js";
 import { isSs58Address, ss58Decode, ss58Encode } from "../src/fiber/ss58.js";
 import { sr25519Verify } from "../src/fiber/sr25519.js";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { randomBytes, toBase64 } from "../src/shared/bytes.js";
+import { randomBytes, toBase64 } from "../src/common/bytes.js";
 import { allowlist } from "../src/fiber/authorize.js";
 import { DETAIL } from "../src/fiber/constants.js";
 import { Fernet } from "../src/fiber/fernet.js";

@@ -6,8 +6,8 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
-import { randomBytes, toBase64, toHex } from "../src/shared/bytes.js";
-import { DecryptionError, InvalidArgumentError, KeyFormatError, StoreUnavailableError } from "../src/shared/errors.js";
+import { randomBytes, toBase64, toHex } from "../src/common/bytes.js";
+import { DecryptionError, InvalidArgumentError, KeyFormatError, StoreUnavailableError } from "../src/common/errors.js";
 import { withCors } from "../src/fiber/cors.js";
 import { FileKeyStore } from "../src/fiber/node/stores/file-keystore.js";
 import { StorageKey, decodeAtRest, encodeAtRest } from "../src/fiber/node/stores/storage-key.js";
@@ -128,7 +128,7 @@ describe("FileKeyStore", () => {
     const path = join(dir, "raced.json");
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
     writeFileSync(`${path}.lock`, `${dead.stdout}@${hostname()}\n`);
-    const lockModule = new URL("../src/shared/node/lock-file.ts", import.meta.url).href;
+    const lockModule = new URL("../src/common/node/lock-file.ts", import.meta.url).href;
     // Each racer says whether it won, then holds what it got until its stdin closes.
     const script = `const { FileLock } = await import(${JSON.stringify(lockModule)});
       const said = await FileLock.acquire(${JSON.stringify(path)}).then(() => "won", (e) => "lost: " + e.message);

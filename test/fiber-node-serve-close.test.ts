@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { describe, it } from "node:test";
-import { InvalidArgumentError } from "../src/shared/errors.js";
+import { InvalidArgumentError } from "../src/common/errors.js";
 import { serve } from "../src/fiber/node/serve.js";
 
 /** A handler that answers once `release` is called, so a request can be held in flight. */

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { randomBytes, toBase64 } from "../src/shared/bytes.js";
+import { randomBytes, toBase64 } from "../src/common/bytes.js";
 import { FiberHttpError } from "../src/fiber/http.js";
 import { Fernet } from "../src/fiber/fernet.js";
 import { generateNonce } from "../src/fiber/nonce.js";

@@ -3,9 +3,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { FileError, InvalidArgumentError, KeyFormatError } from "../src/shared/errors.js";
-import { KEY_FILE_PERMISSIONS_WARNING } from "../src/shared/node/key-file-access.js";
-import type { PoormanWarning } from "../src/shared/warnings.js";
+import { FileError, InvalidArgumentError, KeyFormatError } from "../src/common/errors.js";
+import { KEY_FILE_PERMISSIONS_WARNING } from "../src/common/node/key-file-access.js";
+import type { PoormanWarning } from "../src/common/warnings.js";
 import { loadMetagraphFile, loadWalletHotkey, walletHotkeyPath } from "../src/fiber/node/wallet.js";
 import { loadVectors } from "./helpers/vectors.js";
 

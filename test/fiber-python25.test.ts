@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { before, describe, it } from "node:test";
 import fc from "fast-check";
-import { fromBase64Any } from "../src/shared/bytes.js";
+import { fromBase64Any } from "../src/common/bytes.js";
 import { minStake, parseMetagraph } from "../src/fiber/authorize.js";
 import { DETAIL, signedGetMessage, signingMessage } from "../src/fiber/constants.js";
 import { Keypair } from "../src/fiber/keypair.js";

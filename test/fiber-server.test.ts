@@ -1,8 +1,8 @@
 /** End to end on 127.0.0.1: a real HTTP server (Node adapter) and real fetch, every error row of the spec. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { randomBytes, toBase64 } from "../src/shared/bytes.js";
-import { HttpStatusError, InvalidArgumentError, NetworkError, RequestTimeoutError } from "../src/shared/errors.js";
+import { randomBytes, toBase64 } from "../src/common/bytes.js";
+import { HttpStatusError, InvalidArgumentError, NetworkError, RequestTimeoutError } from "../src/common/errors.js";
 import { minStake } from "../src/fiber/authorize.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { DETAIL, NONCE_WINDOW_MS } from "../src/fiber/constants.js";

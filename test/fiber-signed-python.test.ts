@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { fromBase64 } from "../src/shared/bytes.js";
+import { fromBase64 } from "../src/common/bytes.js";
 import { minStake, pythonFloat } from "../src/fiber/authorize.js";
 import { Keypair } from "../src/fiber/keypair.js";
 import { LineSplitter, splitLines } from "../src/fiber/lines.js";

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { toHex } from "../src/shared/bytes.js";
-import { HttpStatusError, InvalidArgumentError } from "../src/shared/errors.js";
+import { toHex } from "../src/common/bytes.js";
+import { HttpStatusError, InvalidArgumentError } from "../src/common/errors.js";
 import { allowlist, minStake } from "../src/fiber/authorize.js";
 import { NOT_ALLOWED_DETAIL } from "../src/fiber/constants.js";
 import { FiberClient } from "../src/fiber/client.js";

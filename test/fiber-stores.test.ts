@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { InvalidArgumentError, NonceUnverifiableError, StoreFullError } from "../src/shared/errors.js";
+import { InvalidArgumentError, NonceUnverifiableError, StoreFullError } from "../src/common/errors.js";
 import { MemoryKeyStore } from "../src/fiber/keystore.js";
 import { MemoryNonceStore, generateNonce, nonceRetentionMs, nonceTimestampMs, randomAlphanumeric } from "../src/fiber/nonce.js";
 

@@ -215,7 +215,7 @@ describe("FailureLimiter", () => {
 describe("recorded interop with Python (test/vectors/hivemind/ws-interop.json)", async () => {
   const { readFile } = await import("node:fs/promises");
   const { derivePsk, buildPrologue, parseJsonKeepingNumbers, pythonJsonDumps } = await import("../src/hivemind/index.js");
-  const { toHex } = await import("../src/shared/bytes.js");
+  const { toHex } = await import("../src/common/bytes.js");
   const vectors = JSON.parse(await readFile(new URL("./vectors/hivemind/ws-interop.json", import.meta.url), "utf8"));
   const payloadOf = (frame: string) => (parseJsonKeepingNumbers(frame) as Record<string, unknown>).payload as Record<string, unknown>;
   const hub = vectors.pythonHub;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromHex, utf8 } from "../src/shared/bytes.js";
-import { InvalidArgumentError } from "../src/shared/errors.js";
+import { fromHex, utf8 } from "../src/common/bytes.js";
+import { InvalidArgumentError } from "../src/common/errors.js";
 import { LegacyTransport, base91, z85b, z85p } from "../src/hivemind/index.js";
 
 describe("legacy frame encodings: basE91, Z85B, Z85P", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { InvalidArgumentError } from "../src/shared/errors.js";
+import { InvalidArgumentError } from "../src/common/errors.js";
 import { HIVEMIND_WIRE, HiveMindClient, HiveMindHub, RawNumber, canonicalJson, parseJsonKeepingNumbers, pythonJsonDumps, type RawJsonValue } from "../src/hivemind/index.js";
 
 /** Replaces every RawNumber by its JavaScript number, as JSON.parse would have read it. */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { toHex, utf8 } from "../src/shared/bytes.js";
-import { InvalidArgumentError } from "../src/shared/errors.js";
+import { toHex, utf8 } from "../src/common/bytes.js";
+import { InvalidArgumentError } from "../src/common/errors.js";
 import { canonicalJson, compareCodePoints, pythonFloatRepr, pythonJsonDumps } from "../src/hivemind/index.js";
 import { loadVectors } from "./helpers/vectors.js";
 

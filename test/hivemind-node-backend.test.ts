@@ -1,11 +1,11 @@
 /** The `node` export condition of ./hivemind: the same sessions over libsodium (when it loads) and node:crypto. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { utf8 } from "../src/shared/bytes.js";
+import { utf8 } from "../src/common/bytes.js";
 import { HiveMindClient, HiveMindHub } from "../src/hivemind/node/index.js";
 import { noiseBackend, noiseBackendInUse } from "../src/noise/index.js";
 import { NODE_DEFAULT_BACKEND, SODIUM_BACKEND, loadSodiumNoiseBackend } from "../src/node/index.js";
-import { HandshakeRejectedError } from "../src/shared/errors.js";
+import { HandshakeRejectedError } from "../src/common/errors.js";
 import { NATIVE_BACKENDS, useNoiseBackend } from "./helpers/noise-backends.js";
 
 const KDF = { name: "pbkdf2", iterations: 1000 } as const;

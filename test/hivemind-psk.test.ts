@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { toHex, utf8 } from "../src/shared/bytes.js";
-import { HandshakeRejectedError, InvalidArgumentError } from "../src/shared/errors.js";
+import { toHex, utf8 } from "../src/common/bytes.js";
+import { HandshakeRejectedError, InvalidArgumentError } from "../src/common/errors.js";
 import { derivePsk, pskKdfFromHandshake, pskSalt } from "../src/hivemind/index.js";
 import { loadVectors } from "./helpers/vectors.js";
 

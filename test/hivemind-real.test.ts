@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { describe, it } from "node:test";
-import { toHex } from "../src/shared/bytes.js";
+import { toHex } from "../src/common/bytes.js";
 import { HiveMindClient } from "../src/hivemind/client.js";
 import { HubConnection } from "../src/hivemind/hub-connection.js";
 import { buildPrologue, derivePsk, parseAuthorization, parseHiveMessage, parseJsonKeepingNumbers } from "../src/hivemind/index.js";
@@ -135,7 +135,7 @@ describe("the real multi-frame transport, recorded (multiframe-real.json)", asyn
   const mf = JSON.parse(await readFile(new URL("./vectors/hivemind/multiframe-real.json", import.meta.url), "utf8"));
   const { NoiseHandShake } = await import("../src/noise/index.js");
   const { HiveMindTransport } = await import("../src/hivemind/index.js");
-  const { fromHex } = await import("../src/shared/bytes.js");
+  const { fromHex } = await import("../src/common/bytes.js");
 
   it("our initiator replays the handshake with the real responder byte for byte", async () => {
     const hs = await NoiseHandShake.create({ initiator: true, psk: fromHex(mf.psk), prologue: mf.prologue, pattern: mf.protocol, staticKey: mf.initiatorStatic, ephemeralKey: fromHex(mf.initiatorEphemeral) });

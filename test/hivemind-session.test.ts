@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
 import fc from "fast-check";
-import { fromHex, toHex, utf8 } from "../src/shared/bytes.js";
-import { DecryptionError, HandshakeRejectedError, HandshakeStateError, KeyFormatError, ProtocolError } from "../src/shared/errors.js";
+import { fromHex, toHex, utf8 } from "../src/common/bytes.js";
+import { DecryptionError, HandshakeRejectedError, HandshakeStateError, KeyFormatError, ProtocolError } from "../src/common/errors.js";
 import { HIVEMIND_WIRE, HiveMindClient, HiveMindHub, HiveMindTransport, buildPrologue, pythonJsonDumps, type HiveMindClientOptions, type HiveMindHubOptions } from "../src/hivemind/index.js";
 import { CipherState, NOISE_WIRE, chaChaPoly, noiseBackend } from "../src/noise/index.js";
 import { loadVectors } from "./helpers/vectors.js";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { randomBytes, toHex } from "../src/shared/bytes.js";
+import { randomBytes, toHex } from "../src/common/bytes.js";
 import { HiveMindClient, HiveMindHub, clearStaticKeyCache, type HiveMindHubOptions } from "../src/hivemind/index.js";
 import { NOISE_BACKENDS } from "./helpers/noise-backends.js";
 import { setNoiseBackend } from "../src/noise/index.js";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import WebSocket, { WebSocketServer } from "ws";
-import { toHex } from "../src/shared/bytes.js";
+import { toHex } from "../src/common/bytes.js";
 import { HiveMindNode, type HiveMessage, type HiveMindNodeOptions, type WebSocketConstructor } from "../src/hivemind/node/index.js";
 import { type HiveMindConnectedClient, type HiveMindRefusal, NOT_READING_REASON, serveHiveMind, type ServeHiveMindOptions, X25519PinStore } from "../src/node/index.js";
 import { guess, helloThenGone, smuggledUtterances } from "./helpers/hivemind-raw.js";

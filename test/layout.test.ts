@@ -59,7 +59,7 @@ describe("layout", () => {
       assert.equal(check("src/fiber/server.ts", "node:fs").length, 1);
       assert.equal(check("src/hivemind/satellite.ts", "ws").length, 1);
       assert.equal(check("src/noise/psk.ts", "./node/argon2.js").length, 1);
-      assert.equal(check("src/shared/bytes.ts", "./node/files.js").length, 1);
+      assert.equal(check("src/common/bytes.ts", "./node/files.js").length, 1);
       assert.equal(check("src/index.ts", "./fiber/node/serve.js").length, 1);
       assert.equal(check("src/index.ts", "commander").length, 1);
     });
@@ -68,12 +68,12 @@ describe("layout", () => {
       assert.equal(check("src/fiber/node/serve.ts", "../../noise/node/install.js").length, 1);
       assert.equal(check("src/fiber/client.ts", "../hivemind/message.js").length, 1);
       assert.equal(check("src/rsa/keys.ts", "../fiber/constants.js").length, 1);
-      assert.equal(check("src/shared/errors.ts", "../rsa/keys.js").length, 1);
+      assert.equal(check("src/common/errors.ts", "../rsa/keys.js").length, 1);
     });
     it("what the layout allows", () => {
-      assert.deepEqual(check("src/fiber/node/install.ts", "../../rsa/node/install.js", "../fernet.js", "node:crypto", "../../shared/node/buffers.js"), []);
+      assert.deepEqual(check("src/fiber/node/install.ts", "../../rsa/node/install.js", "../fernet.js", "node:crypto", "../../common/node/buffers.js"), []);
       assert.deepEqual(check("src/hivemind/node/server.ts", "ws", "../../noise/node/x25519-key-files.js", "./install.js"), []);
-      assert.deepEqual(check("src/fiber/client.ts", "../rsa/index.js", "../shared/bytes.js", "@noble/hashes/sha2.js"), []);
+      assert.deepEqual(check("src/fiber/client.ts", "../rsa/index.js", "../common/bytes.js", "@noble/hashes/sha2.js"), []);
       assert.deepEqual(check("src/cli/serve.ts", "../fiber/node/serve.js", "commander"), []);
       assert.deepEqual(check("src/node/index.ts", "../hivemind/node/server.js"), []);
       assert.deepEqual(check("src/index.node.ts", "./rsa/node/install.js", "./password/handshake.js"), []);

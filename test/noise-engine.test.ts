@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { x25519 } from "@noble/curves/ed25519.js";
-import { concatBytes, fromHex, toHex, utf8 } from "../src/shared/bytes.js";
-import { DecryptionError, HandshakeRejectedError, HandshakeStateError, InvalidArgumentError, NonceExhaustedError } from "../src/shared/errors.js";
+import { concatBytes, fromHex, toHex, utf8 } from "../src/common/bytes.js";
+import { DecryptionError, HandshakeRejectedError, HandshakeStateError, InvalidArgumentError, NonceExhaustedError } from "../src/common/errors.js";
 import { CipherState, HandshakeState, PORTABLE_BACKEND, aesGcm, chaChaPoly, parsePattern, parseProtocolName, type NoiseBackend } from "../src/noise/index.js";
 
 import { NATIVE_BACKENDS, NOISE_BACKENDS } from "./helpers/noise-backends.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
-import { HandshakeRejectedError, HandshakeStateError } from "../src/shared/errors.js";
+import { HandshakeRejectedError, HandshakeStateError } from "../src/common/errors.js";
 import { type AeadKey, type CipherFunction, CipherState, HandshakeState, type KeyPair, type NoiseBackend, aesGcm, chaChaPoly, parseProtocolName } from "../src/noise/index.js";
 import { nodeAesGcm, nodeChaChaPoly } from "../src/node/index.js";
 import { NOISE_BACKENDS } from "./helpers/noise-backends.js";

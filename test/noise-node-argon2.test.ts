@@ -1,7 +1,7 @@
 /** The HiveMind PSK's argon2id on both implementations: hash-wasm and libargon2 (the optional addon). */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { toHex, utf8 } from "../src/shared/bytes.js";
+import { toHex, utf8 } from "../src/common/bytes.js";
 import { HASH_WASM_ARGON2ID, argon2idImplementationInUse, clearPskCache, derivePsk, pskSalt } from "../src/hivemind/psk.js";
 import { loadNativeArgon2id } from "../src/noise/node/argon2.js";
 import { loadVectors } from "./helpers/vectors.js";

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { x25519 } from "@noble/curves/ed25519.js";
-import { toHex } from "../src/shared/bytes.js";
-import { KeyFormatError } from "../src/shared/errors.js";
+import { toHex } from "../src/common/bytes.js";
+import { KeyFormatError } from "../src/common/errors.js";
 import { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile } from "../src/node/index.js";
 
 const folder = await mkdtemp(join(tmpdir(), "poorman-hivemind-keys-"));

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
 import fc from "fast-check";
-import { fromHex, toHex } from "../src/shared/bytes.js";
-import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError, PoormanError } from "../src/shared/errors.js";
+import { fromHex, toHex } from "../src/common/bytes.js";
+import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError, PoormanError } from "../src/common/errors.js";
 import { PasswordHandShake, derivePasswordSecret } from "../src/password/index.js";
 import { loadVectors } from "./helpers/vectors.js";
 

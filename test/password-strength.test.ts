@@ -9,7 +9,7 @@ import {
   DEFAULT_MIN_BITS, PasswordHandShake, WeakPasswordError, checkPasswordStrength, estimatePassword, passwordBits,
 } from "../src/index.js";
 import { PASSWORD_WIRE, createHsub, generateIv } from "../src/password/index.js";
-import { utf8 } from "../src/shared/bytes.js";
+import { utf8 } from "../src/common/bytes.js";
 import { loadVectors } from "./helpers/vectors.js";
 
 const v = loadVectors<{

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromHex, randomBytes } from "../src/shared/bytes.js";
-import { DecryptionError } from "../src/shared/errors.js";
+import { fromHex, randomBytes } from "../src/common/bytes.js";
+import { DecryptionError } from "../src/common/errors.js";
 import { Fernet, WEB_CRYPTO_FERNET, fernetBackend } from "../src/fiber/fernet.js";
 import { WEB_CRYPTO_AES_GCM, aesGcmBackend, aesGcmDecrypt, aesGcmEncrypt } from "../src/rsa/aes-gcm.js";
 import { hybridDecryptRSA } from "../src/rsa/hybrid.js";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromHex, toHex, xorBytes } from "../src/shared/bytes.js";
-import { DecryptionError, HandshakeRejectedError, HandshakeStateError, InvalidArgumentError, KeyFormatError } from "../src/shared/errors.js";
+import { fromHex, toHex, xorBytes } from "../src/common/bytes.js";
+import { DecryptionError, HandshakeRejectedError, HandshakeStateError, InvalidArgumentError, KeyFormatError } from "../src/common/errors.js";
 import { HalfHandShake, HandShake } from "../src/index.js";
 import { generateRSAKeyPair, pemToDer } from "../src/rsa/index.js";
 import { keys, withRandom } from "./helpers/rsa.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
-import { concatBytes, fromHex, toHex, utf8 } from "../src/shared/bytes.js";
-import { DecryptionError, InvalidArgumentError } from "../src/shared/errors.js";
+import { concatBytes, fromHex, toHex, utf8 } from "../src/common/bytes.js";
+import { DecryptionError, InvalidArgumentError } from "../src/common/errors.js";
 import { AES_GCM_MAX_NONCE_BYTES, AES_GCM_MIN_NONCE_BYTES, WEB_CRYPTO_AES_GCM, aesGcmDecrypt, aesGcmEncrypt, decryptRSA, generateRSAKeyPair, hybridDecryptRSA, hybridEncryptRSA } from "../src/rsa/index.js";
 import { NODE_AES_GCM } from "../src/rsa/node/aes-gcm.js";
 import { keys } from "./helpers/rsa.js";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromBase64, toBase64, toHex } from "../src/shared/bytes.js";
-import { InvalidArgumentError, KeyFormatError } from "../src/shared/errors.js";
-import { fingerprint } from "../src/shared/fingerprint.js";
+import { fromBase64, toBase64, toHex } from "../src/common/bytes.js";
+import { InvalidArgumentError, KeyFormatError } from "../src/common/errors.js";
+import { fingerprint } from "../src/common/fingerprint.js";
 import {
   exportPrivateKeyPem,
   exportPublicKeyDer,

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { randomBytes } from "../src/shared/bytes.js";
+import { randomBytes } from "../src/common/bytes.js";
 import { decryptRSA, encryptRSA, generateRSAKeyPair, signRSA, verifyRSA } from "../src/rsa/index.js";
 import { WEB_CRYPTO_RSA, rsaPublicBackend, setRSAPublicBackend } from "../src/rsa/public-backend.js";
 import "../src/rsa/node/install.js";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromHex, utf8 } from "../src/shared/bytes.js";
-import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../src/shared/errors.js";
+import { fromHex, utf8 } from "../src/common/bytes.js";
+import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../src/common/errors.js";
 import { decryptRSA, encryptRSA, generateRSAKeyPair, importRSAKey, pemToDer, signRSA, verifyRSA } from "../src/rsa/index.js";
 import { keys } from "./helpers/rsa.js";
 import { loadVectors } from "./helpers/vectors.js";

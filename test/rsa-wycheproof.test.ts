@@ -1,8 +1,8 @@
 /** Every Wycheproof RSA-OAEP and RSA-PSS case through our wrappers. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fromHex } from "../src/shared/bytes.js";
-import { DecryptionError } from "../src/shared/errors.js";
+import { fromHex } from "../src/common/bytes.js";
+import { DecryptionError } from "../src/common/errors.js";
 import { decryptRSA, verifyRSA, type OAEPHash } from "../src/rsa/index.js";
 import { loadVectors } from "./helpers/vectors.js";
 

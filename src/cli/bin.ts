@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { importOptional } from "../shared/node/optional-dependency.js";
+import { importOptional } from "../common/node/optional-dependency.js";
 
 try {
   await importOptional("commander", "pmh (the poorman-handshake command line)", () => import("commander"));

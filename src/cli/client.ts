@@ -4,10 +4,10 @@
  * @module
  */
 import type { Command } from "commander";
-import { fromBase64Any } from "../shared/bytes.js";
+import { fromBase64Any } from "../common/bytes.js";
 import { FiberClient } from "../fiber/client.js";
 import type { FiberSession } from "../fiber/client-config.js";
-import { fingerprint } from "../shared/fingerprint.js";
+import { fingerprint } from "../common/fingerprint.js";
 import { action, hotkeyOptions, jsonOption, loadHotkey, parseInteger, parseSs58, printJson, readStdin, UsageError, type HotkeyFlags } from "./common.js";
 
 interface ClientFlags extends HotkeyFlags {

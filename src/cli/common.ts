@@ -5,11 +5,11 @@
  * @module
  */
 import { Command, InvalidArgumentError as CommanderArgumentError } from "commander";
-import { FileError, HandshakeRejectedError, HttpStatusError, InvalidArgumentError, KeyFormatError, NetworkError, RequestTimeoutError, ResponseTooLargeError } from "../shared/errors.js";
+import { FileError, HandshakeRejectedError, HttpStatusError, InvalidArgumentError, KeyFormatError, NetworkError, RequestTimeoutError, ResponseTooLargeError } from "../common/errors.js";
 import { Keypair } from "../fiber/keypair.js";
 import { isSs58Address } from "../fiber/ss58.js";
 import { loadWalletHotkey } from "../fiber/node/wallet.js";
-import type { WarningHandler } from "../shared/warnings.js";
+import type { WarningHandler } from "../common/warnings.js";
 import { cliWarnings } from "./warnings.js";
 
 /** Exit codes of `pmh`; documented in `pmh --help` and the README. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { toHex } from "../shared/bytes.js";
+import { toHex } from "../common/bytes.js";
 import { busMessage, HiveMindNode, type HiveMindRouteType } from "../hivemind/node/index.js";
 import { loadOrCreateX25519KeyFile } from "../node/index.js";
 import { EXIT, UsageError, action, parseInteger, printJson } from "./common.js";

@@ -8,13 +8,13 @@
  * @module
  */
 import type { Command } from "commander";
-import { equalBytes, fromBase64Any, fromHex } from "../shared/bytes.js";
+import { equalBytes, fromBase64Any, fromHex } from "../common/bytes.js";
 import { FiberClient } from "../fiber/client.js";
 import { Keypair } from "../fiber/keypair.js";
 import { MemoryKeyStore } from "../fiber/keystore.js";
 import { FiberServer } from "../fiber/server.js";
 import { bodyHash, signedRequestHeaders } from "../fiber/signed.js";
-import { fingerprint } from "../shared/fingerprint.js";
+import { fingerprint } from "../common/fingerprint.js";
 import { HiveMindClient, HiveMindHub, HiveMindNode } from "../hivemind/node/index.js";
 import { serveHiveMind } from "../hivemind/node/server.js";
 import { serve } from "../fiber/node/serve.js";

@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { toHex } from "../shared/bytes.js";
+import { toHex } from "../common/bytes.js";
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES, type HiveMindClientRecord, loadOrCreateRSAKey, loadOrCreateX25519KeyFile, serveHiveMind, X25519PinStore } from "../node/index.js";
 import { MAX_MESSAGE_BYTES } from "../hivemind/constants.js";
 import { closeOnSignals, UsageError, action, messageOf, parseInteger } from "./common.js";

@@ -9,10 +9,10 @@ import type { Command } from "commander";
 import { DEFAULT_KEY_BITS, MAX_KEY_BITS, MIN_KEY_BITS } from "../rsa/constants.js";
 import { exportPublicKeyPem, publicKeyFingerprint } from "../rsa/keys.js";
 import { parseKeyMaterial } from "../rsa/pem.js";
-import { fileError, PRIVATE_FILE_MODE, readFileChecked, writeFileAtomic } from "../shared/node/files.js";
-import { checkKeyFileMode } from "../shared/node/key-file-access.js";
+import { fileError, PRIVATE_FILE_MODE, readFileChecked, writeFileAtomic } from "../common/node/files.js";
+import { checkKeyFileMode } from "../common/node/key-file-access.js";
 import { createRSAKey } from "../rsa/node/keyfile.js";
-import { KeyFormatError } from "../shared/errors.js";
+import { KeyFormatError } from "../common/errors.js";
 import { action, jsonOption, messageOf, parseInteger, printJson, readStdin, UsageError } from "./common.js";
 import { cliWarnings } from "./warnings.js";
 

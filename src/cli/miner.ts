@@ -14,7 +14,7 @@ import { SignatureVerifyPool } from "../fiber/node/verify-pool.js";
 import { loadMetagraphFile } from "../fiber/node/wallet.js";
 import { FiberServer } from "../fiber/server.js";
 import { BOTH_PROTOCOLS_WARNING_TEXT, type FiberProtocol } from "../fiber/server-config.js";
-import type { WarningHandler } from "../shared/warnings.js";
+import type { WarningHandler } from "../common/warnings.js";
 import { liveStakeGate } from "./chain.js";
 import { printJson, UsageError, type HotkeyFlags } from "./common.js";
 import { echoSigned, exampleGet, streamSigned } from "./signed-routes.js";

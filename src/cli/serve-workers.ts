@@ -14,7 +14,7 @@ import { ClusterFiberStores, ClusterStoreHost } from "../fiber/node/stores/clust
 import { drainWhenAsked, reportStartFailure, WorkerPool, WorkerStartError, workerSlot } from "../fiber/node/worker-pool.js";
 import { createRSAKey } from "../rsa/node/keyfile.js";
 import { serve } from "../fiber/node/serve.js";
-import type { WarningHandler } from "../shared/warnings.js";
+import type { WarningHandler } from "../common/warnings.js";
 import { closeOnSignals, exitCodeOf, loadHotkey, messageOf } from "./common.js";
 import { answerLimits, loadAuthorizer, minerHandler, printListening, serveLog, type ServeFlags } from "./miner.js";
 import { openStores, type OpenedStores } from "./stores.js";

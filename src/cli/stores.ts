@@ -11,7 +11,7 @@ import { FileKeyStore } from "../fiber/node/stores/file-keystore.js";
 import { createRSAKey, loadOrCreateRSAKey } from "../rsa/node/keyfile.js";
 import { DEFAULT_REDIS_PREFIX, RedisFiberStores } from "../fiber/node/stores/redis.js";
 import { StorageKey } from "../fiber/node/stores/storage-key.js";
-import type { WarningHandler } from "../shared/warnings.js";
+import type { WarningHandler } from "../common/warnings.js";
 import { messageOf, UsageError } from "./common.js";
 
 /** The store options of `pmh serve`. */

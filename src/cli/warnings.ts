@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { WarningHandler } from "../shared/warnings.js";
+import type { WarningHandler } from "../common/warnings.js";
 
 const printed = new Set<string>();
 

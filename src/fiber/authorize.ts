@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../shared/errors.js";
+import { InvalidArgumentError } from "../common/errors.js";
 import { DEFAULT_MIN_STAKE, DETAIL, NOT_ALLOWED_DETAIL } from "./constants.js";
 
 /** The verdict of an {@link Authorizer}: allowed, or refused with a 403 `detail`. */

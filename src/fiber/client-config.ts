@@ -6,7 +6,7 @@
  */
 import type { FiberClient } from "./client.js";
 import type { Keypair } from "./keypair.js";
-import type { ResponseTooLargeError } from "../shared/errors.js";
+import type { ResponseTooLargeError } from "../common/errors.js";
 
 /** Default timeout of an encrypted request. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { aint, astring, randomBytes, toBase64, toBase64Url, toHex } from "../shared/bytes.js";
-import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, PoormanError, RequestTimeoutError, ResponseTooLargeError } from "../shared/errors.js";
+import { aint, astring, randomBytes, toBase64, toBase64Url, toHex } from "../common/bytes.js";
+import { HandshakeRejectedError, HttpStatusError, InvalidArgumentError, PoormanError, RequestTimeoutError, ResponseTooLargeError } from "../common/errors.js";
 import { encryptRSA } from "../rsa/index.js";
 import {
   DETAIL,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../shared/errors.js";
+import { InvalidArgumentError } from "../common/errors.js";
 import { REQUEST_HEADERS } from "./constants.js";
 
 const ALLOWED_HEADERS = ["content-type", ...REQUEST_HEADERS].join(", ");

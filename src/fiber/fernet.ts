@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { abytes, aint, astring, bufferSource, concatBytes, equalBytes, fromBase64Any, randomBytes, toBase64Url, utf8, wipe } from "../shared/bytes.js";
-import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../shared/errors.js";
+import { abytes, aint, astring, bufferSource, concatBytes, equalBytes, fromBase64Any, randomBytes, toBase64Url, utf8, wipe } from "../common/bytes.js";
+import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../common/errors.js";
 import { FERNET_MAX_CLOCK_SKEW_S, FERNET_VERSION, SYMMETRIC_KEY_BYTES } from "./constants.js";
 
 const HEADER_BYTES = 1 + 8 + 16; // version, timestamp, iv

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { aint } from "../shared/bytes.js";
+import { aint } from "../common/bytes.js";
 
 /** What the table needs of an entry; the key bytes are zeroed when the entry leaves. */
 export interface KeyTableEntry {

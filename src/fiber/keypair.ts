@@ -6,8 +6,8 @@
  */
 import { generateMnemonic as bip39Generate, mnemonicToEntropy } from "@scure/bip39";
 import { wordlist as english } from "@scure/bip39/wordlists/english.js";
-import { abytes, astring, bufferSource, concatBytes, fromHex, isHex, randomBytes, toHex, utf8, wipe } from "../shared/bytes.js";
-import { KeyFormatError } from "../shared/errors.js";
+import { abytes, astring, bufferSource, concatBytes, fromHex, isHex, randomBytes, toHex, utf8, wipe } from "../common/bytes.js";
+import { KeyFormatError } from "../common/errors.js";
 import { BYTES_WRAP_PREFIX, BYTES_WRAP_SUFFIX, SS58_FORMAT } from "./constants.js";
 import { ss58Decode, ss58Encode } from "./ss58.js";
 import { SR25519_SEED_BYTES, sr25519PairFromSeed, sr25519Sign, sr25519Verify, type Sr25519Pair } from "./sr25519.js";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { concatBytes } from "../shared/bytes.js";
+import { concatBytes } from "../common/bytes.js";
 
 /** Deepest JSON nesting (arrays and objects) accepted in request bodies and answers. */
 export const MAX_JSON_DEPTH = 64;

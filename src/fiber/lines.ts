@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { aint } from "../shared/bytes.js";
-import { ProtocolError } from "../shared/errors.js";
+import { aint } from "../common/bytes.js";
+import { ProtocolError } from "../common/errors.js";
 import { LINE_BREAKS } from "./constants.js";
 
 /** One line break: `\r\n` first, so it counts as one. */

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../shared/errors.js";
+import { InvalidArgumentError } from "../common/errors.js";
 import { pythonFloat } from "./authorize.js";
 
 /** One neuron of Fiber 2.3.0+'s `Node` model, with Python's field names. */

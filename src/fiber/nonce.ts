@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { aint, randomBytes } from "../shared/bytes.js";
-import { InvalidArgumentError, NonceUnverifiableError, StoreFullError } from "../shared/errors.js";
+import { aint, randomBytes } from "../common/bytes.js";
+import { InvalidArgumentError, NonceUnverifiableError, StoreFullError } from "../common/errors.js";
 import { NONCE_SUFFIX_LENGTH, NONCE_WINDOW_MS } from "./constants.js";
 
 const ALPHANUMERICS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../shared/errors.js";
+import { InvalidArgumentError } from "../common/errors.js";
 import { PAYLOAD_NONCE_FIELD } from "./constants.js";
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { InvalidArgumentError, NetworkError } from "../shared/errors.js";
+import { InvalidArgumentError, NetworkError } from "../common/errors.js";
 
 /**
  * Checks that `baseUrl` is an absolute http(s) URL.

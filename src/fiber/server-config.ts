@@ -12,7 +12,7 @@ import type { Keypair } from "./keypair.js";
 import type { SymmetricKeyStore } from "./keystore.js";
 import type { NonceStore } from "./nonce.js";
 import type { SignatureVerifier } from "./verify.js";
-import type { PoormanWarning, WarningHandler } from "../shared/warnings.js";
+import type { PoormanWarning, WarningHandler } from "../common/warnings.js";
 
 /**
  * Which of Fiber's two protocols a {@link FiberServer} speaks: `"signed"` (Fiber 2's

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { aint, fromBase64Any } from "../shared/bytes.js";
-import { InvalidArgumentError, NonceUnverifiableError, StoreUnavailableError } from "../shared/errors.js";
+import { aint, fromBase64Any } from "../common/bytes.js";
+import { InvalidArgumentError, NonceUnverifiableError, StoreUnavailableError } from "../common/errors.js";
 import { decryptRSA, exportPublicKeyPem, generateRSAKeyPair, importRSAKey } from "../rsa/index.js";
 import { allowAll } from "./authorize.js";
 import {
@@ -31,7 +31,7 @@ import { SessionFernets } from "./session-fernets.js";
 import { getRouteResponse, signedRouteResponse } from "./signed-route.js";
 import { checkHeaders, readFiberHeaders, verifyAndRecordNonce, type AuthContext, type FiberHeaders } from "./verify.js";
 import { BOTH_PROTOCOLS_WARNING_TEXT, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_ENCRYPTED_BODY_TTL_S, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, FIBER_PROTOCOLS, SMALL_BODY_BYTES, type FiberProtocol, type FiberRoute, type FiberServerOptions } from "./server-config.js";
-import type { PoormanWarning } from "../shared/warnings.js";
+import type { PoormanWarning } from "../common/warnings.js";
 import { BAD_BASE64_DETAIL, BAD_TOKEN_DETAIL, NONCE_UNVERIFIABLE_DETAIL, STORE_UNAVAILABLE_DETAIL } from "./constants.js";
 
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { aint, equalBytes, wipe } from "../shared/bytes.js";
+import { aint, equalBytes, wipe } from "../common/bytes.js";
 import { Fernet } from "./fernet.js";
 
 /** Options of {@link SessionFernets}. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { HttpStatusError, NetworkError, RequestTimeoutError } from "../shared/errors.js";
+import { HttpStatusError, NetworkError, RequestTimeoutError } from "../common/errors.js";
 import { JSON_CONTENT_TYPE, VALIDATOR_HOTKEY_HEADER } from "./constants.js";
 import type { Keypair } from "./keypair.js";
 import { LineSplitter } from "./lines.js";

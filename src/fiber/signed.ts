@@ -6,8 +6,8 @@
  * @module
  */
 import type { HeaderLookup } from "./raw.js";
-import { abytes, astring, bufferSource, toHex, utf8 } from "../shared/bytes.js";
-import { InvalidArgumentError } from "../shared/errors.js";
+import { abytes, astring, bufferSource, toHex, utf8 } from "../common/bytes.js";
+import { InvalidArgumentError } from "../common/errors.js";
 import { JSON_CONTENT_TYPE, MINER_HOTKEY_HEADER, NONCE_HEADER, SIGNATURE_HEADER, SIGNED_REQUEST_HEADERS, VALIDATOR_HOTKEY_HEADER } from "./constants.js";
 import { missing, type ValidationIssue } from "./http.js";
 import { Keypair } from "./keypair.js";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { abytes } from "../shared/bytes.js";
+import { abytes } from "../common/bytes.js";
 
 type WasmCrypto = typeof import("@polkadot/wasm-crypto");
 

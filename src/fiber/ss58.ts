@@ -5,8 +5,8 @@
  */
 import { blake2b } from "@noble/hashes/blake2.js";
 import { base58 } from "@scure/base";
-import { abytes, aint, astring, concatBytes, equalBytes, utf8 } from "../shared/bytes.js";
-import { InvalidArgumentError } from "../shared/errors.js";
+import { abytes, aint, astring, concatBytes, equalBytes, utf8 } from "../common/bytes.js";
+import { InvalidArgumentError } from "../common/errors.js";
 import { SS58_FORMAT } from "./constants.js";
 
 const PREFIX = utf8("SS58PRE");

@@ -8,7 +8,7 @@
  * @module
  */
 import type { HeaderLookup } from "./raw.js";
-import { StoreFullError } from "../shared/errors.js";
+import { StoreFullError } from "../common/errors.js";
 import type { Authorizer } from "./authorize.js";
 import {
   BAD_UUID_DETAIL,

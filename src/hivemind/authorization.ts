@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { astring, fromBase64, toBase64, utf8 } from "../shared/bytes.js";
-import { HandshakeRejectedError, InvalidArgumentError } from "../shared/errors.js";
+import { astring, fromBase64, toBase64, utf8 } from "../common/bytes.js";
+import { HandshakeRejectedError, InvalidArgumentError } from "../common/errors.js";
 import { AUTHORIZATION_PARAM } from "./constants.js";
 
 /** The two halves of an authorization. */

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { astring, toHex, utf8 } from "../shared/bytes.js";
-import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../shared/errors.js";
+import { astring, toHex, utf8 } from "../common/bytes.js";
+import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../common/errors.js";
 import { HandshakeState } from "../noise/index.js";
 import { type HiveMindPattern, type HiveMindSuite, PROTOCOL_VERSION, SUITES } from "./constants.js";
 import { canonicalJson } from "./json.js";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { HandshakeRejectedError, NetworkError, PoormanError, ProtocolError } from "../shared/errors.js";
+import { HandshakeRejectedError, NetworkError, PoormanError, ProtocolError } from "../common/errors.js";
 import type { HiveMindClient } from "./client.js";
 import { CLOSE, JSON_MAX_CHARS, MAX_CLOSE_REASON_BYTES } from "./constants.js";
 import { parseJsonKeepingNumbers, RawNumber, type RawJsonValue } from "./json-parse.js";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../shared/errors.js";
+import { InvalidArgumentError } from "../common/errors.js";
 
 /** Encode and decode of one text encoding. */
 export interface TextCodec {

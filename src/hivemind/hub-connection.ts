@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { HandshakeRejectedError, PoormanError, ProtocolError } from "../shared/errors.js";
+import { HandshakeRejectedError, PoormanError, ProtocolError } from "../common/errors.js";
 import { CLOSE, DEFAULT_SESSION_ID, type HiveMindSuite, JSON_MAX_CHARS } from "./constants.js";
 import { HiveMindHub } from "./hub.js";
 import { asJsonObject } from "./session.js";

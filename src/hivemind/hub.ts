@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { astring, toHex, utf8, wipe } from "../shared/bytes.js";
-import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../shared/errors.js";
+import { astring, toHex, utf8, wipe } from "../common/bytes.js";
+import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../common/errors.js";
 import { type DhFunction, HandshakeState, type NoiseProtocol, parseProtocolName } from "../noise/index.js";
 import { HUB_HANDSHAKE_DEFAULTS, type HiveMindPattern, type HiveMindSuite, MAX_KK_CANDIDATES, PATTERNS, SUITES } from "./constants.js";
 import { pythonJsonDumps } from "./json.js";

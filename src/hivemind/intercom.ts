@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { fromBase64, toBase64, toHex, utf8 } from "../shared/bytes.js";
-import { InvalidArgumentError, ProtocolError } from "../shared/errors.js";
+import { fromBase64, toBase64, toHex, utf8 } from "../common/bytes.js";
+import { InvalidArgumentError, ProtocolError } from "../common/errors.js";
 import { decryptRSA, encryptRSA, exportPublicKeyPem, hybridDecryptRSA, hybridEncryptRSA, importRSAKey, modulusBytes, signRSA, verifyRSA, type RSAKeyInput } from "../rsa/index.js";
 import { parseKeyMaterial, publicDer } from "../rsa/pem.js";
 import { type HiveMessage, parseHiveMessage, serializeHiveMessage } from "./message.js";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../shared/errors.js";
+import { InvalidArgumentError } from "../common/errors.js";
 import { JSON_MAX_CHARS, JSON_MAX_DEPTH, JSON_MAX_INT_DIGITS } from "./constants.js";
 
 /** A JSON number as received: its source text, read with {@link RawNumber.value}. */

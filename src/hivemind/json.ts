@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../shared/errors.js";
+import { InvalidArgumentError } from "../common/errors.js";
 import { RawNumber } from "./json-parse.js";
 
 /** Options of {@link pythonJsonDumps}, named after Python's. */

@@ -7,8 +7,8 @@
  */
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { base32 } from "@scure/base";
-import { abytes, bufferSource, concatBytes, fromBase64, fromBase64Any, fromHex, randomBytes, toBase64, toBase64Url, toHex, utf8 } from "../shared/bytes.js";
-import { DecryptionError, InvalidArgumentError } from "../shared/errors.js";
+import { abytes, bufferSource, concatBytes, fromBase64, fromBase64Any, fromHex, randomBytes, toBase64, toBase64Url, toHex, utf8 } from "../common/bytes.js";
+import { DecryptionError, InvalidArgumentError } from "../common/errors.js";
 import { LEGACY_ENCODINGS, LEGACY_NONCE_BYTES, LEGACY_TAG_BYTES, type LegacyCipher, type LegacyEncoding } from "./constants.js";
 import { base91, type TextCodec, z85b, z85p } from "./encodings.js";
 import { pythonJsonDumps } from "./json.js";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InvalidArgumentError, ProtocolError } from "../shared/errors.js";
+import { InvalidArgumentError, ProtocolError } from "../common/errors.js";
 import { DEFAULT_SESSION_ID, POLICY_DENIED_TYPE } from "./constants.js";
 
 /** A HiveMessage as it goes on the wire. Absent optional fields are written as hivemind_bus_client writes them. */

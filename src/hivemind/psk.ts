@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { aint, astring } from "../shared/bytes.js";
-import { HandshakeRejectedError, InvalidArgumentError } from "../shared/errors.js";
+import { aint, astring } from "../common/bytes.js";
+import { HandshakeRejectedError, InvalidArgumentError } from "../common/errors.js";
 import { ARGON2ID_KDF, deriveNoisePsk, type PskKdf } from "../noise/psk.js";
 import { PBKDF2_DEFAULT_ITERATIONS, PBKDF2_MAX_ITERATIONS } from "./constants.js";
 import { RawNumber } from "./json-parse.js";

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { astring, equalBytes } from "../shared/bytes.js";
-import { HandshakeStateError, InvalidArgumentError, PoormanError, RequestTimeoutError } from "../shared/errors.js";
+import { astring, equalBytes } from "../common/bytes.js";
+import { HandshakeStateError, InvalidArgumentError, PoormanError, RequestTimeoutError } from "../common/errors.js";
 import { HiveMindClient } from "./client.js";
 import { closeReason, runAttempt, type AttemptFailure, type OpenAttempt } from "./connection.js";
 import { authorizationUrl } from "./authorization.js";

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { fromHex, isHex, toHex, utf8, wipe } from "../shared/bytes.js";
+import { fromHex, isHex, toHex, utf8, wipe } from "../common/bytes.js";
 import { parseX25519Key } from "../noise/x25519-key.js";
-import { HandshakeRejectedError, HandshakeStateError } from "../shared/errors.js";
+import { HandshakeRejectedError, HandshakeStateError } from "../common/errors.js";
 import { type HandshakeState, type KeyPair, NOISE_WIRE, noiseBackend } from "../noise/index.js";
 import type { HiveMindPattern, HiveMindSuite } from "./constants.js";
 import { canonicalJson } from "./json.js";

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { abytes, concatBytes, utf8 } from "../shared/bytes.js";
-import { HandshakeStateError, InvalidArgumentError, PoormanError, ProtocolError } from "../shared/errors.js";
+import { abytes, concatBytes, utf8 } from "../common/bytes.js";
+import { HandshakeStateError, InvalidArgumentError, PoormanError, ProtocolError } from "../common/errors.js";
 import { NOISE_WIRE, type CipherState } from "../noise/index.js";
 import { CHUNK_BYTES, MARKER, MAX_MESSAGE_BYTES } from "./constants.js";
 

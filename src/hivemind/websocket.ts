@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../shared/errors.js";
+import { InvalidArgumentError } from "../common/errors.js";
 
 /** The part of the WHATWG `WebSocket` the node uses (the `ws` package has it too). */
 export interface WebSocketLike {

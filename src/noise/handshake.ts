@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { abytes, concatBytes, wipe } from "../shared/bytes.js";
-import { DecryptionError, HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../shared/errors.js";
+import { abytes, concatBytes, wipe } from "../common/bytes.js";
+import { DecryptionError, HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../common/errors.js";
 import { KEY_BYTES, TAG_BYTES } from "./constants.js";
 import type { Token } from "./patterns.js";
 import type { KeyPair } from "./primitives.js";

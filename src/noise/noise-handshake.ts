@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { abytes, astring, toHex, utf8 } from "../shared/bytes.js";
-import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../shared/errors.js";
+import { abytes, astring, toHex, utf8 } from "../common/bytes.js";
+import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../common/errors.js";
 import { noiseBackend } from "./backend.js";
 import { KEY_BYTES, KK_PSK0, XX_PSK2 } from "./constants.js";
 import { HandshakeState, type NoiseTransport } from "./handshake.js";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../shared/errors.js";
+import { InvalidArgumentError } from "../common/errors.js";
 
 /** A message token. */
 export type Token = "e" | "s" | "ee" | "es" | "se" | "ss" | "psk";

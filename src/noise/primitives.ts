@@ -12,8 +12,8 @@ import { blake2b, blake2s } from "@noble/hashes/blake2.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
 import type { CHash } from "@noble/hashes/utils.js";
-import { bufferSource, wipe, type ArrayBufferBytes } from "../shared/bytes.js";
-import { DecryptionError, HandshakeRejectedError } from "../shared/errors.js";
+import { bufferSource, wipe, type ArrayBufferBytes } from "../common/bytes.js";
+import { DecryptionError, HandshakeRejectedError } from "../common/errors.js";
 import { TAG_BYTES } from "./constants.js";
 
 /** A Diffie-Hellman key pair (raw bytes). */

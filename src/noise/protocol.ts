@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { astring } from "../shared/bytes.js";
-import { InvalidArgumentError } from "../shared/errors.js";
+import { astring } from "../common/bytes.js";
+import { InvalidArgumentError } from "../common/errors.js";
 import { PROTOCOL_PREFIX } from "./constants.js";
 import { type HandshakePattern, parsePattern } from "./patterns.js";
 import { type NoiseBackend, noiseBackend } from "./backend.js";

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { abytes, aint, bufferSource, concatBytes, toHex, utf8 } from "../shared/bytes.js";
-import { InvalidArgumentError } from "../shared/errors.js";
+import { abytes, aint, bufferSource, concatBytes, toHex, utf8 } from "../common/bytes.js";
+import { InvalidArgumentError } from "../common/errors.js";
 import { noiseBackend } from "./backend.js";
 import { ARGON2ID, PSK_FALLBACK_SALT } from "./constants.js";
 

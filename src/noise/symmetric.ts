@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { abytes, concatBytes, utf8, wipe } from "../shared/bytes.js";
-import { HandshakeStateError, InvalidArgumentError, NonceExhaustedError } from "../shared/errors.js";
+import { abytes, concatBytes, utf8, wipe } from "../common/bytes.js";
+import { HandshakeStateError, InvalidArgumentError, NonceExhaustedError } from "../common/errors.js";
 import { KEY_BYTES, MAX_MESSAGE_BYTES, MAX_NONCE } from "./constants.js";
 import type { AeadKey, CipherFunction, HashFunction } from "./primitives.js";
 import { runSteps, settle, type Steps } from "./steps.js";

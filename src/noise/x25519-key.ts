@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { fromHex, isHex } from "../shared/bytes.js";
-import { KeyFormatError } from "../shared/errors.js";
+import { fromHex, isHex } from "../common/bytes.js";
+import { KeyFormatError } from "../common/errors.js";
 
 /**
  * Reads an X25519 key given as 32 raw bytes or 64 hex digits (surrounding whitespace

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { aint, astring, bufferSource, equalBytes, utf8, wipe, xorBytes } from "../shared/bytes.js";
-import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../shared/errors.js";
+import { aint, astring, bufferSource, equalBytes, utf8, wipe, xorBytes } from "../common/bytes.js";
+import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../common/errors.js";
 import { DEFAULT_MIN_BITS, HSUB_MAX_LENGTH, HSUB_MIN_LENGTH, PBKDF2_ITERATIONS, SECRET_BYTES } from "./constants.js";
 import { createHsub, generateIv, ivFromHsub, matchHsub } from "./hsub.js";
 import { checkPasswordStrength } from "./strength.js";

@@ -5,7 +5,7 @@
  * @module
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { abytes, aint, astring, concatBytes, equalStrings, fromHex, isHex, randomBytes, toHex, utf8 } from "../shared/bytes.js";
+import { abytes, aint, astring, concatBytes, equalStrings, fromHex, isHex, randomBytes, toHex, utf8 } from "../common/bytes.js";
 import { HSUB_LENGTH, HSUB_MAX_LENGTH, HSUB_MIN_LENGTH, IV_BYTES, IV_HEX_DIGITS } from "./constants.js";
 
 const LOWER_HEX = /^[0-9a-f]*$/;

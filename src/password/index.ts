@@ -8,5 +8,5 @@ export { createHsub, generateIv, ivFromHsub, matchHsub } from "./hsub.js";
 export { PasswordHandShake, derivePasswordSecret, type PasswordHandShakeOptions } from "./handshake.js";
 export { checkPasswordStrength, estimatePassword, loadPasswordEstimator, passwordBits, type PasswordEstimate } from "./strength.js";
 export { DEFAULT_MIN_BITS } from "./constants.js";
-export { WeakPasswordError } from "../shared/errors.js";
+export { WeakPasswordError } from "../common/errors.js";
 export * as PASSWORD_WIRE from "./constants.js";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { InvalidArgumentError, WeakPasswordError } from "../shared/errors.js";
+import { InvalidArgumentError, WeakPasswordError } from "../common/errors.js";
 import { DEFAULT_MIN_BITS, ZXCVBN_MAX_LENGTH, ZXCVBN_REFERENCE_YEAR } from "./constants.js";
 
 /** What zxcvbn says about a password. */

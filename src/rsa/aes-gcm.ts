@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { abytes, bufferSource, concatBytes } from "../shared/bytes.js";
-import { DecryptionError, InvalidArgumentError } from "../shared/errors.js";
+import { abytes, bufferSource, concatBytes } from "../common/bytes.js";
+import { DecryptionError, InvalidArgumentError } from "../common/errors.js";
 
 /** Tag length in bytes; the only one this helper produces and accepts. */
 export const AES_GCM_TAG_BYTES = 16;

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { concatBytes, equalBytes, type ArrayBufferBytes } from "../shared/bytes.js";
-import { KeyFormatError, UnsupportedKeyError } from "../shared/errors.js";
+import { concatBytes, equalBytes, type ArrayBufferBytes } from "../common/bytes.js";
+import { KeyFormatError, UnsupportedKeyError } from "../common/errors.js";
 
 const INTEGER = 0x02;
 const BIT_STRING = 0x03;

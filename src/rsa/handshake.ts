@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { astring, hexBytesOrUndefined, randomBytes, toHex, wipe, xorBytes } from "../shared/bytes.js";
-import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../shared/errors.js";
+import { astring, hexBytesOrUndefined, randomBytes, toHex, wipe, xorBytes } from "../common/bytes.js";
+import { HandshakeRejectedError, HandshakeStateError, InvalidArgumentError } from "../common/errors.js";
 import { DEFAULT_KEY_BITS, MIN_PEER_KEY_BITS, SECRET_BYTES } from "./constants.js";
 import { exportPublicKeyPem, generateRSAKeyPair, importRSAKey, modulusBytes, type RSAKeyInput } from "./keys.js";
 import { decryptRSA, encryptRSA, signRSA, verifyRSA } from "./primitives.js";
 import { minKeyBitsOf } from "./validate.js";
-import type { WarningHandler } from "../shared/warnings.js";
+import type { WarningHandler } from "../common/warnings.js";
 
 /** Options of {@link HandShake.create}. */
 export interface RSAHandShakeOptions {

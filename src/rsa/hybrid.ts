@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { concatBytes, randomBytes, utf8, abytes, wipe } from "../shared/bytes.js";
-import { DecryptionError } from "../shared/errors.js";
+import { concatBytes, randomBytes, utf8, abytes, wipe } from "../common/bytes.js";
+import { DecryptionError } from "../common/errors.js";
 import { aesGcmDecrypt, aesGcmEncrypt } from "./aes-gcm.js";
 import { HYBRID_AES_KEY_BYTES, HYBRID_LENGTH_PREFIX_BYTES, HYBRID_NONCE_BYTES, HYBRID_TAG_BYTES } from "./constants.js";
 import { importRSAKey, modulusBytes, type RSAKeyInput } from "./keys.js";

@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { aint, type ArrayBufferBytes } from "../shared/bytes.js";
-import { fingerprint } from "../shared/fingerprint.js";
-import { InvalidArgumentError, KeyFormatError, type UnsupportedKeyError } from "../shared/errors.js";
+import { aint, type ArrayBufferBytes } from "../common/bytes.js";
+import { fingerprint } from "../common/fingerprint.js";
+import { InvalidArgumentError, KeyFormatError, type UnsupportedKeyError } from "../common/errors.js";
 import { DEFAULT_KEY_BITS, MAX_KEY_BITS, MIN_KEY_BITS, OAEP_DEFAULT_HASH, OAEP_HASH_BYTES, PEM_PKCS1_PRIVATE, PEM_SPKI, PSS_HASH, PUBLIC_EXPONENT } from "./constants.js";
 import { pkcs8ToPkcs1 } from "./der.js";
 import { derToPem, parseKeyMaterial, publicDer, type KeyMaterial } from "./pem.js";

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { fromBase64, toBase64, type ArrayBufferBytes } from "../shared/bytes.js";
-import { InvalidArgumentError, KeyFormatError, UnsupportedKeyError } from "../shared/errors.js";
+import { fromBase64, toBase64, type ArrayBufferBytes } from "../common/bytes.js";
+import { InvalidArgumentError, KeyFormatError, UnsupportedKeyError } from "../common/errors.js";
 import { PEM_LINE_LENGTH, PEM_PKCS1_PRIVATE, PEM_PKCS1_PUBLIC, PEM_PKCS8, PEM_SPKI } from "./constants.js";
 import { classifyKeyDer, pkcs1PublicToSpki, pkcs1ToPkcs8, pkcs8ToPkcs1, rsaPublicNumbers, spkiFromPkcs1Private } from "./der.js";
 import { checkRSAPublicNumbers } from "./validate.js";

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { abytes, bufferSource, utf8, type ArrayBufferBytes } from "../shared/bytes.js";
-import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../shared/errors.js";
+import { abytes, bufferSource, utf8, type ArrayBufferBytes } from "../common/bytes.js";
+import { DecryptionError, InvalidArgumentError, KeyFormatError } from "../common/errors.js";
 import { OAEP_DEFAULT_HASH, OAEP_HASH_BYTES, PSS_SALT_BYTES } from "./constants.js";
 import { checkOAEPHash, importRSAKey, modulusBytes, type OAEPHash, type RSAKeyInput } from "./keys.js";
 import { rsaPublicBackend } from "./public-backend.js";

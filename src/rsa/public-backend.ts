@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { bufferSource } from "../shared/bytes.js";
-import { InvalidArgumentError } from "../shared/errors.js";
+import { bufferSource } from "../common/bytes.js";
+import { InvalidArgumentError } from "../common/errors.js";
 import { PSS_SALT_BYTES } from "./constants.js";
 import type { OAEPHash } from "./keys.js";
 

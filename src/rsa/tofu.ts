@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { astring, equalStrings } from "../shared/bytes.js";
-import { KeyMismatchError } from "../shared/errors.js";
+import { astring, equalStrings } from "../common/bytes.js";
+import { KeyMismatchError } from "../common/errors.js";
 import { publicKeyFingerprint, type RSAKeyInput } from "./keys.js";
 
 /** Where pins live: peer name -> public-key fingerprint. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { InvalidArgumentError, UnsupportedKeyError } from "../shared/errors.js";
+import { InvalidArgumentError, UnsupportedKeyError } from "../common/errors.js";
 import { MAX_KEY_BITS, MIN_KEY_BITS, MIN_PEER_KEY_BITS, MIN_PUBLIC_EXPONENT } from "./constants.js";
 import type { RSAPublicNumbers } from "./der.js";
 

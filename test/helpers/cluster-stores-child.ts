@@ -7,7 +7,7 @@
  * The primary prints one JSON line.
  */
 import cluster from "node:cluster";
-import { NonceUnverifiableError, StoreFullError } from "../../src/shared/errors.js";
+import { NonceUnverifiableError, StoreFullError } from "../../src/common/errors.js";
 import { MemoryKeyStore } from "../../src/fiber/keystore.js";
 import { MemoryNonceStore, type NonceStore } from "../../src/fiber/nonce.js";
 import { FiberServer } from "../../src/fiber/server.js";

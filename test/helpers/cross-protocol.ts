@@ -4,7 +4,7 @@
  * the key exchange (uuid = the body's hash, a key of his own), then the second one's to an
  * encrypted route, with a body encrypted under his key.
  */
-import { randomBytes, toBase64 } from "../../src/shared/bytes.js";
+import { randomBytes, toBase64 } from "../../src/common/bytes.js";
 import { encryptRSA } from "../../src/rsa/index.js";
 import { EXCHANGE_PATH, PUBLIC_KEY_PATH, RSA_OAEP_HASH, SYMMETRIC_KEY_UUID_HEADER } from "../../src/fiber/constants.js";
 import { Fernet } from "../../src/fiber/fernet.js";

@@ -2,7 +2,7 @@
 import { Keypair } from "../../src/fiber/keypair.js";
 import { generateNonce } from "../../src/fiber/nonce.js";
 import { signingMessage } from "../../src/fiber/constants.js";
-import { toHex, randomBytes } from "../../src/shared/bytes.js";
+import { toHex, randomBytes } from "../../src/common/bytes.js";
 
 /** The spec's "old leopard" key plays the validator; //Alice-style seeds the others. */
 export const VALIDATOR_MNEMONIC = "old leopard transfer rib spatial phone calm indicate online fire caution review";

@@ -4,9 +4,9 @@
  *
  * - A portable module (anything under src/ outside a `node/` folder, `cli/` and
  *   `index.node.ts`) imports no `node:` module, no Node-only package and no `node/` folder.
- * - `shared/` imports no protocol; a protocol imports `shared/` and the protocols it builds
+ * - `common/` imports no protocol; a protocol imports `common/` and the protocols it builds
  *   on ({@link PROTOCOL_DEPENDENCIES}), never another.
- * - A protocol's `node/` side may import its own protocol, `shared/` (both sides), and the
+ * - A protocol's `node/` side may import its own protocol, `common/` (both sides), and the
  *   portable and Node sides of the protocols it builds on; never another protocol's.
  * - `src/node/` is only the barrel of the `./node` subpath; it and `cli/` may import anything,
  *   and the root entries (`index.ts`, `index.node.ts`) any protocol (their own side only).
@@ -58,9 +58,9 @@ export function layoutViolations(imports: ReadonlyMap<string, readonly string[]>
         continue;
       }
       // The package's root entries (src/index.ts, src/index.node.ts) gather the protocols.
-      if (to.top === from.top || to.top === "shared" || to.top === "" || from.top === "") continue;
-      if (from.top === "shared") {
-        bad("shared/ imports no protocol");
+      if (to.top === from.top || to.top === "common" || to.top === "" || from.top === "") continue;
+      if (from.top === "common") {
+        bad("common/ imports no protocol");
         continue;
       }
       const allowed = PROTOCOL_DEPENDENCIES[from.top] ?? [];

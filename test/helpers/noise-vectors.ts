@@ -1,6 +1,6 @@
 /** Replays a vector of the common Noise "vectors" JSON format (cacophony, snow). */
 import assert from "node:assert/strict";
-import { fromHex, toHex } from "../../src/shared/bytes.js";
+import { fromHex, toHex } from "../../src/common/bytes.js";
 import { HandshakeState, type NoiseBackend, type NoiseTransport, PORTABLE_BACKEND, parseProtocolName } from "../../src/noise/index.js";
 
 /** One vector of cacophony.txt / snow.txt. */

@@ -21,7 +21,7 @@ export function pkcs8Pem(key: VectorKey): string {
 }
 
 import { mock } from "node:test";
-import { fromHex } from "../../src/shared/bytes.js";
+import { fromHex } from "../../src/common/bytes.js";
 
 /**
  * Runs `fn` with `crypto.getRandomValues` returning `hex` (as the vectors' patched RNG

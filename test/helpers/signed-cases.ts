@@ -7,7 +7,7 @@
  * with a stake gate of 1000 where `validator` has more and `other` has 999.
  */
 import { FiberClient } from "../../src/fiber/client.js";
-import { HttpStatusError } from "../../src/shared/errors.js";
+import { HttpStatusError } from "../../src/common/errors.js";
 import type { Keypair } from "../../src/fiber/keypair.js";
 import { generateNonce } from "../../src/fiber/nonce.js";
 import { signedRequestHeaders } from "../../src/fiber/signed.js";

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { ChainError, InvalidArgumentError } from "../../shared/errors.js";
-import { importOptional } from "../../shared/optional-dependency.js";
+import { ChainError, InvalidArgumentError } from "../../common/errors.js";
+import { importOptional } from "../../common/optional-dependency.js";
 
 /**
  * The networks as Fiber names them (`fiber/constants.py`: `finney`, `test`), plus `local`,

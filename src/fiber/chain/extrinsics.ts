@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ChainError, InvalidArgumentError } from "../../shared/errors.js";
+import { ChainError, InvalidArgumentError } from "../../common/errors.js";
 import type { Keypair } from "../keypair.js";
 import { withTimeout, type Chain, type TxEvent, type UnsafeTx } from "./client.js";
 

@@ -12,4 +12,4 @@ export { DEFAULT_SYNC_INTERVAL_MS, Metagraph, nodeAddress, type MetagraphOptions
 // nodes.json is Fiber's one format (../nodes.ts), re-exported here beside the chain that fills it.
 export { formatNodes, parseNodes, type FiberNode, type ParseNodesOptions } from "../nodes.js";
 export { LOCAL_DEV_IP, MAX_WEIGHT, WEIGHTS_ERA_BLOCKS, normalizeWeights, parseIp, postAxon, setWeights, type Inclusion, type PostAxonOptions, type SetWeightsOptions, type SubmitOptions } from "./extrinsics.js";
-export { ChainError, type ChainErrorReason } from "../../shared/errors.js";
+export { ChainError, type ChainErrorReason } from "../../common/errors.js";

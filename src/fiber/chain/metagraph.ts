@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ChainError, InvalidArgumentError } from "../../shared/errors.js";
+import { ChainError, InvalidArgumentError } from "../../common/errors.js";
 import type { Metagraph as Stakes } from "../authorize.js";
 import type { Chain } from "./client.js";
 import { fetchNodes, type Node } from "./nodes.js";

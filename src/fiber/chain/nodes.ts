@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { ChainError, InvalidArgumentError } from "../../shared/errors.js";
-import { importOptional } from "../../shared/optional-dependency.js";
+import { ChainError, InvalidArgumentError } from "../../common/errors.js";
+import { importOptional } from "../../common/optional-dependency.js";
 import { ss58Decode, ss58Encode } from "../ss58.js";
 import type { FiberNode } from "../nodes.js";
 import { withTimeout, type Chain } from "./client.js";

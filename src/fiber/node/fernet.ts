@@ -6,7 +6,7 @@
  * @module
  */
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, type KeyObject } from "node:crypto";
-import { bufferView, bytesView, joinedOutput } from "../../shared/node/buffers.js";
+import { bufferView, bytesView, joinedOutput } from "../../common/node/buffers.js";
 import type { FernetBackend } from "../fernet.js";
 
 /** The `=` padding of unpadded base64 by its length modulo 4 (1 never occurs). */

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { aint, astring } from "../../shared/bytes.js";
+import { aint, astring } from "../../common/bytes.js";
 import { rawHandlerOf, type FiberRawHandler } from "../raw.js";
 import { AnswerWriter, DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_MAX_QUEUED_ANSWER_BYTES } from "./answer-writer.js";
 import { nodeRawRequest } from "./fast-path.js";

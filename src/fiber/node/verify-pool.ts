@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { aint } from "../../shared/bytes.js";
+import { aint } from "../../common/bytes.js";
 import { Keypair } from "../keypair.js";
 import { ss58Encode } from "../ss58.js";
 import type { SignatureVerifier } from "../verify.js";

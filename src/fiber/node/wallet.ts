@@ -5,13 +5,13 @@
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { astring } from "../../shared/bytes.js";
-import { InvalidArgumentError, KeyFormatError } from "../../shared/errors.js";
+import { astring } from "../../common/bytes.js";
+import { InvalidArgumentError, KeyFormatError } from "../../common/errors.js";
 import { parseMetagraph, type Metagraph } from "../authorize.js";
 import { Keypair } from "../keypair.js";
-import { readTextFile, writeFileAtomic } from "../../shared/node/files.js";
+import { readTextFile, writeFileAtomic } from "../../common/node/files.js";
 import { formatNodes, parseNodes, type FiberNode, type ParseNodesOptions } from "../nodes.js";
-import { checkKeyFileOptions, readSecretTextFile, type KeyFileOptions } from "../../shared/node/key-file-access.js";
+import { checkKeyFileOptions, readSecretTextFile, type KeyFileOptions } from "../../common/node/key-file-access.js";
 
 const NAME = /^[A-Za-z0-9._-]+$/;
 

@@ -12,8 +12,8 @@
  * @module
  */
 import cluster, { type Worker } from "node:cluster";
-import { aint } from "../../shared/bytes.js";
-import { InvalidArgumentError } from "../../shared/errors.js";
+import { aint } from "../../common/bytes.js";
+import { InvalidArgumentError } from "../../common/errors.js";
 
 const TAG = "poorman-handshake:worker-pool";
 /** Most workers a {@link WorkerPool} runs. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "../../shared/errors.js";
+import { InvalidArgumentError } from "../../common/errors.js";
 import { parseX25519Key, rsaKeyId } from "../index.js";
 
 /** One client the hub knows. */

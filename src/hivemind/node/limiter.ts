@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { aint } from "../../shared/bytes.js";
+import { aint } from "../../common/bytes.js";
 
 /** Options of {@link FailureLimiter}. */
 export interface FailureLimiterOptions {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { aint } from "../../shared/bytes.js";
-import { InvalidArgumentError } from "../../shared/errors.js";
+import { aint } from "../../common/bytes.js";
+import { InvalidArgumentError } from "../../common/errors.js";
 import type { HiveMessage } from "../message.js";
 import { HiveMindNode, type HiveMindNodeOptions } from "../satellite.js";
 

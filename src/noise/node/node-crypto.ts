@@ -8,8 +8,8 @@
  */
 import * as nodeCrypto from "node:crypto";
 import { type CipherChaCha20Poly1305, type CipherGCM, createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, type DecipherChaCha20Poly1305, type DecipherGCM, diffieHellman, type KeyObject, randomBytes } from "node:crypto";
-import { type ArrayBufferBytes, concatBytes } from "../../shared/bytes.js";
-import { DecryptionError, HandshakeRejectedError } from "../../shared/errors.js";
+import { type ArrayBufferBytes, concatBytes } from "../../common/bytes.js";
+import { DecryptionError, HandshakeRejectedError } from "../../common/errors.js";
 import { type CipherFunction, type DhFunction, type HashFunction, type NoiseBackend, NOISE_WIRE, aesGcm, chaChaPoly, withOverrides } from "../index.js";
 
 // DER prefix of an X25519 PKCS#8 private key (RFC 8410).

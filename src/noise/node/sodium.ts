@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { DecryptionError, HandshakeRejectedError } from "../../shared/errors.js";
+import { DecryptionError, HandshakeRejectedError } from "../../common/errors.js";
 import { type CipherFunction, type DhFunction, type HashFunction, type NoiseBackend, NOISE_WIRE, chaChaPoly } from "../index.js";
 import { NODE_BACKEND } from "./node-crypto.js";
 

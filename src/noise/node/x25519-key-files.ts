@@ -6,12 +6,12 @@
  * @module
  */
 import { x25519 } from "@noble/curves/ed25519.js";
-import { astring, isHex, toHex } from "../../shared/bytes.js";
-import { KeyFormatError } from "../../shared/errors.js";
+import { astring, isHex, toHex } from "../../common/bytes.js";
+import { KeyFormatError } from "../../common/errors.js";
 import { parseX25519Key } from "../x25519-key.js";
-import { isMissingFile, writeFileAtomic } from "../../shared/node/files.js";
-import { JsonMapFile } from "../../shared/node/json-map-file.js";
-import { checkKeyFileOptions, readSecretTextFile, type KeyFileOptions } from "../../shared/node/key-file-access.js";
+import { isMissingFile, writeFileAtomic } from "../../common/node/files.js";
+import { JsonMapFile } from "../../common/node/json-map-file.js";
+import { checkKeyFileOptions, readSecretTextFile, type KeyFileOptions } from "../../common/node/key-file-access.js";
 
 const EXPECTED = "a HiveMind X25519 key file (64 hex digits)";
 

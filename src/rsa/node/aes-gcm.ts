@@ -7,7 +7,7 @@
  * @module
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
-import { joinedOutput, bytesView } from "../../shared/node/buffers.js";
+import { joinedOutput, bytesView } from "../../common/node/buffers.js";
 import { AES_GCM_TAG_BYTES, type AesGcmBackend } from "../aes-gcm.js";
 
 const GCM_BY_KEY_BYTES: Readonly<Record<number, "aes-128-gcm" | "aes-192-gcm" | "aes-256-gcm">> = { 16: "aes-128-gcm", 24: "aes-192-gcm", 32: "aes-256-gcm" };

@@ -6,13 +6,13 @@
  */
 import { chmod, copyFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { KeyFormatError, UnsupportedKeyError } from "../../shared/errors.js";
+import { KeyFormatError, UnsupportedKeyError } from "../../common/errors.js";
 import { DEFAULT_KEY_BITS } from "../constants.js";
 import type { HandShakeKeyFiles } from "../handshake.js";
 import { exportPrivateKeyPem, exportPublicKeyPem, generateRSAKeyPair, keyMaterial, type RSAKeyInput } from "../keys.js";
 import { parseKeyMaterial, pemBlocks, type KeyMaterial } from "../pem.js";
-import { ensureFolder, fileError, isMissingFile, PRIVATE_FILE_MODE, readFileChecked, writeFileAtomic } from "../../shared/node/files.js";
-import { checkKeyFileMode, checkKeyFileOptions, keyFileWarning, type KeyFileOptions } from "../../shared/node/key-file-access.js";
+import { ensureFolder, fileError, isMissingFile, PRIVATE_FILE_MODE, readFileChecked, writeFileAtomic } from "../../common/node/files.js";
+import { checkKeyFileMode, checkKeyFileOptions, keyFileWarning, type KeyFileOptions } from "../../common/node/key-file-access.js";
 
 /** Warning code when a key file that held no key at all was replaced. */
 export const KEY_FILE_REPLACED_WARNING = "POORMAN_KEY_FILE_REPLACED";

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { KeyFormatError } from "../../shared/errors.js";
+import { KeyFormatError } from "../../common/errors.js";
 import type { PinStore } from "../tofu.js";
-import { JsonMapFile } from "../../shared/node/json-map-file.js";
+import { JsonMapFile } from "../../common/node/json-map-file.js";
 
 /** File layout: `{ "version": 1, "pins": { "<peer>": "<fingerprint>" } }`. */
 interface PinFile {

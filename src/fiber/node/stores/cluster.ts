@@ -23,8 +23,8 @@
  */
 import cluster, { type Worker } from "node:cluster";
 import { randomUUID } from "node:crypto";
-import { aint } from "../../../shared/bytes.js";
-import { InvalidArgumentError, NonceUnverifiableError, StoreFullError, StoreUnavailableError } from "../../../shared/errors.js";
+import { aint } from "../../../common/bytes.js";
+import { InvalidArgumentError, NonceUnverifiableError, StoreFullError, StoreUnavailableError } from "../../../common/errors.js";
 import type { SymmetricKeyStore } from "../../keystore.js";
 import type { NonceStore } from "../../nonce.js";
 

@@ -9,12 +9,12 @@
  *
  * @module
  */
-import { aint } from "../../../shared/bytes.js";
-import { KeyFormatError, StoreUnavailableError } from "../../../shared/errors.js";
+import { aint } from "../../../common/bytes.js";
+import { KeyFormatError, StoreUnavailableError } from "../../../common/errors.js";
 import { FairKeyTable } from "../../key-table.js";
 import type { SymmetricKeyStore } from "../../keystore.js";
-import { isMissingFile, readTextFile, writeFileAtomic } from "../../../shared/node/files.js";
-import { FileLock } from "../../../shared/node/lock-file.js";
+import { isMissingFile, readTextFile, writeFileAtomic } from "../../../common/node/files.js";
+import { FileLock } from "../../../common/node/lock-file.js";
 import { decodeAtRest, encodeAtRest, type StorageKey } from "./storage-key.js";
 
 const FORMAT = "poorman-handshake/fiber-keys";

@@ -18,13 +18,13 @@
  *
  * @module
  */
-import { randomBytes, toHex, utf8 } from "../../../shared/bytes.js";
-import { KeyFormatError, StoreUnavailableError } from "../../../shared/errors.js";
+import { randomBytes, toHex, utf8 } from "../../../common/bytes.js";
+import { KeyFormatError, StoreUnavailableError } from "../../../common/errors.js";
 import { nonceTimestampMs, refuseBeforeFloor, type NonceStore } from "../../nonce.js";
 import type { SymmetricKeyStore } from "../../keystore.js";
 import { EvictionLog, evictionVerdict, hopelessStartReason, sharedKeyRefusal, makeClient, parseEvictedKeys, readEvictedKeys, readEvictionPolicy, redactRedisUrl, SAFE_EVICTION_POLICY, DEFAULT_REDIS_PREFIX, type RedisStoresOptions, type RedisClient as Client } from "./redis-connection.js";
 export { redactRedisUrl };
-import { importOptional } from "../../../shared/node/optional-dependency.js";
+import { importOptional } from "../../../common/node/optional-dependency.js";
 import { decodeAtRest, encodeAtRest, isSealedAtRest, type StorageKey } from "./storage-key.js";
 
 export { DEFAULT_REDIS_PREFIX, type RedisStoresOptions };

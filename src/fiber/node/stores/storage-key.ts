@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { abytes, bufferSource, concatBytes, fromBase64, fromHex, isHex, randomBytes, toBase64, utf8 } from "../../../shared/bytes.js";
-import { DecryptionError, InvalidArgumentError } from "../../../shared/errors.js";
+import { abytes, bufferSource, concatBytes, fromBase64, fromHex, isHex, randomBytes, toBase64, utf8 } from "../../../common/bytes.js";
+import { DecryptionError, InvalidArgumentError } from "../../../common/errors.js";
 
 /** Bytes of a storage key (AES-256). */
 export const STORAGE_KEY_BYTES = 32;

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromHex, toHex } from "../src/shared/bytes.js";
+import { fromHex, toHex } from "../src/common/bytes.js";
 
 /** The previous implementation, kept as the oracle. */
 function oracle(text: string): Uint8Array | undefined {

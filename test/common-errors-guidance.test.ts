@@ -1,9 +1,9 @@
 /** Errors a new user meets first: each is a PoormanError that names the argument and what to do. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { InvalidArgumentError, MissingDependencyError, PoormanError } from "../src/shared/errors.js";
+import { InvalidArgumentError, MissingDependencyError, PoormanError } from "../src/common/errors.js";
 import { LegacyTransport } from "../src/hivemind/legacy.js";
-import { importOptional } from "../src/shared/node/optional-dependency.js";
+import { importOptional } from "../src/common/node/optional-dependency.js";
 
 describe("errors that say what to do", () => {
   it("the portable build's key-file options are an InvalidArgumentError pointing to options.privateKey", async () => {

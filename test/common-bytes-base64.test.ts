@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromBase64, fromBase64Any, toBase64, toBase64Url } from "../src/shared/bytes.js";
+import { fromBase64, fromBase64Any, toBase64, toBase64Url } from "../src/common/bytes.js";
 
 /** The previous implementation, kept as the oracle of accepted inputs and error kinds. */
 function oracleStandard(text: string): Uint8Array | undefined {
