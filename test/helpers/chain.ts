@@ -70,6 +70,10 @@ export class LocalChain {
     child.stderr!.removeAllListeners("data");
     child.stdout!.resume();
     child.stderr!.resume();
+    // One block before any client follows the chain: a client that starts following while
+    // chopsticks still settles its genesis can read a header that does not hash to the block
+    // polkadot-api was told of, and then refuses every transaction ("Unsupported hasher").
+    await rawRequest(url, "dev_newBlock", [{ count: 1 }]);
     return new LocalChain(child, url);
   }
 
@@ -88,6 +92,23 @@ export class LocalChain {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** One JSON-RPC call over a WebSocket of its own (no polkadot-api client). */
+function rawRequest(url: string, method: string, params: unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    const timer = setTimeout(() => (socket.terminate(), reject(new Error(`${method}: no answer within 60 s`))), 60_000);
+    socket.once("open", () => socket.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method, params })));
+    socket.once("message", (data) => {
+      clearTimeout(timer);
+      socket.close();
+      const answer = JSON.parse(String(data)) as { result?: unknown; error?: { message?: string } };
+      if (answer.error !== undefined) reject(new Error(`${method}: ${answer.error.message ?? "error"}`));
+      else resolve(answer.result);
+    });
+    socket.once("error", (error) => (clearTimeout(timer), reject(error)));
+  });
 }
 
 /** Chopsticks' `dev_setStorage` (pallet → storage → [[keys], value]). */
