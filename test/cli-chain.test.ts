@@ -18,11 +18,10 @@ import { fetchNodes } from "../src/fiber/chain/nodes.js";
 import { FiberClient } from "../src/fiber/client.js";
 import { Keypair } from "../src/fiber/keypair.js";
 import "../src/fiber/node/install.js";
-import { CHAIN_SKIP, LocalChain, fund, newBlocks, register, setStake, setStorage } from "./helpers/chain.js";
+import { CHAIN_SKIP, type LocalChain, newBlocks, setStorage, startSubnet } from "./helpers/chain.js";
 import { pmh, startServe, stopChild } from "./helpers/cli.js";
 import { freePort } from "./helpers/redis.js";
 
-const TAO = 10n ** 9n;
 const seed = (byte: string) => "0x" + byte.repeat(32);
 
 describe("pmh on the chain: a local subnet end to end (chopsticks, spec 218)", { skip: CHAIN_SKIP, timeout: 600_000 }, () => {
@@ -32,15 +31,8 @@ describe("pmh on the chain: a local subnet end to end (chopsticks, spec 218)", {
   let coldkey: Keypair, miner: Keypair, validator: Keypair, poor: Keypair;
 
   before(async () => {
-    local = await LocalChain.start();
-    chain = await local.connect();
     [coldkey, miner, validator, poor] = (await Promise.all(["a1", "a2", "a3", "a4"].map((b) => Keypair.fromSeed(seed(b))))) as [Keypair, Keypair, Keypair, Keypair];
-    await fund(chain, coldkey.ss58Address, miner.ss58Address, validator.ss58Address, poor.ss58Address);
-    await newBlocks(chain);
-    for (const hotkey of [miner, validator, poor]) await register(chain, coldkey, hotkey);
-    await setStake(chain, validator.ss58Address, coldkey.ss58Address, 5000n * TAO);
-    await setStake(chain, poor.ss58Address, coldkey.ss58Address, 10n * TAO);
-    await newBlocks(chain);
+    ({ local, chain } = await startSubnet(coldkey, [[miner, 0n], [validator, 5000n], [poor, 10n]]));
     dir = mkdtempSync(join(tmpdir(), "pmh-chain-cli-"));
   });
   after(async () => {

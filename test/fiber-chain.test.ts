@@ -16,9 +16,8 @@ import { Metagraph } from "../src/fiber/chain/metagraph.js";
 import { loadNodesFile, saveNodesFile } from "../src/fiber/node/wallet.js";
 import { fetchNodes } from "../src/fiber/chain/nodes.js";
 import type { Keypair } from "../src/fiber/keypair.js";
-import { CHAIN_SKIP, LocalChain, fund, newBlocks, randomKey, register, setStake, setStorage } from "./helpers/chain.js";
+import { CHAIN_SKIP, type LocalChain, newBlocks, randomKey, setStorage, startSubnet } from "./helpers/chain.js";
 
-const TAO = 10n ** 9n;
 
 describe("fiber/chain against the subtensor runtime (chopsticks, spec 218)", { skip: CHAIN_SKIP, timeout: 600_000 }, () => {
   let local: LocalChain;
@@ -27,15 +26,8 @@ describe("fiber/chain against the subtensor runtime (chopsticks, spec 218)", { s
   let dir: string;
 
   before(async () => {
-    local = await LocalChain.start();
-    chain = await local.connect();
     [coldkey, miner, validator] = await Promise.all([randomKey(), randomKey(), randomKey()]);
-    await fund(chain, coldkey.ss58Address, miner.ss58Address, validator.ss58Address);
-    await newBlocks(chain);
-    await register(chain, coldkey, miner);
-    await register(chain, coldkey, validator);
-    await setStake(chain, validator.ss58Address, coldkey.ss58Address, 2500n * TAO);
-    await newBlocks(chain);
+    ({ local, chain } = await startSubnet(coldkey, [[miner, 0n], [validator, 2500n]]));
     dir = mkdtempSync(join(tmpdir(), "pmh-chain-"));
   });
   after(async () => {

@@ -146,3 +146,28 @@ export async function register(chain: Chain, coldkey: Keypair, hotkey: Keypair, 
 export function setStake(chain: Chain, hotkey: string, coldkey: string, rao: bigint): Promise<unknown> {
   return setStorage(chain, { SubtensorModule: { Stake: [[[hotkey, coldkey], rao.toString()]] } });
 }
+
+/** Rao per TAO. */
+export const TAO = 10n ** 9n;
+
+/**
+ * A fresh local chain where `coldkey` (funded) registered each hotkey (funded) in subnet 1
+ * and gave it its stake in TAO (0: none). Stops the chain again when any step fails.
+ */
+export async function startSubnet(coldkey: Keypair, hotkeys: readonly (readonly [Keypair, bigint])[]): Promise<{ local: LocalChain; chain: Chain }> {
+  const local = await LocalChain.start();
+  let chain: Chain | undefined;
+  try {
+    chain = await local.connect();
+    await fund(chain, coldkey.ss58Address, ...hotkeys.map(([hotkey]) => hotkey.ss58Address));
+    await newBlocks(chain);
+    for (const [hotkey] of hotkeys) await register(chain, coldkey, hotkey);
+    for (const [hotkey, tao] of hotkeys) if (tao > 0n) await setStake(chain, hotkey.ss58Address, coldkey.ss58Address, tao * TAO);
+    await newBlocks(chain);
+    return { local, chain };
+  } catch (error) {
+    chain?.close();
+    await local.stop();
+    throw error;
+  }
+}
