@@ -402,6 +402,9 @@ describe("serveHiveMind's memory and connection bounds", () => {
     const open = () => {
       const socket = connect(hub.port, "127.0.0.1");
       socket.on("error", () => undefined);
+      // Flowing, so the hub's FIN is read and "close" follows: a paused socket that never reads
+      // would not notice the hub closed it, and the test would wait forever.
+      socket.resume();
       const ended = new Promise<void>((resolve) => socket.on("close", () => resolve()));
       return { socket, ended };
     };
