@@ -284,6 +284,22 @@ describe("INTERCOM layout (hivemind-core's encrypt_RSA / sign_RSA)", () => {
       await assert.rejects(openIntercom(sealed, keys.alice.private_pem_pkcs1), { code: "ERR_DECRYPTION_FAILED" });
     }
   });
+
+  it("layout bus-client: hivemind_bus_client's envelope (AES-256-GCM, 16-byte nonce, key wrapped with OAEP-SHA1), any size; a changed byte fails", async () => {
+    for (const size of [10, 5000]) {
+      const sealed = await sealIntercom(busMessage("t", { pad: "p".repeat(size) }), keys.bob.public_pem_spki, keys.alice.private_pem_pkcs1, { layout: "bus-client" });
+      const payload = sealed.payload as Record<string, string>;
+      assert.deepEqual(Object.keys(payload), ["encrypted_key", "ciphertext", "tag", "nonce", "signature"]);
+      assert.deepEqual([payload.encrypted_key, payload.tag, payload.nonce].map((b) => Buffer.from(b!, "base64").length), [256, 16, 16]);
+      assert.equal(await verifyIntercom(sealed, keys.alice.public_pem_spki), true);
+      assert.equal(((await openIntercom(sealed, keys.bob.private_pem_pkcs1)).payload as { data: { pad: string } }).data.pad.length, size);
+      await assert.rejects(openIntercom(sealed, keys.alice.private_pem_pkcs1), { code: "ERR_DECRYPTION_FAILED" });
+      const tag = Buffer.from(payload.tag!, "base64");
+      tag[0]! ^= 1;
+      await assert.rejects(openIntercom({ ...sealed, payload: { ...payload, tag: tag.toString("base64") } }, keys.bob.private_pem_pkcs1), { code: "ERR_DECRYPTION_FAILED" });
+    }
+    await assert.rejects(sealIntercom(busMessage("t"), keys.bob.public_pem_spki, keys.alice.private_pem_pkcs1, { layout: "other" as "hub" }), { code: "ERR_INVALID_ARGUMENT" });
+  });
 });
 
 // Keep the type import used when the file is read alone.

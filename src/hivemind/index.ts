@@ -30,7 +30,7 @@ export * as HIVEMIND_WIRE from "./constants.js";
 export { LegacyTransport, type LegacyTransportOptions } from "./legacy.js";
 export { base91, z85b, z85p, type TextCodec } from "./encodings.js";
 export { HiveMindNode, type HiveMindNodeOptions, type HiveMindNodeEvents, type HiveMindCloseEvent, type HiveMindRouteType } from "./satellite.js";
-export { isSealedIntercom, openIntercom, rsaKeyId, sealIntercom, verifyIntercom, type IntercomPayload } from "./intercom.js";
+export { isSealedIntercom, openIntercom, rsaKeyId, sealIntercom, verifyIntercom, type BusClientIntercomPayload, type IntercomPayload, type SealIntercomOptions } from "./intercom.js";
 export { arrivedFrom, isRoutingLoop, MAX_ROUTE_HOPS, routeOf, unpackMessage, withOwnHop, type RouteHop } from "./routing.js";
 export { setWebSocketImplementation, type WebSocketLike, type WebSocketConstructor } from "./websocket.js";
 export { encodeAuthorization, parseAuthorization, authorizationUrl, type HiveMindAuthorization } from "./authorization.js";

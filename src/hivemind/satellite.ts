@@ -12,7 +12,7 @@ import { authorizationUrl } from "./authorization.js";
 import { CLOSE, CONNECT_TIMEOUT_MS, DEFAULT_USERAGENT, type HiveMindPattern, type HiveMindSuite } from "./constants.js";
 import { busMessage, checkSessionId, type HiveMessage, parseHiveMessage, randomSessionId, serializeHiveMessage } from "./message.js";
 import { Listeners } from "./listeners.js";
-import { openIntercom, rsaPublicKeyPem, sealIntercom } from "./intercom.js";
+import { openIntercom, rsaPublicKeyPem, sealIntercom, type SealIntercomOptions } from "./intercom.js";
 import type { RSAKeyInput } from "../rsa/index.js";
 import { parseX25519Key } from "./session.js";
 import { type WebSocketConstructor, webSocketImplementation } from "./websocket.js";
@@ -244,11 +244,12 @@ export class HiveMindNode {
    * node's `rsaKey`) and sends it, in a `propagate` by default as hivemind_bus_client does,
    * so that it travels the hive until it reaches that node; only that node can read it.
    * @param via - the envelope (`propagate`, `broadcast`, `escalate`), or `none` for a bare INTERCOM
+   * @param options - `layout: "bus-client"` for a recipient that is a hivemind_bus_client node (see {@link sealIntercom})
    * @throws InvalidArgumentError when this node has no `rsaKey`
    */
-  async sendIntercom(inner: HiveMessage, recipientPublicKey: string, via: HiveMindRouteType | "none" = "propagate"): Promise<void> {
+  async sendIntercom(inner: HiveMessage, recipientPublicKey: string, via: HiveMindRouteType | "none" = "propagate", options: SealIntercomOptions = {}): Promise<void> {
     if (this.#rsaKey === undefined) throw new InvalidArgumentError("sendIntercom needs options.rsaKey (the hub checks the signature against the key of the HELLO)");
-    const sealed = await sealIntercom(inner, recipientPublicKey, this.#rsaKey);
+    const sealed = await sealIntercom(inner, recipientPublicKey, this.#rsaKey, options);
     await (via === "none" ? this.send(sealed) : this.sendRouted(via, sealed));
   }
 
