@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { busMessage, HiveMindNode, type HiveMessage, type HiveMindNodeOptions, openIntercom, sealIntercom, verifyIntercom } from "../src/hivemind/node/index.js";
+import { busMessage, HiveMindNode, type HiveMessage, type HiveMindNodeOptions, openIntercom, rsaKeyId, sealIntercom, verifyIntercom } from "../src/hivemind/node/index.js";
 import { arrivedFrom, isRoutingLoop, unpackMessage, withOwnHop } from "../src/hivemind/routing.js";
 import { HubRouter, type RoutedClient } from "../src/hivemind/node/router.js";
 import { type HiveMindConnectedClient, type HiveMindUpstreamEvent, serveHiveMind, type ServeHiveMindOptions } from "../src/node/index.js";
@@ -158,6 +158,8 @@ describe("hub routing over WebSockets", () => {
     await a!.sendIntercom(busMessage("psst", { secret: "for bob" }), keys.bob.public_pem_spki);
     const sealed = await ib.until((m) => m.msg_type === "intercom");
     assert.ok(!JSON.stringify(sealed).includes("for bob"));
+    // Another node: hivemind_bus_client's envelope by default, the only one such a node opens.
+    assert.equal(typeof (sealed.payload as { encrypted_key?: unknown }).encrypted_key, "string");
     assert.equal(await verifyIntercom(sealed, keys.alice.public_pem_spki), true);
     const inner = await b!.openIntercom(sealed);
     assert.deepEqual((inner.payload as { data: unknown }).data, { secret: "for bob" });
@@ -172,7 +174,13 @@ describe("hub routing over WebSockets", () => {
     const [a] = await nodes(t, server.url, { ...ADMIN, rsaKey: keys.alice.private_pem_pkcs1 });
     const ia = inbox(a!);
     await connected(1);
+    assert.equal(rsaKeyId(a!.hubRsaPublicKey), rsaKeyId(keys.carol_3072.public_pem_spki), "the node kept the hub's HELLO key");
+    const seenByHub: HiveMessage[] = [];
+    const send = a!.send.bind(a);
+    a!.send = (message: HiveMessage) => (seenByHub.push(message), send(message));
     await a!.sendIntercom(busMessage("for.the.hub", { n: 3 }), keys.carol_3072.public_pem_spki, "none");
+    // The hub's own key: hivemind-core's layout by default, the only one its hub opens.
+    assert.equal((seenByHub[0]!.payload as { encrypted_key?: unknown }).encrypted_key, undefined);
     // Signed with bob's key, not the key alice's HELLO presented.
     await a!.send(await sealIntercom(busMessage("forged"), keys.carol_3072.public_pem_spki, keys.bob.private_pem_pkcs1));
     const denied = await ia.until(isBus("hive.policy.denied"));

@@ -49,6 +49,8 @@ export class HiveMindClient extends HiveMindSession {
   suite: HiveMindSuite | undefined;
   /** The encoding the hub chose, once known. */
   encoding: string | undefined;
+  /** The RSA public key (PEM) the hub presented in its HELLO (`pubkey`), if any. */
+  hubRsaPublicKey: string | undefined;
   readonly #password: string;
   readonly #suites: readonly HiveMindSuite[];
   readonly #binarize: boolean;
@@ -119,6 +121,7 @@ export class HiveMindClient extends HiveMindSession {
     const pattern: HiveMindPattern | undefined =
       this.#pinnedHubKey !== undefined && offeredPatterns.includes("KKpsk0") ? "KKpsk0" : offeredPatterns.includes("XXpsk2") ? "XXpsk2" : undefined;
     if (pattern === undefined) throw new HandshakeRejectedError(`no usable Noise pattern: the hub offers ${JSON.stringify(offeredPatterns)}`);
+    this.hubRsaPublicKey = typeof hello.pubkey === "string" ? hello.pubkey : undefined;
     const nodeId = hello.node_id;
     if (nodeId !== undefined && nodeId !== null && typeof nodeId !== "string") throw new HandshakeRejectedError("HELLO node_id must be a string or null");
     const psk = await deriveHiveMindPsk(this.#password, nodeId, pskKdfFromHandshake(handshake));

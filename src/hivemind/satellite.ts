@@ -12,7 +12,7 @@ import { authorizationUrl } from "./authorization.js";
 import { CLOSE, CONNECT_TIMEOUT_MS, DEFAULT_USERAGENT, type HiveMindPattern, type HiveMindSuite } from "./constants.js";
 import { busMessage, checkSessionId, type HiveMessage, parseHiveMessage, randomSessionId, serializeHiveMessage } from "./message.js";
 import { Listeners } from "./listeners.js";
-import { openIntercom, rsaPublicKeyPem, sealIntercom, type SealIntercomOptions } from "./intercom.js";
+import { openIntercom, rsaKeyId, rsaPublicKeyPem, sealIntercom, type SealIntercomOptions } from "./intercom.js";
 import type { RSAKeyInput } from "../rsa/index.js";
 import { parseX25519Key } from "./session.js";
 import { type WebSocketConstructor, webSocketImplementation } from "./websocket.js";
@@ -100,6 +100,8 @@ export class HiveMindNode {
   readonly handshakeHash: Uint8Array;
   /** The PEM public key this node presented in its HELLO (from `rsaKey`), if any. */
   readonly rsaPublicKey: string | undefined;
+  /** The RSA public key (PEM) the hub presented in its HELLO, if any: an INTERCOM for the hub is sealed for it. */
+  readonly hubRsaPublicKey: string | undefined;
   /** The pattern and suite of this session. */
   readonly protocol: { readonly pattern: HiveMindPattern; readonly suite: HiveMindSuite };
   /**
@@ -119,6 +121,7 @@ export class HiveMindNode {
     this.#client = client;
     this.#rsaKey = options.rsaKey;
     this.rsaPublicKey = rsaPublicKey;
+    this.hubRsaPublicKey = client.hubRsaPublicKey;
     this.#socket = attempt.socket;
     this.sessionId = options.sessionId;
     this.siteId = options.siteId;
@@ -244,12 +247,17 @@ export class HiveMindNode {
    * node's `rsaKey`) and sends it, in a `propagate` by default as hivemind_bus_client does,
    * so that it travels the hive until it reaches that node; only that node can read it.
    * @param via - the envelope (`propagate`, `broadcast`, `escalate`), or `none` for a bare INTERCOM
-   * @param options - `layout: "bus-client"` for a recipient that is a hivemind_bus_client node (see {@link sealIntercom})
+   * @param options - the envelope's `layout` (see {@link sealIntercom}). By default, hivemind-core's
+   *   `hub` layout when the recipient is this node's hub (its HELLO key: the only layout
+   *   hivemind-core's hub opens), else `bus-client`, the only layout hivemind_bus_client nodes
+   *   open (our nodes and hubs open both).
    * @throws InvalidArgumentError when this node has no `rsaKey`
    */
   async sendIntercom(inner: HiveMessage, recipientPublicKey: string, via: HiveMindRouteType | "none" = "propagate", options: SealIntercomOptions = {}): Promise<void> {
     if (this.#rsaKey === undefined) throw new InvalidArgumentError("sendIntercom needs options.rsaKey (the hub checks the signature against the key of the HELLO)");
-    const sealed = await sealIntercom(inner, recipientPublicKey, this.#rsaKey, options);
+    const recipientId = rsaKeyId(recipientPublicKey);
+    const forTheHub = recipientId !== undefined && recipientId === rsaKeyId(this.hubRsaPublicKey);
+    const sealed = await sealIntercom(inner, recipientPublicKey, this.#rsaKey, { layout: forTheHub ? "hub" : "bus-client", ...options });
     await (via === "none" ? this.send(sealed) : this.sendRouted(via, sealed));
   }
 
