@@ -35,6 +35,8 @@ export interface LoadResult {
   failed: number[];
   /** CPU milliseconds this process used while the clock ran (user + system). */
   cpuMs: number;
+  /** Requests sent in all, the warm-up's included. */
+  sent: number;
 }
 
 interface Prepared {
@@ -141,7 +143,7 @@ process.on("message", async (job: LoadJob) => {
     const t = performance.now(), cpu = process.cpuUsage();
     const { ok, failed } = await run(agent, requests.slice(warmup), job.concurrency, expected);
     const used = process.cpuUsage(cpu);
-    const result: LoadResult = { ms: performance.now() - t, ok, failed, cpuMs: (used.user + used.system) / 1000 };
+    const result: LoadResult = { ms: performance.now() - t, ok, failed, cpuMs: (used.user + used.system) / 1000, sent: requests.length };
     process.send!(result);
   } finally {
     agent.destroy();
