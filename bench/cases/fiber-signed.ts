@@ -14,14 +14,14 @@ import * as wasm from "@polkadot/wasm-crypto";
 import { FIBER_WIRE, FiberServer, Keypair, bodyHash, generateNonce, signedGetHeaders, signedRequestHeaders } from "poorman-handshake/fiber";
 import { SignatureVerifyPool, serve } from "poorman-handshake/node";
 import { generateRSAKeyPair } from "poorman-handshake/rsa";
-
-type RSAKeyPair = Awaited<ReturnType<typeof generateRSAKeyPair>>;
 import { startServe, stopChild, type ServeChild } from "../../test/helpers/cli.js";
 import { type Row, median, timeInterleaved } from "../harness.js";
 import type { LoadJob } from "../load/fiber-load.js";
 import { SIGNED_BODY_BYTES, SIGNED_PATHS, signedBody } from "../load/signed-body.js";
 import { cpuSeconds, serverPids } from "../proc-cpu.js";
 import { ask, forkLoad } from "./fiber-server.js";
+
+type RSAKeyPair = Awaited<ReturnType<typeof generateRSAKeyPair>>;
 
 const LEVELS = [1, 8, 32];
 /** Requests per job (half at concurrency 1), rounds, and requests per job of the `--workers` comparison. */
