@@ -13,7 +13,6 @@
  *   npm run loadtest -- --mode single --json
  *   npm run loadtest -- --workers 2
  */
-import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { randomBytes, toHex } from "../src/common/bytes.js";
@@ -21,6 +20,7 @@ import { FiberClient } from "../src/fiber/client.js";
 import { Keypair } from "../src/fiber/keypair.js";
 import { startServe, stopChild, type ServeChild } from "../test/helpers/cli.js";
 import { hasRedisServer, RedisServer } from "../test/helpers/redis.js";
+import { cpuSeconds, serverPids } from "./proc-cpu.js";
 import { echoOnce, handshakeOnce, runPhase, type LoadSession, type PhaseReport } from "./loadtest-lib.js";
 
 const MINER_SEED = "0x" + "4c".repeat(32);
@@ -91,26 +91,6 @@ interface Scaling {
 const log = (line: string) => {
   if (!args.json) console.log(line);
 };
-
-/** CPU seconds used so far by these processes (Linux /proc), or NaN where it cannot be read. */
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-    } catch {
-      return Number.NaN;
-    }
-  }
-  return ticks / 100; // USER_HZ
-}
-
-/** The processes of running `pmh serve`s: each primary and its workers (from their "listening" lines). */
-function serverPids(servers: ServeChild[]): number[] {
-  return servers.flatMap((s) => [s.child.pid!, ...[...s.output().matchAll(/worker \d+ \(pid (\d+)\) listening/g)].map((m) => Number(m[1]))]);
-}
 
 /** Runs a phase, measuring the CPU (in cores) the load generator and the miner processes used. */
 async function measured(pids: number[], phase: () => Promise<PhaseReport>): Promise<{ report: PhaseReport; cpu: CpuUse }> {

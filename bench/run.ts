@@ -19,6 +19,7 @@ const suites: Record<string, () => Promise<Row[]>> = {
   rsa: rsaBench,
   "fiber-crypto": fiberCryptoBench,
   "fiber-server": fiberServerBench,
+  "fiber-signed": async () => (await import("./cases/fiber-signed.js")).fiberSignedBench(),
   nonce: nonceBench,
   hivemind: noiseBench,
   hub: async () => (await import("./cases/hub.js")).hubBench(),

@@ -29,13 +29,29 @@ const ROUNDS = 3;
 /** Requests per adapter round (a 404 takes well under 0.1 ms) and rounds. */
 const ADAPTER = { count: 4000, rounds: 5, concurrency: 8 };
 
-function ask(child: ChildProcess, job: LoadJob): Promise<LoadResult> {
+/** Runs one job in the load generator. */
+export function ask(child: ChildProcess, job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: unknown) => (child.off("exit", onExit), resolve(m as LoadResult));
     const onExit = (code: number | null) => (child.off("message", onMessage), reject(new Error(`load generator exited with ${code}`)));
     child.once("message", onMessage).once("exit", onExit);
     child.send(job);
   });
+}
+
+/**
+ * Starts the load generator (bench/load/fiber-load.ts) for the Fiber server at `url`, as
+ * the validator of `seed`; resolves once it has warmed up.
+ */
+export async function forkLoad(config: { url: string; miner: string; publicKeyPem: string; seed: string }): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(new URL("../load/fiber-load.ts", import.meta.url)), [JSON.stringify(config)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  try {
+    await new Promise((resolve, reject) => (child.once("message", resolve), child.once("error", reject), child.once("exit", (code) => reject(new Error(`load generator exited with ${code}`)))));
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+  return child;
 }
 
 /** Requests per second of `count` 404s at `concurrency` against `url`. */
@@ -173,16 +189,15 @@ export async function fiberServerBench(): Promise<Row[]> {
   pooled.route("/echo", { handler: (payload) => payload });
   const pooledRunning = await serve(pooled, { host: "127.0.0.1" });
   const rawExchange = await rawExchangeServer(rsaKeyPair, miner.ss58Address);
-  const config = JSON.stringify({ url: running.url, miner: miner.ss58Address, publicKeyPem: server.publicKeyPem, seed: `0x${seed.toString("hex")}` });
-  const child = fork(fileURLToPath(new URL("../load/fiber-load.ts", import.meta.url)), [config], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const rows: Row[] = [];
+  let child: ChildProcess | undefined;
   try {
-    await new Promise((resolve, reject) => (child.once("message", resolve), child.once("error", reject)));
+    child = await forkLoad({ url: running.url, miner: miner.ss58Address, publicKeyPem: server.publicKeyPem, seed: `0x${seed.toString("hex")}` });
     const bound = await cryptoBound(server, rsaKeyPair, validator);
     // Per level, ROUNDS rounds of (404 floor, key exchanges, /echo), so all three see the
     // same load from other processes; each figure is the median of its rounds.
     for (const concurrency of LEVELS) {
-      const rates: Record<LoadJob["kind"] | "pooledEcho" | "rawHandshake", number[]> = { floor: [], handshake: [], echo: [], pooledEcho: [], rawHandshake: [] };
+      const rates: Record<"floor" | "handshake" | "echo" | "pooledEcho" | "rawHandshake", number[]> = { floor: [], handshake: [], echo: [], pooledEcho: [], rawHandshake: [] };
       for (let round = 0; round < ROUNDS; round++) {
         for (const kind of ["floor", "handshake", "echo"] as const) {
           const count = concurrency === 1 ? COUNTS[kind] / 2 : COUNTS[kind];
@@ -219,7 +234,7 @@ export async function fiberServerBench(): Promise<Row[]> {
     const handler = await inProcessExchange(server, validator, 300);
     rows.push({ group: "fiber server", name: "key exchanges via server.fetch, in process", ours: 1000 / handler, bound: 1000 / bound.handshake, boundName: "crypto only: RSA decrypt + sr25519 verify", unit: "handshakes/s", note: "one at a time, no HTTP, no load process" });
   } finally {
-    child.kill();
+    child?.kill();
     await Promise.all([running.close(), pooledRunning.close(), rawExchange.close()]);
     await pool.close();
   }

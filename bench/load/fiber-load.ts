@@ -8,15 +8,20 @@
  */
 import { randomBytes, publicEncrypt, constants } from "node:crypto";
 import { Agent, request } from "node:http";
-import { FIBER_WIRE, Fernet, Keypair, generateNonce, signingMessage } from "poorman-handshake/fiber";
+import { FIBER_WIRE, Fernet, Keypair, generateNonce, signedGetHeaders, signedRequestHeaders, signingMessage } from "poorman-handshake/fiber";
+import { SIGNED_PATHS, signedBody } from "./signed-body.js";
 
 /** A job from the parent. */
 export interface LoadJob {
-  /** `floor` is a GET of an unknown path (404): the HTTP round trip without any crypto. */
-  kind: "handshake" | "echo" | "floor";
+  /**
+   * `floor` is a GET of an unknown path (404): the HTTP round trip without any crypto.
+   * `signed` is a signed `POST /echo-signed` of a 1 KiB JSON body, `signedGet` a signed
+   * `GET /example-subnet-get` (Fiber 2.5.0: signed over `nonce:miner_hotkey`).
+   */
+  kind: "handshake" | "echo" | "floor" | "signed" | "signedGet";
   concurrency: number;
   count: number;
-  /** Server to send to (`floor` only); the Fiber server of the config by default. */
+  /** Server to send to; the Fiber server of the config by default (its miner hotkey must be the config's). */
   url?: string;
 }
 
@@ -28,6 +33,10 @@ export interface LoadResult {
   ok: number;
   /** Statuses of the others, for the error message. */
   failed: number[];
+  /** CPU milliseconds this process used while the clock ran (user + system). */
+  cpuMs: number;
+  /** Requests sent in all, the warm-up's included. */
+  sent: number;
 }
 
 interface Prepared {
@@ -95,6 +104,18 @@ async function prepare(job: LoadJob, agent: Agent): Promise<Prepared[]> {
   const total = job.count + warmupCount(job);
   const out: Prepared[] = [];
   if (job.kind === "floor") return Array.from({ length: total }, () => ({ method: "GET", path: "/nowhere", headers: {}, body: "" }));
+  // Each signed request gets its own nonce: the server refuses a nonce it has seen.
+  if (job.kind === "signed") {
+    for (let i = 0; i < total; i++) {
+      const body = signedBody(i);
+      out.push({ path: SIGNED_PATHS.post, headers: await signedRequestHeaders(keypair, miner, body), body });
+    }
+    return out;
+  }
+  if (job.kind === "signedGet") {
+    for (let i = 0; i < total; i++) out.push({ method: "GET", path: SIGNED_PATHS.get, headers: await signedGetHeaders(keypair, miner), body: "" });
+    return out;
+  }
   if (job.kind === "handshake") {
     for (let i = 0; i < total; i++) out.push(await exchange(randomBytes(32), randomBytes(32).toString("hex")));
     return out;
@@ -119,9 +140,10 @@ process.on("message", async (job: LoadJob) => {
     const expected = job.kind === "floor" ? 404 : 200;
     const warmup = warmupCount(job);
     await run(agent, requests.slice(0, warmup), job.concurrency, expected);
-    const t = performance.now();
+    const t = performance.now(), cpu = process.cpuUsage();
     const { ok, failed } = await run(agent, requests.slice(warmup), job.concurrency, expected);
-    const result: LoadResult = { ms: performance.now() - t, ok, failed };
+    const used = process.cpuUsage(cpu);
+    const result: LoadResult = { ms: performance.now() - t, ok, failed, cpuMs: (used.user + used.system) / 1000, sent: requests.length };
     process.send!(result);
   } finally {
     agent.destroy();

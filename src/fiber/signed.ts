@@ -16,13 +16,28 @@ import { isSs58Address } from "./ss58.js";
 import { type SignedHeaderFields } from "./verify.js";
 import { signedGetMessage, signingMessage } from "./constants.js";
 
+/** The lowercase hex SHA-256 of some bytes, synchronous or not. */
+export type Sha256Hex = (bytes: Uint8Array) => string | Promise<string>;
+
+const webCryptoSha256Hex: Sha256Hex = async (bytes) => toHex(new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bufferSource(bytes))));
+let sha256Hex: Sha256Hex = webCryptoSha256Hex;
+
+/**
+ * Replaces the SHA-256 of {@link bodyHash} (Web Crypto by default). The Node entry points
+ * install `node:crypto`'s: a signed server hashes every body, and for Fiber's small
+ * bodies Web Crypto's hop to the thread pool and back costs more than the hash itself.
+ */
+export function setBodyHashBackend(backend: Sha256Hex): void {
+  if (typeof backend !== "function") throw new InvalidArgumentError("backend must be a function (bytes) => hex string");
+  sha256Hex = backend;
+}
+
 /**
  * The lowercase hex SHA-256 of a body, as Python's `signatures.get_hash`.
  * @param body - the exact bytes sent (a string is hashed as its UTF-8 bytes)
  */
 export async function bodyHash(body: Uint8Array | string): Promise<string> {
-  const bytes = typeof body === "string" ? utf8(body) : abytes(body, "body");
-  return toHex(new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bufferSource(bytes))));
+  return sha256Hex(typeof body === "string" ? utf8(body) : abytes(body, "body"));
 }
 
 /**
