@@ -75,6 +75,29 @@ export const HASH_WASM_ARGON2ID: Argon2idFunction = async (password, salt) =>
 
 let argon2idImplementation: Argon2idFunction = HASH_WASM_ARGON2ID;
 
+/** Picks the implementation when one is first needed (see {@link chooseArgon2idOnFirstUse}). */
+let pendingChoice: (() => Argon2idFunction | undefined) | undefined;
+
+/**
+ * Defers the choice of the argon2id implementation to its first use: `choose` runs once,
+ * when a PSK is first derived or {@link argon2idImplementationInUse} is first asked, and
+ * what it answers replaces the current implementation (`undefined` keeps it). The `node`
+ * entries pass the libargon2 loader, so importing them does not load the addon.
+ */
+export function chooseArgon2idOnFirstUse(choose: () => Argon2idFunction | undefined): void {
+  pendingChoice = choose;
+  cache.clear();
+}
+
+function currentArgon2id(): Argon2idFunction {
+  if (pendingChoice !== undefined) {
+    const choose = pendingChoice;
+    pendingChoice = undefined;
+    argon2idImplementation = choose() ?? argon2idImplementation;
+  }
+  return argon2idImplementation;
+}
+
 /**
  * Replaces the argon2id implementation behind {@link deriveNoisePsk} (the Node entry points
  * install libargon2 when the optional `argon2` addon loads). Clears the PSK cache.
@@ -83,12 +106,13 @@ let argon2idImplementation: Argon2idFunction = HASH_WASM_ARGON2ID;
 export function setArgon2idImplementation(fn: Argon2idFunction): void {
   if (typeof fn !== "function") throw new InvalidArgumentError("the argon2id implementation must be a function");
   argon2idImplementation = fn;
+  pendingChoice = undefined;
   cache.clear();
 }
 
 /** The argon2id implementation in use. */
 export function argon2idImplementationInUse(): Argon2idFunction {
-  return argon2idImplementation;
+  return currentArgon2id();
 }
 
 async function computePsk(password: Uint8Array, salt: Uint8Array, kdf: PskKdf): Promise<Uint8Array> {
@@ -97,7 +121,7 @@ async function computePsk(password: Uint8Array, salt: Uint8Array, kdf: PskKdf): 
     const bits = await globalThis.crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: bufferSource(salt), iterations: kdf.iterations }, key, 256);
     return new Uint8Array(bits);
   }
-  return argon2idImplementation(password, salt);
+  return currentArgon2id()(password, salt);
 }
 
 const CACHE_LIMIT = 16;
