@@ -74,6 +74,18 @@ export function loadSodiumNoiseBackendSync(load: () => unknown = requireSodium):
   return sodiumBackendOf(mod);
 }
 
+/** This process's answer of {@link loadSodiumNoiseBackendSync}, once asked. */
+let shared: { backend: NoiseBackend | undefined } | undefined;
+
+/**
+ * The libsodium backend of this process, or `undefined` when the addon does not load: loaded
+ * on the first call, the same object on every later one (the exported `SODIUM_BACKEND` and
+ * the default the `node` entries choose on first use must be one backend).
+ */
+export function sharedSodiumNoiseBackend(): NoiseBackend | undefined {
+  return (shared ??= { backend: loadSodiumNoiseBackendSync() }).backend;
+}
+
 /** The backend on a loaded `sodium-native` module, or `undefined` when it lacks a function or fails the self-test. */
 function sodiumBackendOf(loaded: unknown): NoiseBackend | undefined {
   let sodium: Sodium;
