@@ -13,6 +13,7 @@ import { fiberCryptoBench } from "./cases/fiber-crypto.js";
 import { fiberServerBench } from "./cases/fiber-server.js";
 import { nonceBench } from "./cases/nonce.js";
 import { noiseBench } from "./cases/noise.js";
+import { coldStartBench } from "./cases/cold-start.js";
 
 const suites: Record<string, () => Promise<Row[]>> = {
   password: passwordBench,
@@ -23,6 +24,7 @@ const suites: Record<string, () => Promise<Row[]>> = {
   nonce: nonceBench,
   hivemind: noiseBench,
   hub: async () => (await import("./cases/hub.js")).hubBench(),
+  "cold-start": () => coldStartBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

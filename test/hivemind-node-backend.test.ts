@@ -6,6 +6,7 @@ import { HiveMindClient, HiveMindHub } from "../src/hivemind/node/index.js";
 import { noiseBackend, noiseBackendInUse } from "../src/noise/index.js";
 import { NODE_DEFAULT_BACKEND, SODIUM_BACKEND, loadSodiumNoiseBackend } from "../src/node/index.js";
 import { HandshakeRejectedError } from "../src/common/errors.js";
+import { loadSodiumNoiseBackendSync } from "../src/noise/node/sodium.js";
 import { NATIVE_BACKENDS, useNoiseBackend } from "./helpers/noise-backends.js";
 
 const KDF = { name: "pbkdf2", iterations: 1000 } as const;
@@ -21,6 +22,12 @@ describe("the node entries' Noise backend", () => {
     assert.equal(await loadSodiumNoiseBackend(() => Promise.reject(missing)), undefined);
     assert.equal(await loadSodiumNoiseBackend(() => Promise.reject(new Error("invalid ELF header"))), undefined);
     assert.equal(await loadSodiumNoiseBackend(async () => ({ default: { crypto_scalarmult: () => {} } })), undefined);
+    for (const load of [() => { throw missing; }, () => ({ default: { crypto_scalarmult: () => {} } })]) assert.equal(loadSodiumNoiseBackendSync(load), undefined);
+  });
+
+  it("is chosen at import without a promise: the synchronous loader finds the addon the asynchronous one finds", async () => {
+    assert.equal(loadSodiumNoiseBackendSync()?.name, (await loadSodiumNoiseBackend())?.name);
+    assert.equal(loadSodiumNoiseBackendSync()?.name, SODIUM_BACKEND?.name);
   });
 });
 

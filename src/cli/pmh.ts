@@ -7,15 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { metagraphCommand, postIpCommand } from "./chain.js";
-import { clientCommands } from "./client.js";
-import { connectCommand } from "./connect.js";
 import { EXIT, EXIT_CODES_HELP, oneErrorStyle, pemArgumentsLast } from "./common.js";
-import { demoCommand } from "./demo.js";
-import { hubCommand } from "./hub.js";
-import { keyCommands } from "./keys.js";
-import { passwordStrengthCommand } from "./password-strength.js";
-import { serveCommand } from "./serve.js";
+import { COMMAND_MODULES } from "./commands.js";
 import "../fiber/node/install.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -28,22 +21,16 @@ const program = new Command()
   .showSuggestionAfterError()
   .configureOutput({ outputError: (text, write) => write(oneErrorStyle("pmh", text)) })
   .exitOverride();
-demoCommand(program);
-keyCommands(program);
-passwordStrengthCommand(program);
-serveCommand(program);
-clientCommands(program);
-hubCommand(program);
-connectCommand(program);
-metagraphCommand(program);
-postIpCommand(program);
+const argv = pemArgumentsLast(process.argv);
+const named = COMMAND_MODULES.find((module) => module.names.includes(argv[2] ?? ""));
+for (const add of await Promise.all((named === undefined ? COMMAND_MODULES : [named]).map((module) => module.load()))) add(program);
 // Usage errors exit 2 (commander prints them); every subcommand inherits exitOverride.
 for (const command of program.commands) {
   command.exitOverride().configureOutput({ outputError: (text, write) => write(oneErrorStyle(`pmh ${command.name()}`, text)) });
 }
 
 try {
-  await program.parseAsync(pemArgumentsLast(process.argv));
+  await program.parseAsync(argv);
 } catch (error) {
   if (!(error instanceof CommanderError)) throw error;
   // --help, help and --version exit 0; `pmh` alone (help on stderr) and usage errors exit 2.

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { ChosenOnFirstUse } from "../common/chosen-on-first-use.js";
 import { CIPHER_FUNCTIONS, type CipherFunction, DH_FUNCTIONS, type DhFunction, HASH_FUNCTIONS, type HashFunction } from "./primitives.js";
 
 /** Function tables by Noise name. */
@@ -28,7 +29,7 @@ export interface NoiseBackend {
 /** The isomorphic backend. */
 export const PORTABLE_BACKEND: NoiseBackend = { name: "portable", dh: DH_FUNCTIONS, cipher: CIPHER_FUNCTIONS, hash: HASH_FUNCTIONS };
 
-let current: NoiseBackend = PORTABLE_BACKEND;
+const current = new ChosenOnFirstUse(PORTABLE_BACKEND);
 
 /** Builds a backend from the portable one with some functions replaced (and named `overrides.name`, if given). */
 export function withOverrides(overrides: Partial<NoiseBackend>): NoiseBackend {
@@ -42,7 +43,7 @@ export function withOverrides(overrides: Partial<NoiseBackend>): NoiseBackend {
 
 /** The backend new handshakes use. */
 export function noiseBackend(): NoiseBackend {
-  return current;
+  return current.get();
 }
 
 /**
@@ -51,10 +52,19 @@ export function noiseBackend(): NoiseBackend {
  * addon loads), or `custom` for a backend without a name.
  */
 export function noiseBackendInUse(): string {
-  return current.name ?? "custom";
+  return current.get().name ?? "custom";
 }
 
 /** Replaces the default backend (the Node entry points call this once). */
 export function setNoiseBackend(backend: NoiseBackend): void {
-  current = backend;
+  current.set(backend);
+}
+
+/**
+ * Defers the choice of the default backend to its first use (the first handshake, or the
+ * first {@link noiseBackend} or {@link noiseBackendInUse}): `choose` runs then, once. The
+ * Node entries pass one that loads the optional libsodium addon, so importing them does not.
+ */
+export function chooseNoiseBackendOnFirstUse(choose: () => NoiseBackend | undefined): void {
+  current.chooseOnFirstUse(choose);
 }

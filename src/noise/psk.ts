@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { ChosenOnFirstUse } from "../common/chosen-on-first-use.js";
 import { abytes, aint, bufferSource, concatBytes, toHex, utf8 } from "../common/bytes.js";
 import { InvalidArgumentError } from "../common/errors.js";
 import { noiseBackend } from "./backend.js";
@@ -73,7 +74,18 @@ export const HASH_WASM_ARGON2ID: Argon2idFunction = async (password, salt) =>
     outputType: "binary",
   });
 
-let argon2idImplementation: Argon2idFunction = HASH_WASM_ARGON2ID;
+const argon2idImplementation = new ChosenOnFirstUse(HASH_WASM_ARGON2ID);
+
+/**
+ * Defers the choice of the argon2id implementation to its first use: `choose` runs once,
+ * when a PSK is first derived or {@link argon2idImplementationInUse} is first asked, and
+ * what it answers replaces the current implementation (`undefined` keeps it). The `node`
+ * entries pass the libargon2 loader, so importing them does not load the addon.
+ */
+export function chooseArgon2idOnFirstUse(choose: () => Argon2idFunction | undefined): void {
+  argon2idImplementation.chooseOnFirstUse(choose);
+  cache.clear();
+}
 
 /**
  * Replaces the argon2id implementation behind {@link deriveNoisePsk} (the Node entry points
@@ -82,13 +94,13 @@ let argon2idImplementation: Argon2idFunction = HASH_WASM_ARGON2ID;
  */
 export function setArgon2idImplementation(fn: Argon2idFunction): void {
   if (typeof fn !== "function") throw new InvalidArgumentError("the argon2id implementation must be a function");
-  argon2idImplementation = fn;
+  argon2idImplementation.set(fn);
   cache.clear();
 }
 
 /** The argon2id implementation in use. */
 export function argon2idImplementationInUse(): Argon2idFunction {
-  return argon2idImplementation;
+  return argon2idImplementation.get();
 }
 
 async function computePsk(password: Uint8Array, salt: Uint8Array, kdf: PskKdf): Promise<Uint8Array> {
@@ -97,7 +109,7 @@ async function computePsk(password: Uint8Array, salt: Uint8Array, kdf: PskKdf): 
     const bits = await globalThis.crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: bufferSource(salt), iterations: kdf.iterations }, key, 256);
     return new Uint8Array(bits);
   }
-  return argon2idImplementation(password, salt);
+  return argon2idImplementation.get()(password, salt);
 }
 
 const CACHE_LIMIT = 16;

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { WebSocketServer, type WebSocket } from "ws";
+import type { WebSocket } from "ws";
 import { aint, equalBytes, toHex } from "../../common/bytes.js";
 import { HandshakeRejectedError, InvalidArgumentError, KeyMismatchError, PoormanError } from "../../common/errors.js";
 import { HIVEMIND_WIRE, parseAuthorization, parseX25519Key } from "../index.js";
@@ -23,6 +23,7 @@ import { FailureLimiter } from "./limiter.js";
 import { type ServeHiveMindOptions, DEFAULT_MAX_REASSEMBLY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_UNREAD_BYTES, NOT_READING_REASON, type HiveMindConnectedClient, type HiveMindHubServer } from "./server-config.js";
 import { forbidden, HubRouter } from "./router.js";
 import { UpstreamLink } from "./upstream.js";
+import { loadWs } from "./ws.js";
 import { rsaKeyId, rsaPublicKeyPem } from "../intercom.js";
 import "../../rsa/node/install.js";
 
@@ -97,7 +98,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
   http.timeout = upgradeTimeoutMs; // silent connections (ws clears it on upgrade)
   http.headersTimeout = upgradeTimeoutMs; // slow ones
   http.requestTimeout = upgradeTimeoutMs;
-  const server = new WebSocketServer({ server: http, maxPayload: 256 * 1024 });
+  const server = new (loadWs().WebSocketServer)({ server: http, maxPayload: 256 * 1024 });
   await new Promise<void>((resolve, reject) => {
     http.once("listening", resolve);
     http.once("error", reject);

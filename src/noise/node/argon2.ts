@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { createRequire } from "node:module";
 import { ARGON2ID } from "../constants.js";
 import type { Argon2idFunction } from "../psk.js";
 
@@ -16,9 +17,18 @@ interface Argon2Addon {
 
 /** Loads libargon2, or `undefined` when the optional addon is absent or fails to load. */
 export async function loadNativeArgon2id(): Promise<Argon2idFunction | undefined> {
+  return loadNativeArgon2idSync();
+}
+
+/**
+ * {@link loadNativeArgon2id} without a promise: what the `node` entries use, on the first
+ * derivation. `require`, because the addon is CommonJS and Node's ESM loader would parse it
+ * for export names first.
+ */
+export function loadNativeArgon2idSync(): Argon2idFunction | undefined {
   let addon: Argon2Addon;
   try {
-    const mod = (await import("argon2")) as unknown as { default?: Argon2Addon } & Argon2Addon;
+    const mod = createRequire(import.meta.url)("argon2") as { default?: Argon2Addon } & Argon2Addon;
     addon = mod.default ?? mod;
     if (typeof addon.hash !== "function") return undefined;
   } catch {

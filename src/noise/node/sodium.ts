@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { createRequire } from "node:module";
 import { DecryptionError, HandshakeRejectedError } from "../../common/errors.js";
 import { type CipherFunction, type DhFunction, type HashFunction, type NoiseBackend, NOISE_WIRE, chaChaPoly } from "../index.js";
 import { NODE_BACKEND } from "./node-crypto.js";
@@ -37,10 +38,14 @@ const SODIUM_FUNCTIONS = [
   "crypto_hash_sha256", "crypto_hash_sha512", "crypto_generichash",
 ] as const satisfies readonly (keyof Sodium)[];
 
-/** The module of `import("sodium-native")`: CommonJS, so its exports may sit on `default`. */
+/** The module of `sodium-native`: CommonJS, so through `import()` its exports may sit on `default`. */
 type SodiumModule = Partial<Sodium> & { default?: Partial<Sodium> };
 
-const importSodium = (): Promise<SodiumModule> => import("sodium-native") as Promise<SodiumModule>;
+/**
+ * `require` rather than `import()`: the addon is CommonJS, and Node's ESM loader parses its
+ * large index.js for export names first, which made loading it about 3 times slower.
+ */
+const requireSodium = (): SodiumModule => createRequire(import.meta.url)("sodium-native") as SodiumModule;
 
 /**
  * Loads libsodium and builds the Noise backend on it, or answers `undefined` when the
@@ -48,10 +53,44 @@ const importSodium = (): Promise<SodiumModule> => import("sodium-native") as Pro
  * calls, or fails the RFC 7748 X25519 check run once at load.
  * @param load - imports the addon (tests pass a failing one to exercise the fallback)
  */
-export async function loadSodiumNoiseBackend(load: () => Promise<unknown> = importSodium): Promise<NoiseBackend | undefined> {
+export async function loadSodiumNoiseBackend(load: () => Promise<unknown> = async () => requireSodium()): Promise<NoiseBackend | undefined> {
+  let mod: unknown;
+  try {
+    mod = await load();
+  } catch {
+    return undefined;
+  }
+  return sodiumBackendOf(mod);
+}
+
+/** {@link loadSodiumNoiseBackend} without a promise: what the `node` entries use. */
+export function loadSodiumNoiseBackendSync(load: () => unknown = requireSodium): NoiseBackend | undefined {
+  let mod: unknown;
+  try {
+    mod = load();
+  } catch {
+    return undefined;
+  }
+  return sodiumBackendOf(mod);
+}
+
+/** This process's answer of {@link loadSodiumNoiseBackendSync}, once asked. */
+let shared: { backend: NoiseBackend | undefined } | undefined;
+
+/**
+ * The libsodium backend of this process, or `undefined` when the addon does not load: loaded
+ * on the first call, the same object on every later one (the exported `SODIUM_BACKEND` and
+ * the default the `node` entries choose on first use must be one backend).
+ */
+export function sharedSodiumNoiseBackend(): NoiseBackend | undefined {
+  return (shared ??= { backend: loadSodiumNoiseBackendSync() }).backend;
+}
+
+/** The backend on a loaded `sodium-native` module, or `undefined` when it lacks a function or fails the self-test. */
+function sodiumBackendOf(loaded: unknown): NoiseBackend | undefined {
   let sodium: Sodium;
   try {
-    const mod = (await load()) as SodiumModule;
+    const mod = loaded as SodiumModule;
     const candidate = typeof mod.default?.crypto_scalarmult === "function" ? mod.default : mod;
     if (!SODIUM_FUNCTIONS.every((name) => typeof candidate[name] === "function")) return undefined;
     sodium = candidate as Sodium;
