@@ -51,6 +51,11 @@ export interface RouterOptions<C extends RoutedClient> {
   /** Relays per second (and burst) a client may cause. */
   relaysPerSecond: number;
   clients(): Iterable<C>;
+  /**
+   * Sends one message to several clients; the router's relays go through it, so that the
+   * hub can serialize the message once for all of them (default: `send` to each).
+   */
+  relay?(clients: Iterable<C>, message: HiveMessage): void;
   /** Sends upstream; false when dropped. */
   upstream(message: HiveMessage): boolean;
   /** Local delivery (`onMessage`). */
@@ -71,6 +76,10 @@ export function forbidden(client: Pick<RoutedClient, "isAdmin" | "canPropagate" 
 
 const send = (client: RoutedClient, message: HiveMessage) => void client.send(message).catch(() => undefined);
 
+function* othersThan<C>(clients: Iterable<C>, sender: C): Iterable<C> {
+  for (const client of clients) if (client !== sender) yield client;
+}
+
 /** The hub's router (one per hub). */
 export class HubRouter<C extends RoutedClient> {
   readonly #o: RouterOptions<C>;
@@ -78,6 +87,11 @@ export class HubRouter<C extends RoutedClient> {
 
   constructor(options: RouterOptions<C>) {
     this.#o = options;
+  }
+
+  #relay(clients: Iterable<C>, message: HiveMessage): void {
+    if (this.#o.relay !== undefined) this.#o.relay(clients, message);
+    else for (const client of clients) send(client, message);
   }
 
   #deny(client: C, deniedType: string, code: string, reason: string): void {
@@ -165,7 +179,7 @@ export class HubRouter<C extends RoutedClient> {
       // An INTERCOM sealed for a client of this hub goes to that client only.
       const target = inner.msg_type === "intercom" ? this.#clientByKey(inner.target_pubkey) : undefined;
       if (target !== undefined && target !== client) return send(target, inner);
-      for (const other of this.#o.clients()) if (other !== client) send(other, inner);
+      this.#relay(othersThan(this.#o.clients(), client), inner);
     }
     // hivemind-core's wrapper upstream carries only the route; this one keeps the target
     // site too, so a site-targeted ESCALATE or PROPAGATE can reach a hub further up.
@@ -235,7 +249,7 @@ export class HubRouter<C extends RoutedClient> {
    */
   async fromUpstream(message: Required<HiveMessage>): Promise<void> {
     if (message.msg_type === "broadcast" || message.msg_type === "propagate") {
-      for (const client of this.#o.clients()) send(client, message);
+      this.#relay(this.#o.clients(), message);
     } else if (isSealedIntercom(message)) {
       const target = this.#clientByKey(message.target_pubkey);
       if (target !== undefined) send(target, message);
