@@ -402,6 +402,8 @@ describe("serveHiveMind's memory and connection bounds", () => {
     const open = () => {
       const socket = connect(hub.port, "127.0.0.1");
       socket.on("error", () => undefined);
+      // Read, so that the hub's FIN is seen: a paused socket may never emit 'close' (the test then hung, now and then).
+      socket.resume();
       const ended = new Promise<void>((resolve) => socket.on("close", () => resolve()));
       return { socket, ended };
     };
