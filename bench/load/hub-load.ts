@@ -20,8 +20,11 @@ export interface Credentials {
 
 /** A job from the bench process. */
 export type HubLoadJob = { id: number } & (
-  /** `count` connects (connect, HELLO, close) at `concurrency`, after a warm-up of `warmup`. */
-  | { kind: "connect"; url: string; credentials: Credentials; pinnedHubKey?: string; concurrency: number; count: number; warmup: number }
+  /**
+   * `count` connects (connect, HELLO, close) at `concurrency`, after a warm-up of `warmup`;
+   * `raw`: the transport alone instead (a raw socket's upgrade, two echoed frames, close).
+   */
+  | { kind: "connect"; url: string; credentials: Credentials; pinnedHubKey?: string; concurrency: number; count: number; warmup: number; raw?: boolean }
   /** Opens one link for `roundtrip` (a node, or a raw socket), kept until `drop`. */
   | { kind: "open-echo"; mode: "hub" | "raw"; url: string; credentials?: Credentials }
   /** `count` `bench.echo` messages of `bytes` bytes of data, `inFlight` at a time, over the link of `open-echo`. */
@@ -137,8 +140,16 @@ async function handle(job: HubLoadJob): Promise<HubLoadResult | Record<string, n
     case "connect": {
       const patterns = new Set<string>();
       let ok = 0, bad = 0;
+      const echoTwice = async () => {
+        const link = await rawLink(job.url);
+        let answered = () => undefined as void;
+        link.onReply(() => answered());
+        for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => ((answered = resolve), link.send(prepareEcho(i, 10))));
+        link.close();
+      };
       const once = async () => {
         try {
+          if (job.raw === true) return void (await echoTwice(), ok++);
           const node = await connectNode(job.url, job.credentials, job.pinnedHubKey);
           patterns.add(protocolName(node.protocol.pattern, node.protocol.suite));
           node.close();
