@@ -250,6 +250,33 @@ describe("routing fields (properties)", () => {
     }));
   });
 
+  it("a client record's connections share one relay allowance: one closed for flooding gets no fresh one by connecting again", async () => {
+    let now = 1_000_000;
+    const got = new Map<string, number>();
+    const closes: string[] = [];
+    const client = (peer: string, name: string): RoutedClient => ({
+      peer, name, isAdmin: false, canPropagate: true, canEscalate: true, rsaPublicKey: undefined, allowedTypes: undefined,
+      send: async (m) => void (m.msg_type === "bus" && (m.payload as { type?: string }).type === "x" && got.set(peer, (got.get(peer) ?? 0) + 1)),
+      close: () => void closes.push(peer),
+    });
+    const [flooder, again, other, listener] = [client("f1", "flooder"), client("f2", "flooder"), client("o", "other"), client("l", "listener")];
+    const router = new HubRouter({
+      hubPeer: "hub", nodeIdentity: "hub-id", siteId: undefined, rsaKey: undefined, rsaKeyId: undefined, relaysPerSecond: 5, now: () => now,
+      clients: () => [flooder, again, other, listener], upstream: () => true, deliver: () => undefined, routed: () => undefined, fromUpstream: () => undefined,
+    });
+    const propagate = (from: RoutedClient) => router.fromClient(from as never, arrivedFrom({ msg_type: "propagate", payload: busMessage("x") }, from.peer));
+    for (let i = 0; i < 11; i++) await propagate(flooder);
+    assert.equal(got.get("l"), 5, "the burst was relayed, nothing after it");
+    assert.deepEqual(closes, ["f1"], "closed past twice its allowance");
+    await propagate(again);
+    assert.equal(got.get("l"), 5, "the same record on a new connection has no allowance left");
+    await propagate(other);
+    assert.equal(got.get("l"), 6, "another record has its own");
+    now += 1000;
+    await propagate(again);
+    assert.equal(got.get("l"), 7, "refilled a second later");
+  });
+
   it("the router never delivers a client's routed message back to it, and only admins broadcast", async () => {
     await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(4), fc.constantFrom("broadcast", "propagate", "escalate")), { minLength: 1, maxLength: 20 }), async (sends) => {
       const got = new Map<number, number>();

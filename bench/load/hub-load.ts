@@ -20,8 +20,11 @@ export interface Credentials {
 
 /** A job from the bench process. */
 export type HubLoadJob = { id: number } & (
-  /** `count` connects (connect, HELLO, close) at `concurrency`, after a warm-up of `warmup`. */
-  | { kind: "connect"; url: string; credentials: Credentials; pinnedHubKey?: string; concurrency: number; count: number; warmup: number }
+  /**
+   * `count` connects (connect, HELLO, close) at `concurrency`, after a warm-up of `warmup`;
+   * `raw`: the transport alone instead (a raw socket's upgrade, two echoed frames, close).
+   */
+  | { kind: "connect"; url: string; credentials: Credentials; pinnedHubKey?: string; concurrency: number; count: number; warmup: number; raw?: boolean }
   /** Opens one link for `roundtrip` (a node, or a raw socket), kept until `drop`. */
   | { kind: "open-echo"; mode: "hub" | "raw"; url: string; credentials?: Credentials }
   /** `count` `bench.echo` messages of `bytes` bytes of data, `inFlight` at a time, over the link of `open-echo`. */
@@ -32,7 +35,11 @@ export type HubLoadJob = { id: number } & (
   | { kind: "broadcast"; mode: "hub" | "raw"; count: number; window: number; bytes: number }
   /** Connects the node `flood` sends from. */
   | { kind: "open-flood"; url: string; credentials: Credentials }
-  /** PROPAGATE as fast as the socket of `open-flood` drains, until `stop`, `maxMs` or `maxCount`. */
+  /**
+   * PROPAGATE as fast as the socket of `open-flood` drains, until `stop`, `maxMs` or
+   * `maxCount`; connected again whenever the hub closes it (an attacker with valid
+   * credentials comes back).
+   */
   | { kind: "flood"; maxMs: number; maxCount: number; bytes: number }
   | { kind: "stop" }
   /** Closes the link of `open-echo`. */
@@ -57,8 +64,8 @@ export interface HubLoadResult {
   /** `flood`: PROPAGATEs sent, and refusals (`relay_rate_limited`) received. */
   sent?: number;
   denied?: number;
-  /** `flood`: whether the hub closed the flooding node. */
-  closed?: boolean;
+  /** `flood`: how many times the hub closed the flooding node. */
+  closes?: number;
 }
 
 type Link = {
@@ -114,7 +121,7 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 let echoLink: { link: Link; waiters: Map<number, (data: Record<string, unknown>) => void> } | undefined;
 let fan: { links: Link[]; delivered: number; wrong: number; wake: (() => void) | undefined } | undefined;
 let flooding = false;
-let flooder: { node: HiveMindNode; denied: number } | undefined;
+let flooder: { node: HiveMindNode; denied: number; url: string; credentials: Credentials } | undefined;
 
 async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(count);
@@ -133,8 +140,16 @@ async function handle(job: HubLoadJob): Promise<HubLoadResult | Record<string, n
     case "connect": {
       const patterns = new Set<string>();
       let ok = 0, bad = 0;
+      const echoTwice = async () => {
+        const link = await rawLink(job.url);
+        let answered = () => undefined as void;
+        link.onReply(() => answered());
+        for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => ((answered = resolve), link.send(prepareEcho(i, 10))));
+        link.close();
+      };
       const once = async () => {
         try {
+          if (job.raw === true) return void (await echoTwice(), ok++);
           const node = await connectNode(job.url, job.credentials, job.pinnedHubKey);
           patterns.add(protocolName(node.protocol.pattern, node.protocol.suite));
           node.close();
@@ -219,35 +234,39 @@ async function handle(job: HubLoadJob): Promise<HubLoadResult | Record<string, n
       return { ms, ok: state.delivered, bad: state.wrong };
     }
     case "open-flood": {
-      const node = await connectNode(job.url, job.credentials);
-      const state = { node, denied: 0 };
-      node.on("message", (m) => {
-        if (m.msg_type === "bus" && JSON.stringify(m.payload).includes("relay_rate_limited")) state.denied++;
-      });
+      const state = { node: await connectNode(job.url, job.credentials), denied: 0, url: job.url, credentials: job.credentials };
       flooder = state;
       return {};
     }
     case "flood": {
-      const { node } = flooder!;
-      flooder!.denied = 0;
+      const state = flooder!;
+      state.denied = 0;
+      const countDenials = (node: HiveMindNode) => node.on("message", (m) => {
+        if (m.msg_type === "bus" && JSON.stringify(m.payload).includes("relay_rate_limited")) state.denied++;
+      });
+      countDenials(state.node);
       const inner: HiveMessage = { msg_type: "bus", payload: { type: "bench.flood", data: { pad: pad(job.bytes) }, context: { session } } };
       flooding = true;
-      let sent = 0;
+      let sent = 0, closes = 0;
       const t = performance.now();
-      // Until the hub closes the flooder (it does past twice its relay allowance), or the bounds.
-      while (flooding && node.open && sent < job.maxCount && performance.now() - t < job.maxMs) {
+      while (flooding && sent < job.maxCount && performance.now() - t < job.maxMs) {
+        if (!state.node.open) {
+          // Closed by the hub (past twice its relay allowance): connect again and go on.
+          closes++;
+          state.node = await connectNode(state.url, state.credentials);
+          countDenials(state.node);
+        }
         // As fast as the socket drains: keep at most 256 KiB queued.
-        if (node.bufferedAmount > 256 * 1024) await new Promise((resolve) => setTimeout(resolve, 1));
+        if (state.node.bufferedAmount > 256 * 1024) await new Promise((resolve) => setTimeout(resolve, 1));
         else {
-          const ok = await node.sendRouted("propagate", inner).then(() => true, () => false);
-          if (!ok) break;
-          sent++;
+          // A send refused because the hub has just closed the node: the loop connects again.
+          if (await state.node.sendRouted("propagate", inner).then(() => true, () => false)) sent++;
           if (sent % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
         }
       }
       const ms = performance.now() - t;
       await new Promise((resolve) => setTimeout(resolve, 200)); // the last refusals
-      return { ms, ok: sent, bad: 0, sent, denied: flooder!.denied, closed: !node.open };
+      return { ms, ok: sent, bad: 0, sent, denied: state.denied, closes };
     }
     case "stop":
       flooding = false;

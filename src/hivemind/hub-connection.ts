@@ -210,8 +210,15 @@ export class HubConnection {
   }
 
   /** Sends a HiveMessage to the client (chunked above 65000 bytes). */
-  async send(message: HiveMessage): Promise<void> {
-    const text = serializeHiveMessage(message);
+  send(message: HiveMessage): Promise<void> {
+    return this.sendSerialized(serializeHiveMessage(message));
+  }
+
+  /**
+   * Sends a HiveMessage already serialized by {@link serializeHiveMessage}: a relay to many
+   * clients serializes once, and only the encryption is per client.
+   */
+  async sendSerialized(text: string): Promise<void> {
     if (this.#phase === "closed" || !this.#hub.done) throw new ProtocolError("the connection is not open");
     for (const frame of await this.#hub.encrypt(0, text)) this.#options.send(frame);
   }

@@ -26,6 +26,11 @@ export const INTERCOM_REFUSED = "intercom_refused";
 /** What the router needs of a connected client. */
 export interface RoutedClient {
   readonly peer: string;
+  /**
+   * The client's record: its connections share one relay allowance, so a client closed for
+   * flooding does not get a fresh one by connecting again. Without it, each connection has its own.
+   */
+  readonly name?: string;
   readonly isAdmin: boolean;
   readonly canPropagate: boolean;
   readonly canEscalate: boolean;
@@ -50,7 +55,14 @@ export interface RouterOptions<C extends RoutedClient> {
   rsaKeyId: string | undefined;
   /** Relays per second (and burst) a client may cause. */
   relaysPerSecond: number;
+  /** The clock of the relay allowance, in milliseconds (default `Date.now`). */
+  now?(): number;
   clients(): Iterable<C>;
+  /**
+   * Sends one message to several clients; the router's relays go through it, so that the
+   * hub can serialize the message once for all of them (default: `send` to each).
+   */
+  relay?(clients: Iterable<C>, message: HiveMessage): void;
   /** Sends upstream; false when dropped. */
   upstream(message: HiveMessage): boolean;
   /** Local delivery (`onMessage`). */
@@ -71,13 +83,36 @@ export function forbidden(client: Pick<RoutedClient, "isAdmin" | "canPropagate" 
 
 const send = (client: RoutedClient, message: HiveMessage) => void client.send(message).catch(() => undefined);
 
+/** A client's relay allowance: a token bucket, and the refusals of the current second. */
+interface RelayBucket {
+  tokens: number;
+  at: number;
+  refused: number;
+  refusedSince: number;
+}
+/**
+ * Past this many relay buckets, those untouched for a second are forgotten: they are full
+ * again and their refusals a second old, so a fresh bucket is the same thing.
+ */
+const BUCKET_SWEEP_AT = 1024;
+
+function* othersThan<C>(clients: Iterable<C>, sender: C): Iterable<C> {
+  for (const client of clients) if (client !== sender) yield client;
+}
+
 /** The hub's router (one per hub). */
 export class HubRouter<C extends RoutedClient> {
   readonly #o: RouterOptions<C>;
-  readonly #buckets = new WeakMap<C, { tokens: number; at: number; refused: number; refusedSince: number }>();
+  readonly #buckets = new Map<string | C, RelayBucket>();
+  #sweepAt = BUCKET_SWEEP_AT;
 
   constructor(options: RouterOptions<C>) {
     this.#o = options;
+  }
+
+  #relay(clients: Iterable<C>, message: HiveMessage): void {
+    if (this.#o.relay !== undefined) this.#o.relay(clients, message);
+    else for (const client of clients) send(client, message);
   }
 
   #deny(client: C, deniedType: string, code: string, reason: string): void {
@@ -95,11 +130,10 @@ export class HubRouter<C extends RoutedClient> {
    */
   #admitRelay(client: C, type: string): boolean {
     const rate = this.#o.relaysPerSecond;
-    const now = Date.now();
-    const bucket = this.#buckets.get(client) ?? { tokens: rate, at: now, refused: 0, refusedSince: now };
+    const now = this.#o.now?.() ?? Date.now();
+    const bucket = this.#bucket(client, now);
     bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
     bucket.at = now;
-    this.#buckets.set(client, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return true;
@@ -109,6 +143,20 @@ export class HubRouter<C extends RoutedClient> {
     if (bucket.refused === 1) this.#deny(client, type, RELAY_RATE_LIMITED, `at most ${rate} routed messages a second`);
     else if (bucket.refused > rate) client.close(CLOSE.policy, `flooding: more than ${rate} routed messages refused within a second (at most ${rate} a second)`);
     return false;
+  }
+
+  #bucket(client: C, now: number): RelayBucket {
+    const key = client.name ?? client;
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) {
+      if (this.#buckets.size >= this.#sweepAt) {
+        for (const [k, b] of this.#buckets) if (now - b.at >= 1000) this.#buckets.delete(k);
+        this.#sweepAt = Math.max(BUCKET_SWEEP_AT, 2 * this.#buckets.size); // a sweep costs O(size): at most once per doubling
+      }
+      bucket = { tokens: this.#o.relaysPerSecond, at: now, refused: 0, refusedSince: now };
+      this.#buckets.set(key, bucket);
+    }
+    return bucket;
   }
 
   #clientByKey(key: string | null): C | undefined {
@@ -165,7 +213,7 @@ export class HubRouter<C extends RoutedClient> {
       // An INTERCOM sealed for a client of this hub goes to that client only.
       const target = inner.msg_type === "intercom" ? this.#clientByKey(inner.target_pubkey) : undefined;
       if (target !== undefined && target !== client) return send(target, inner);
-      for (const other of this.#o.clients()) if (other !== client) send(other, inner);
+      this.#relay(othersThan(this.#o.clients(), client), inner);
     }
     // hivemind-core's wrapper upstream carries only the route; this one keeps the target
     // site too, so a site-targeted ESCALATE or PROPAGATE can reach a hub further up.
@@ -235,7 +283,7 @@ export class HubRouter<C extends RoutedClient> {
    */
   async fromUpstream(message: Required<HiveMessage>): Promise<void> {
     if (message.msg_type === "broadcast" || message.msg_type === "propagate") {
-      for (const client of this.#o.clients()) send(client, message);
+      this.#relay(this.#o.clients(), message);
     } else if (isSealedIntercom(message)) {
       const target = this.#clientByKey(message.target_pubkey);
       if (target !== undefined) send(target, message);

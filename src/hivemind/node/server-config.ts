@@ -74,8 +74,9 @@ export interface ServeHiveMindOptions {
   /** The upstream link connected, dropped or failed to connect. */
   onUpstream?(event: HiveMindUpstreamEvent): void;
   /**
-   * Routed messages (BROADCAST, PROPAGATE, ESCALATE, relayed INTERCOM) one client may send
-   * per second, and at once (default 100); past it they are not relayed, the first refusal of
+   * Routed messages (BROADCAST, PROPAGATE, ESCALATE, relayed INTERCOM) one client record
+   * may send per second over all its connections, and at once (default 100: a client closed
+   * for flooding gets no fresh allowance by connecting again); past it they are not relayed, the first refusal of
    * each second is answered with `hive.policy.denied` (`relay_rate_limited`), and a client
    * refused more than this many times within a second is closed (1008), so that one client cannot flood
    * the others nor keep the hub decrypting what it will refuse.
