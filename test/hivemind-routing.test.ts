@@ -147,6 +147,25 @@ describe("hub routing over WebSockets", () => {
     const [c] = await nodes(t, server.url, CAROL);
     await c!.sendRouted("propagate", busMessage("after"));
     await ia.until(isBus("after"));
+    // The flooder's record is kept out for floodCooldownMs (before any handshake work); the others are not.
+    const again = await HiveMindNode.connect(server.url, BOB).then(() => "connected", (error: Error & { code?: string }) => `${error.code}: ${error.message}`);
+    assert.match(again, /^ERR_HANDSHAKE_REJECTED: .*1013.*flooding/);
+  });
+
+  it("a client closed for flooding may come back at once with floodCooldownMs: 0", async (t) => {
+    const { server, connected } = await hub(t, { maxRelaysPerSecond: 2, floodCooldownMs: 0 });
+    const [b] = await nodes(t, server.url, BOB);
+    await connected(1);
+    const bye = closed(b!);
+    for (let i = 0; i < 40 && b!.open; i++) await b!.sendRouted("propagate", busMessage("flood", { i })).catch(() => undefined);
+    const event = await Promise.race([bye, new Promise<{ code: number }>((resolve) => setTimeout(() => resolve({ code: 0 }), 10_000).unref())]);
+    assert.equal(event.code, 1008);
+    const [back] = await nodes(t, server.url, BOB);
+    assert.equal(back!.open, true);
+  });
+
+  it("refuses a floodCooldownMs that is not a non-negative integer, naming it", async () => {
+    await assert.rejects(serveHiveMind({ clients: [{ ...BOB }], floodCooldownMs: -1 }), { code: "ERR_INVALID_ARGUMENT", message: /options\.floodCooldownMs/ });
   });
 
   it("an INTERCOM reaches only its target, sealed: the hub and the others cannot read it", async (t) => {

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { toHex } from "../common/bytes.js";
-import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES, type HiveMindClientRecord, loadOrCreateRSAKey, loadOrCreateX25519KeyFile, serveHiveMind, X25519PinStore } from "../node/index.js";
+import { DEFAULT_FLOOD_COOLDOWN_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES, type HiveMindClientRecord, loadOrCreateRSAKey, loadOrCreateX25519KeyFile, serveHiveMind, X25519PinStore } from "../node/index.js";
 import { MAX_MESSAGE_BYTES } from "../hivemind/constants.js";
 import { closeOnSignals, UsageError, action, messageOf, parseInteger } from "./common.js";
 
@@ -32,6 +32,7 @@ interface HubFlags {
   upstreamKey?: string;
   upstreamPin?: string;
   maxRelaysPerSecond: number;
+  floodCooldown: number;
 }
 
 /** Environment variable holding the upstream hub's password (not visible with `ps`). */
@@ -75,7 +76,7 @@ async function run(flags: HubFlags): Promise<void> {
     maxMessageBytes: flags.maxMessageBytes, maxReassemblyBytes: flags.maxReassemblyBytes, maxConnections: flags.maxConnections,
     handshakeTimeoutMs: flags.handshakeTimeout, upgradeTimeoutMs: flags.upgradeTimeout,
     rateLimit: { perKey: flags.maxFailuresPerKey, perAddress: flags.maxFailuresPerAddress },
-    siteId: flags.siteId, rsaKey, upstream, maxRelaysPerSecond: flags.maxRelaysPerSecond,
+    siteId: flags.siteId, rsaKey, upstream, maxRelaysPerSecond: flags.maxRelaysPerSecond, floodCooldownMs: flags.floodCooldown,
     onUpstream: (e) => log(`upstream ${flags.upstream}: ${e.state}${e.reason ? ` (${e.reason})` : ""}${e.retryInMs === undefined ? "" : `; next try in ${e.retryInMs} ms`}`),
     onRoute: (c, m) => log(`${m.msg_type} from ${c.peer} routed`),
     onConnect: (c) => log(`${c.name} connected as ${c.peer} from ${c.address}`),
@@ -112,6 +113,7 @@ export function hubCommand(program: Command): void {
     .option("--site-id <id>", "the hub's site: a broadcast/propagate/escalate targeting it is also answered here")
     .option("--rsa-key <file>", "the hub's RSA key file (PEM; created when missing): HELLO pubkey, INTERCOMs sealed for the hub")
     .option("--max-relays-per-second <n>", "routed messages one client may send per second", parseInteger(1, 1_000_000), 100)
+    .option("--flood-cooldown <ms>", "how long a client closed for flooding is refused (1013) when it connects again; 0: not at all", parseInteger(0, 86_400_000), DEFAULT_FLOOD_COOLDOWN_MS)
     .option("--upstream <url>", `be a node of this upstream hub (reconnects with backoff); password in $${UPSTREAM_PASSWORD_ENV}`)
     .option("--upstream-access-key <key>", "this hub's access key on the upstream hub")
     .option("--upstream-key <file>", "this hub's X25519 key file for the upstream hub (hex; created when missing)")

@@ -18,7 +18,7 @@ export { DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_MAX_QUEUED_ANSWER_BYTES } from "../f
 export { loadMetagraphFile, loadNodesFile, loadWalletHotkey, saveNodesFile, walletHotkeyPath, type WalletOptions } from "../fiber/node/wallet.js";
 export { X25519PinStore, loadOrCreateX25519KeyFile, loadX25519KeyFile, saveX25519KeyFile, type X25519KeyPair } from "../noise/node/x25519-key-files.js";
 export { serveHiveMind } from "../hivemind/node/server.js";
-export { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES, DEFAULT_MAX_UNREAD_BYTES, NOT_READING_REASON, type ServeHiveMindOptions, type HiveMindHubServer, type HiveMindConnectedClient, type HiveMindRateLimit, type HiveMindRefusal } from "../hivemind/node/server-config.js";
+export { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES, DEFAULT_MAX_UNREAD_BYTES, DEFAULT_FLOOD_COOLDOWN_MS, NOT_READING_REASON, type ServeHiveMindOptions, type HiveMindHubServer, type HiveMindConnectedClient, type HiveMindRateLimit, type HiveMindRefusal } from "../hivemind/node/server-config.js";
 export { type HiveMindClientRecord, type HiveMindClientStore } from "../hivemind/node/clients.js";
 export { INTERCOM_REFUSED, QUERY_NO_ANSWER_TYPE, RELAY_RATE_LIMITED, ROUTE_TOO_LONG } from "../hivemind/node/router.js";
 export type { HiveMindUpstreamEvent, HiveMindUpstreamLink, HiveMindUpstreamOptions } from "../hivemind/node/upstream.js";

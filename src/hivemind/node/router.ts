@@ -71,6 +71,8 @@ export interface RouterOptions<C extends RoutedClient> {
   routed(client: C, message: Required<HiveMessage>): void;
   /** A message from upstream, after routing (`onUpstreamMessage`). */
   fromUpstream(message: Required<HiveMessage>): void;
+  /** A client is being closed for flooding (the hub keeps it out for a while). */
+  flooded?(client: C): void;
 }
 
 /** Why a client may not send `message` (hivemind-core disconnects it), or `undefined`. */
@@ -141,7 +143,10 @@ export class HubRouter<C extends RoutedClient> {
     if (now - bucket.refusedSince >= 1000) (bucket.refused = 0), (bucket.refusedSince = now);
     bucket.refused++;
     if (bucket.refused === 1) this.#deny(client, type, RELAY_RATE_LIMITED, `at most ${rate} routed messages a second`);
-    else if (bucket.refused > rate) client.close(CLOSE.policy, `flooding: more than ${rate} routed messages refused within a second (at most ${rate} a second)`);
+    else if (bucket.refused > rate) {
+      runCallback(() => this.#o.flooded?.(client));
+      client.close(CLOSE.policy, `flooding: more than ${rate} routed messages refused within a second (at most ${rate} a second)`);
+    }
     return false;
   }
 

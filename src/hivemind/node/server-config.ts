@@ -82,6 +82,13 @@ export interface ServeHiveMindOptions {
    * the others nor keep the hub decrypting what it will refuse.
    */
   maxRelaysPerSecond?: number | undefined;
+  /**
+   * How long a client record closed for flooding (see `maxRelaysPerSecond`) is refused
+   * (1013, before any handshake work) when it connects again, in milliseconds (default
+   * 10 000; 0 lets it back at once). Without it a flooder that reconnects at once costs the
+   * hub a handshake per close and floods again with each new connection.
+   */
+  floodCooldownMs?: number | undefined;
   /** A client finished its handshake and HELLO. */
   onConnect?(client: HiveMindConnectedClient): void;
   /** A connected client went away. */
@@ -122,6 +129,8 @@ export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /** Default of {@link ServeHiveMindOptions.maxUnreadBytes}. */
 export const DEFAULT_MAX_UNREAD_BYTES = 16 * 1024 * 1024;
+/** Default of {@link ServeHiveMindOptions.floodCooldownMs}. */
+export const DEFAULT_FLOOD_COOLDOWN_MS = 10_000;
 /** The close reason of a client that stopped reading. */
 export const NOT_READING_REASON = "too much unread data: the client is not reading";
 

@@ -21,7 +21,7 @@ import { ReassemblyBudget } from "../transport.js";
 import { MAX_MESSAGE_BYTES } from "../constants.js";
 import { type HiveMindClientRecord, clientStore } from "./clients.js";
 import { FailureLimiter } from "./limiter.js";
-import { type ServeHiveMindOptions, DEFAULT_MAX_REASSEMBLY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_UNREAD_BYTES, NOT_READING_REASON, type HiveMindConnectedClient, type HiveMindHubServer } from "./server-config.js";
+import { type ServeHiveMindOptions, DEFAULT_MAX_REASSEMBLY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_UNREAD_BYTES, DEFAULT_FLOOD_COOLDOWN_MS, NOT_READING_REASON, type HiveMindConnectedClient, type HiveMindHubServer } from "./server-config.js";
 import { forbidden, HubRouter } from "./router.js";
 import { UpstreamLink } from "./upstream.js";
 import { loadWs } from "./ws.js";
@@ -106,6 +106,16 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
   const reassemblyBudget = new ReassemblyBudget(aint(options.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES, "options.maxReassemblyBytes", 1));
   const upgradeTimeoutMs = aint(options.upgradeTimeoutMs ?? 10_000, "options.upgradeTimeoutMs", 1);
   const relaysPerSecond = aint(options.maxRelaysPerSecond ?? 100, "options.maxRelaysPerSecond", 1);
+  const floodCooldownMs = aint(options.floodCooldownMs ?? DEFAULT_FLOOD_COOLDOWN_MS, "options.floodCooldownMs", 0);
+  // Client records closed for flooding, until when they are refused. At most one entry per
+  // record (records come from the operator, not from peers); expired ones go on the next insert.
+  const floodedUntil = new Map<string, number>();
+  const markFlooded = (name: string) => {
+    if (floodCooldownMs === 0) return;
+    const now = Date.now();
+    for (const [record, until] of floodedUntil) if (until <= now) floodedUntil.delete(record);
+    floodedUntil.set(name, now + floodCooldownMs);
+  };
   const rsaPubkey = options.rsaKey === undefined ? undefined : await rsaPublicKeyPem(options.rsaKey);
   // The RSA keys pinned by record name on first HELLO (hivemind-core pins them per access key, in memory).
   const rsaPins = new Map<string, string>();
@@ -127,6 +137,7 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
     deliver: (client, message) => runCallback(() => options.onMessage?.(client, message)),
     routed: (client, message) => options.onRoute?.(client, message),
     fromUpstream: (message) => options.onUpstreamMessage?.(message),
+    flooded: (client) => markFlooded(client.name),
   });
 
   // Our own HTTP server: connections that never upgrade are bounded by count and time.
@@ -206,6 +217,11 @@ export async function serveHiveMind(options: ServeHiveMindOptions): Promise<Hive
       keyReserved = undefined;
       settleLimits(true);
       return refuse(CLOSE.policy, "unknown access key", accessKey);
+    }
+    if ((floodedUntil.get(record.name) ?? 0) > Date.now()) {
+      // Before any handshake work: a flooder that reconnects at once costs a lookup, not a handshake.
+      settleLimits(false);
+      return refuse(CLOSE.tryAgainLater, "closed for flooding; try again later", accessKey);
     }
     let client: HiveMindConnectedClient | undefined;
     let reported = false;
