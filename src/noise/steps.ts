@@ -21,9 +21,13 @@ export type MaybePromise<T> = T | PromiseLike<T>;
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
 
-/** Yields a backend result and resumes with it settled: `const key = yield* settle(cipher.importKey(k))`. */
+/**
+ * Yields a backend result and resumes with it settled: `const key = yield* settle(cipher.importKey(k))`.
+ * A plain value is returned without yielding: a yield travels up through every `yield*`
+ * of the chain (DH, MixKey, the message, the guard) and back down, for nothing to await.
+ */
 export function* settle<T>(value: MaybePromise<T>): Steps<T> {
-  return (yield value) as T;
+  return isThenable(value) ? ((yield value) as T) : value;
 }
 
 /** Feeds plain values back until the steps finish or yield a promise. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { abytes, concatBytes, utf8, wipe } from "../common/bytes.js";
+import { abytes, utf8, wipe } from "../common/bytes.js";
 import { HandshakeStateError, InvalidArgumentError, NonceExhaustedError } from "../common/errors.js";
 import { KEY_BYTES, MAX_MESSAGE_BYTES, MAX_NONCE } from "./constants.js";
 import type { AeadKey, CipherFunction, HashFunction } from "./primitives.js";
@@ -174,6 +174,32 @@ export let symmetricSteps!: {
   split(state: SymmetricState): Steps<[CipherState, CipherState]>;
 };
 
+/**
+ * The initial h of a protocol name by hash function: a handshake per connection runs the
+ * same few names, and encoding the name (and hashing it when longer than HASHLEN) cost
+ * about 1 µs per side. Shared and never written: callers copy it.
+ */
+const initialHashes = new WeakMap<HashFunction, Map<string, Uint8Array>>();
+const INITIAL_HASH_LIMIT = 64;
+
+function initialHash(protocolName: string, hash: HashFunction): Uint8Array {
+  let byName = initialHashes.get(hash);
+  const known = byName?.get(protocolName);
+  if (known !== undefined) return known;
+  const name = utf8(protocolName);
+  let h: Uint8Array;
+  if (name.length <= hash.hashLen) {
+    h = new Uint8Array(hash.hashLen);
+    h.set(name);
+  } else {
+    h = hash.hash(name);
+  }
+  if (byName === undefined) initialHashes.set(hash, (byName = new Map()));
+  byName.set(protocolName, h);
+  if (byName.size > INITIAL_HASH_LIMIT) byName.delete(byName.keys().next().value!);
+  return h;
+}
+
 /** The chaining key, the handshake hash and the current cipher state of a handshake. */
 export class SymmetricState {
   /** The cipher function of the protocol name (`ChaChaPoly`, `AESGCM`), used by its cipher state. */
@@ -204,15 +230,7 @@ export class SymmetricState {
 
   /** InitializeSymmetric(protocol_name). */
   static initialize(protocolName: string, cipher: CipherFunction, hash: HashFunction): SymmetricState {
-    const name = utf8(protocolName);
-    let h: Uint8Array;
-    if (name.length <= hash.hashLen) {
-      h = new Uint8Array(hash.hashLen);
-      h.set(name);
-    } else {
-      h = hash.hash(name);
-    }
-    return new SymmetricState(cipher, hash, h);
+    return new SymmetricState(cipher, hash, Uint8Array.from(initialHash(protocolName, hash)));
   }
 
   /** True once a key has been mixed in (payloads are then encrypted). */
@@ -226,11 +244,12 @@ export class SymmetricState {
   }
 
   *#mixKey(inputKeyMaterial: Uint8Array): Steps<void> {
-    const [ck, tempK] = this.hash.hkdf(this.#ck, inputKeyMaterial, 2);
+    const outputs = this.hash.hkdf(this.#ck, inputKeyMaterial, 2);
+    const tempK = outputs[1]!;
     wipe(this.#ck);
-    this.#ck = ck!;
+    this.#ck = outputs[0]!;
     try {
-      yield* cipherSteps.initializeKey(this.#cipherState, tempK!.subarray(0, KEY_BYTES));
+      yield* cipherSteps.initializeKey(this.#cipherState, tempK.subarray(0, KEY_BYTES));
     } finally {
       wipe(tempK);
     }
@@ -238,7 +257,11 @@ export class SymmetricState {
 
   /** MixHash(data). */
   mixHash(data: Uint8Array): void {
-    this.#h = this.hash.hash(concatBytes(this.#h, data));
+    const h = this.#h;
+    const input = new Uint8Array(h.length + data.length);
+    input.set(h);
+    input.set(data, h.length);
+    this.#h = this.hash.hash(input);
   }
 
   /** MixKeyAndHash(input_key_material), used by `psk` tokens. */
