@@ -66,6 +66,8 @@ export interface HubLoadResult {
   denied?: number;
   /** `flood`: how many times the hub closed the flooding node. */
   closes?: number;
+  /** `flood`: its connects the hub refused while the record was kept out for flooding (1013). */
+  refusedReconnects?: number;
 }
 
 type Link = {
@@ -234,8 +236,16 @@ async function handle(job: HubLoadJob): Promise<HubLoadResult | Record<string, n
       return { ms, ok: state.delivered, bad: state.wrong };
     }
     case "open-flood": {
-      const state = { node: await connectNode(job.url, job.credentials), denied: 0, url: job.url, credentials: job.credentials };
-      flooder = state;
+      // The record may still be kept out after the last round's flood (floodCooldownMs): retry, bounded.
+      let node: HiveMindNode | undefined;
+      for (const deadline = performance.now() + 30_000; node === undefined; ) {
+        node = await connectNode(job.url, job.credentials).catch((error: unknown) => {
+          if (performance.now() > deadline) throw error;
+          return undefined;
+        });
+        if (node === undefined) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      flooder = { node, denied: 0, url: job.url, credentials: job.credentials };
       return {};
     }
     case "flood": {
@@ -247,13 +257,21 @@ async function handle(job: HubLoadJob): Promise<HubLoadResult | Record<string, n
       countDenials(state.node);
       const inner: HiveMessage = { msg_type: "bus", payload: { type: "bench.flood", data: { pad: pad(job.bytes) }, context: { session } } };
       flooding = true;
-      let sent = 0, closes = 0;
+      let sent = 0, closes = 0, refusedReconnects = 0, wasOpen = true;
       const t = performance.now();
       while (flooding && sent < job.maxCount && performance.now() - t < job.maxMs) {
         if (!state.node.open) {
-          // Closed by the hub (past twice its relay allowance): connect again and go on.
-          closes++;
-          state.node = await connectNode(state.url, state.credentials);
+          // Closed by the hub (past twice its relay allowance): connect again and go on, as a
+          // flooder would; while the hub keeps the record out (1013), try again every 100 ms.
+          if (wasOpen) closes++;
+          const node = await connectNode(state.url, state.credentials).catch(() => undefined);
+          wasOpen = node !== undefined;
+          if (node === undefined) {
+            refusedReconnects++;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            continue;
+          }
+          state.node = node;
           countDenials(state.node);
         }
         // As fast as the socket drains: keep at most 256 KiB queued.
@@ -266,7 +284,7 @@ async function handle(job: HubLoadJob): Promise<HubLoadResult | Record<string, n
       }
       const ms = performance.now() - t;
       await new Promise((resolve) => setTimeout(resolve, 200)); // the last refusals
-      return { ms, ok: sent, bad: 0, sent, denied: state.denied, closes };
+      return { ms, ok: sent, bad: 0, sent, denied: state.denied, closes, refusedReconnects };
     }
     case "stop":
       flooding = false;
