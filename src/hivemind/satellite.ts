@@ -112,6 +112,8 @@ export class HiveMindNode {
   readonly stalePin: boolean;
   readonly #client: HiveMindClient;
   readonly #rsaKey: RSAKeyInput | undefined;
+  /** {@link rsaKeyId} of `hubRsaPublicKey`, parsed once rather than on every INTERCOM. */
+  readonly #hubRsaKeyId: string | undefined;
   readonly #socket: OpenAttempt["socket"];
   readonly #listeners = new Listeners<HiveMindNodeEvents>();
   #pending: Required<HiveMessage>[] | undefined = [];
@@ -122,6 +124,7 @@ export class HiveMindNode {
     this.#rsaKey = options.rsaKey;
     this.rsaPublicKey = rsaPublicKey;
     this.hubRsaPublicKey = client.hubRsaPublicKey;
+    this.#hubRsaKeyId = rsaKeyId(client.hubRsaPublicKey);
     this.#socket = attempt.socket;
     this.sessionId = options.sessionId;
     this.siteId = options.siteId;
@@ -256,7 +259,7 @@ export class HiveMindNode {
   async sendIntercom(inner: HiveMessage, recipientPublicKey: string, via: HiveMindRouteType | "none" = "propagate", options: SealIntercomOptions = {}): Promise<void> {
     if (this.#rsaKey === undefined) throw new InvalidArgumentError("sendIntercom needs options.rsaKey (the hub checks the signature against the key of the HELLO)");
     const recipientId = rsaKeyId(recipientPublicKey);
-    const forTheHub = recipientId !== undefined && recipientId === rsaKeyId(this.hubRsaPublicKey);
+    const forTheHub = recipientId !== undefined && recipientId === this.#hubRsaKeyId;
     const sealed = await sealIntercom(inner, recipientPublicKey, this.#rsaKey, { layout: forTheHub ? "hub" : "bus-client", ...options });
     await (via === "none" ? this.send(sealed) : this.sendRouted(via, sealed));
   }
