@@ -25,6 +25,7 @@ const suites: Record<string, () => Promise<Row[]>> = {
   hivemind: noiseBench,
   hub: async () => (await import("./cases/hub.js")).hubBench(),
   "cold-start": () => coldStartBench(),
+  chain: async () => (await import("./cases/chain.js")).chainBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
