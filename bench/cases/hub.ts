@@ -9,12 +9,18 @@
  *   `ws` server in the hub process, no crypto (rate);
  * - a BROADCAST from an admin node delivered to the 199 other nodes of 200, against a raw
  *   `ws` server sending the same inner message to 199 other sockets (deliveries/s);
- * - the hub process's RSS, idle and with 200 idle nodes;
+ * - the hub process's RSS, idle and with 200 idle nodes; and that of `pmh hub` as deployed
+ *   (the built command line, plain node), once its idle process has settled;
  * - honest round trips on a hub with the default `maxRelaysPerSecond` (100), without and
  *   with a node (a third process) flooding PROPAGATE, and connecting again each time the
  *   hub closes it for flooding.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { derivePsk, protocolName } from "poorman-handshake/hivemind";
 import { HandshakeState, noiseBackend, parseProtocolName } from "poorman-handshake/noise";
@@ -28,8 +34,8 @@ const FAN = 200;
 
 /** Counts of each phase: the full run, and the quick one of `test/bench-hub.test.ts` (checks only). */
 const SIZES = {
-  full: { rounds: 3, connects: 300, connectWarmup: 32, roundTrips: 4000, broadcasts: 60, floodRounds: 2, floodRoundTrips: 3000 },
-  quick: { rounds: 1, connects: 16, connectWarmup: 4, roundTrips: 200, broadcasts: 5, floodRounds: 1, floodRoundTrips: 300 },
+  full: { rounds: 3, connects: 300, connectWarmup: 32, roundTrips: 4000, broadcasts: 60, floodRounds: 2, floodRoundTrips: 3000, cliSettleMs: 25_000 },
+  quick: { rounds: 1, connects: 16, connectWarmup: 4, roundTrips: 200, broadcasts: 5, floodRounds: 1, floodRoundTrips: 300, cliSettleMs: 1000 },
 };
 
 /** Options of {@link hubBench}. */
@@ -96,6 +102,55 @@ async function handshakeBound(hubKey: { privateKey: Uint8Array; publicKey: Uint8
   return timeInterleaved({ xx: handshake("XXpsk2"), kk: handshake("KKpsk0") }, { budgetMs: 2000, maxIterations: 3000 });
 }
 
+/** The built command line, as `pmh` runs it. */
+const PMH_BIN = fileURLToPath(new URL("../../dist/cli/bin.js", import.meta.url));
+
+/** Resident set size of a process, from Linux's `/proc`; undefined elsewhere. */
+function residentBytes(pid: number): number | undefined {
+  const status = `/proc/${pid}/status`;
+  if (!existsSync(status)) return undefined;
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(status, "utf8"))?.[1];
+  return kb === undefined ? undefined : Number(kb) * 1024;
+}
+
+/**
+ * `pmh hub` as users deploy it (the built CLI, plain node, no `--expose-gc`), with one
+ * client record: its RSS once listening, and after `settleMs` idle (V8 shrinks the young
+ * generation of an idle process after some seconds, so the settled figure is the idle
+ * hub's). The check, after the reading: a node connects to it.
+ */
+async function pmhHubIdleRss(ask: Asker, node: Credentials, settleMs: number): Promise<{ first: number; settled: number } | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), "pmh-hub-bench-"));
+  const clients = join(dir, "clients.json");
+  await writeFile(clients, JSON.stringify([{ accessKey: node.accessKey, password: node.password, name: "cli-node" }]));
+  const proc = spawn(process.execPath, [PMH_BIN, "hub", "--host", "127.0.0.1", "--port", "0", "--node-id", HUB_NODE_ID, "--clients", clients, "--key", join(dir, "hub.key")], { stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    proc.stderr!.resume();
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("pmh hub did not listen within 30 s")), 30_000);
+      createInterface({ input: proc.stdout! }).on("line", (line) => {
+        const found = /listening on (ws:\/\/\S+)/.exec(line)?.[1];
+        if (found !== undefined) (clearTimeout(timer), resolve(found));
+      });
+      proc.once("exit", (code) => (clearTimeout(timer), reject(new Error(`pmh hub exited with ${code} before it listened`))));
+    });
+    const first = residentBytes(proc.pid!);
+    if (first === undefined) return undefined;
+    let settled = first;
+    for (let waited = 0; waited < settleMs; waited += 1000) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      settled = residentBytes(proc.pid!) ?? settled;
+    }
+    const r = await ask<HubLoadResult>({ kind: "connect", url, credentials: node, concurrency: 1, count: 1, warmup: 0 });
+    if (r.ok !== 1) throw new Error(`pmh hub: the check's connect failed (${r.bad} failed)`);
+    return { first, settled };
+  } finally {
+    proc.kill();
+    await ended(proc);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Runs the hub benchmarks. */
 export async function hubBench(options: HubBenchOptions = {}): Promise<Row[]> {
   const size = options.quick === true ? SIZES.quick : SIZES.full;
@@ -124,9 +179,14 @@ export async function hubBench(options: HubBenchOptions = {}): Promise<Row[]> {
     const full = await hub.ask<Stats>({ kind: "stats" });
     if (full.clients !== FAN) throw new Error(`fan-out: ${full.clients} nodes connected, not ${FAN}`);
     rows.push(
-      { group: "hub", name: "hub process RSS, idle", ours: idle.rss / MB, bound: 60, boundName: "the 60 MB budget (absolute target)", unit: "MB", target: 1, note: "plain node importing the built poorman-handshake/node, one hub listening, after GC" },
+      { group: "hub", name: "bench hub process RSS, idle", ours: idle.rss / MB, bound: 60, boundName: "the 60 MB budget (for reference)", unit: "MB", note: "this bench's hub process: plain node importing the whole built poorman-handshake/node barrel and ws's server (the raw bound), one hub listening, right after start, after GC" },
       { group: "hub", name: `hub process RSS, ${FAN} idle nodes connected`, ours: full.rss / MB, bound: idle.rss / MB, boundName: "the same process idle", unit: "MB", note: `${Math.round((full.rss - idle.rss) / FAN / 1024)} KiB a node` },
     );
+
+    const cli = await pmhHubIdleRss(load.ask, credentials("cli"), size.cliSettleMs);
+    if (cli !== undefined) {
+      rows.push({ group: "hub", name: "pmh hub process RSS, idle", ours: cli.settled / MB, bound: 60, boundName: "the 60 MB budget (absolute target)", unit: "MB", target: 1, note: `the built pmh hub, plain node, one client record; ${(cli.first / MB).toFixed(1)} MB right after it listened, this after ${size.cliSettleMs / 1000} s idle; then a node connected (the check)` });
+    }
 
     // Repeat connects. The check: every connect completes, with the protocol the bound runs.
     await derivePsk(PASSWORD, HUB_NODE_ID); // in this process too: the bound excludes the PSK as the connects do

@@ -14,8 +14,11 @@ import { fetchNodes, type Node } from "../fiber/chain/nodes.js";
 import { parseIp, postAxon } from "../fiber/chain/extrinsics.js";
 import type { Chain } from "../fiber/chain/client.js";
 import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
-import { action, hotkeyOptions, jsonOption, loadHotkey, messageOf, parseInteger, printJson, UsageError, type HotkeyFlags } from "./common.js";
+import { action, jsonOption, messageOf, parseInteger, printJson, UsageError } from "./common.js";
+import { hotkeyOptions, loadHotkey, type HotkeyFlags } from "./hotkeys.js";
 import { cliWarnings } from "./warnings.js";
+// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
+import "../fiber/node/install.js";
 
 /** A progress line on stderr, only when it is a terminal (never mixed into --json output). */
 function progress(line: string): void {

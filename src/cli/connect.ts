@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { toHex } from "../common/bytes.js";
 import { busMessage, HiveMindNode, type HiveMindRouteType } from "../hivemind/node/index.js";
-import { loadOrCreateX25519KeyFile } from "../node/index.js";
+import { loadOrCreateX25519KeyFile } from "../noise/node/x25519-key-files.js";
 import { EXIT, UsageError, action, parseInteger, printJson } from "./common.js";
 
 /** Environment variable holding the password (not visible with `ps`, unlike arguments). */

@@ -22,6 +22,8 @@ import { PasswordHandShake } from "../password/handshake.js";
 import { HalfHandShake, HandShake } from "../rsa/handshake.js";
 import { action, EXIT, jsonOption, printJson } from "./common.js";
 import { streamSigned } from "./signed-routes.js";
+// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
+import "../fiber/node/install.js";
 
 /** One printed step of a demo. */
 export interface DemoStep {

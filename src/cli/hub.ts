@@ -7,7 +7,13 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { toHex } from "../common/bytes.js";
-import { DEFAULT_FLOOD_COOLDOWN_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES, type HiveMindClientRecord, loadOrCreateRSAKey, loadOrCreateX25519KeyFile, serveHiveMind, X25519PinStore } from "../node/index.js";
+// The hub's own modules, not the \`./node\` barrel: a hub process then loads neither the
+// Fiber nor the Redis sides, nor libsodium before its first handshake (its idle RSS).
+import { serveHiveMind } from "../hivemind/node/server.js";
+import { DEFAULT_FLOOD_COOLDOWN_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES } from "../hivemind/node/server-config.js";
+import type { HiveMindClientRecord } from "../hivemind/node/clients.js";
+import { loadOrCreateX25519KeyFile, X25519PinStore } from "../noise/node/x25519-key-files.js";
+import { loadOrCreateRSAKey } from "../rsa/node/keyfile.js";
 import { MAX_MESSAGE_BYTES } from "../hivemind/constants.js";
 import { closeOnSignals, UsageError, action, messageOf, parseInteger } from "./common.js";
 

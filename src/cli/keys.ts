@@ -15,6 +15,8 @@ import { createRSAKey } from "../rsa/node/keyfile.js";
 import { KeyFormatError } from "../common/errors.js";
 import { action, jsonOption, messageOf, parseInteger, printJson, readStdin, UsageError } from "./common.js";
 import { cliWarnings } from "./warnings.js";
+// The RSA Node backends, which `pmh` no longer installs for every command.
+import "../rsa/node/install.js";
 
 interface KeygenFlags {
   out?: string;

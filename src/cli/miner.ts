@@ -16,9 +16,12 @@ import { FiberServer } from "../fiber/server.js";
 import { BOTH_PROTOCOLS_WARNING_TEXT, type FiberProtocol } from "../fiber/server-config.js";
 import type { WarningHandler } from "../common/warnings.js";
 import { liveStakeGate } from "./chain.js";
-import { printJson, UsageError, type HotkeyFlags } from "./common.js";
+import { printJson, UsageError } from "./common.js";
+import { type HotkeyFlags } from "./hotkeys.js";
 import { echoSigned, exampleGet, streamSigned } from "./signed-routes.js";
 import type { OpenedStores, StoreFlags } from "./stores.js";
+// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
+import "../fiber/node/install.js";
 
 /** Options of `pmh serve`, as commander parses them. */
 export interface ServeFlags extends HotkeyFlags, StoreFlags {

@@ -9,7 +9,6 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { EXIT, EXIT_CODES_HELP, oneErrorStyle, pemArgumentsLast } from "./common.js";
 import { COMMAND_MODULES } from "./commands.js";
-import "../fiber/node/install.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 

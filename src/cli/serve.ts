@@ -14,13 +14,16 @@ import { isSs58Address } from "../fiber/ss58.js";
 import { serve } from "../fiber/node/serve.js";
 import { MAX_WORKERS, workerSlot } from "../fiber/node/worker-pool.js";
 import { DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_MAX_QUEUED_ANSWER_BYTES } from "../fiber/node/answer-writer.js";
-import { action, closeOnSignals, hotkeyOptions, jsonOption, loadHotkey, parseInteger } from "./common.js";
+import { action, closeOnSignals, jsonOption, parseInteger } from "./common.js";
+import { hotkeyOptions, loadHotkey } from "./hotkeys.js";
 import { answerLimits, DEFAULT_SERVE_PROTOCOL, loadAuthorizer, minerHandler, printListening, serveLog, warnProtocol, type ServeFlags } from "./miner.js";
 import { FIBER_PROTOCOLS } from "../fiber/server-config.js";
 import { runPrimary, runWorker } from "./serve-workers.js";
 import { openStores, storeOptions } from "./stores.js";
 import { surviveClosedOutput } from "./streams.js";
 import { cliWarnings } from "./warnings.js";
+// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
+import "../fiber/node/install.js";
 
 function parseStake(value: string): number {
   const stake = Number(value);
