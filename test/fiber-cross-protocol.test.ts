@@ -5,7 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { InvalidArgumentError } from "../src/common/errors.js";
+import { HandshakeStateError, InvalidArgumentError } from "../src/common/errors.js";
+import { createRSAKey } from "../src/rsa/node/keyfile.js";
+import { signedRequestHeaders } from "../src/fiber/signed.js";
 import type { PoormanWarning } from "../src/common/warnings.js";
 import { FiberServer } from "../src/fiber/server.js";
 import { BOTH_PROTOCOLS_WARNING, type FiberServerOptions } from "../src/fiber/server-config.js";
@@ -55,6 +57,20 @@ describe("one protocol per server", () => {
     for (const [path, method] of [["/public-encryption-key", "GET"], ["/exchange-symmetric-key", "POST"]] as const) {
       assert.equal((await direct(server)(path, { method, ...(method === "POST" ? { body: "{}" } : {}) })).status, 404);
     }
+  });
+
+  it("a signed-only server starts without an RSA key unless given one; its publicKeyPem then says why there is none", async () => {
+    const keyless = await miner({ protocol: "signed" });
+    assert.throws(() => keyless.publicKeyPem, (e: unknown) => e instanceof HandshakeStateError && /signed protocol only.*rsaPrivateKey/.test(e.message));
+    const body = JSON.stringify({ a: 1 });
+    const headers = await signedRequestHeaders(ids.validator, ids.miner.ss58Address, body);
+    const answer = await direct(keyless)("/echo-signed", { method: "POST", body, headers: { ...headers, "content-type": "application/json" } });
+    assert.equal(answer.status, 200);
+    assert.deepEqual(await answer.json(), { a: 1 });
+    const { privateKey, publicKey } = await createRSAKey();
+    const kept = await miner({ protocol: "signed", rsaPrivateKey: privateKey });
+    assert.equal(kept.publicKeyPem, `${publicKey}\n`);
+    assert.equal((await direct(kept)("/public-encryption-key", { method: "GET" })).status, 404);
   });
 
   it('"both" gives a warning that explains the risk', async () => {

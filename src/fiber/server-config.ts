@@ -62,7 +62,8 @@ export interface FiberServerOptions {
   /**
    * The RSA private key (PEM, DER or `CryptoKey`), to keep it across restarts, e.g. from
    * `loadOrCreateRSAKey(path)` of `poorman-handshake/node`; a fresh RSA-2048 key at every
-   * start (as Python) by default.
+   * start (as Python) by default, except with `protocol: "signed"`, which uses no RSA key
+   * and generates none.
    */
   rsaPrivateKey?: RSAKeyInput | undefined;
   /** Which validators may use the miner; everyone with a valid signature by default. */

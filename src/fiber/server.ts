@@ -6,7 +6,7 @@
  * @module
  */
 import { aint, fromBase64Any } from "../common/bytes.js";
-import { InvalidArgumentError, NonceUnverifiableError, StoreUnavailableError } from "../common/errors.js";
+import { HandshakeStateError, InvalidArgumentError, NonceUnverifiableError, StoreUnavailableError } from "../common/errors.js";
 import { decryptRSA, exportPublicKeyPem, generateRSAKeyPair, importRSAKey } from "../rsa/index.js";
 import { allowAll } from "./authorize.js";
 import {
@@ -54,8 +54,9 @@ const FERNET_CACHE_SIZE = 10_000;
  */
 export class FiberServer {
   readonly #keypair: Keypair;
-  readonly #rsa: CryptoKey;
-  readonly #publicKeyPem: string;
+  /** Undefined only for a signed-only server created without a key: it never uses one. */
+  readonly #rsa: CryptoKey | undefined;
+  readonly #publicKeyPem: string | undefined;
   readonly #auth: AuthContext;
   readonly #keys: SymmetricKeyStore;
   readonly #maxBody: number;
@@ -71,7 +72,7 @@ export class FiberServer {
   readonly #fernets: SessionFernets;
   #protocol: FiberProtocol | undefined;
 
-  private constructor(options: FiberServerOptions, rsa: CryptoKey, publicKeyPem: string) {
+  private constructor(options: FiberServerOptions, rsa: CryptoKey | undefined, publicKeyPem: string | undefined) {
     this.#keypair = options.keypair;
     this.#rsa = rsa;
     this.#publicKeyPem = publicKeyPem;
@@ -104,11 +105,16 @@ export class FiberServer {
   }
 
   /**
-   * Creates a server (generating its RSA key unless one is given).
+   * Creates a server, generating its RSA key unless one is given, or unless
+   * `options.protocol` is `"signed"`: a signed-only server answers 404 on the handshake
+   * paths and never uses an RSA key, so it starts without generating one (its
+   * {@link FiberServer.publicKeyPem} then throws).
    * @param options - see {@link FiberServerOptions}
    */
   static async create(options: FiberServerOptions): Promise<FiberServer> {
     if (!(options?.keypair instanceof Keypair)) throw new InvalidArgumentError("options.keypair must be a Keypair");
+    // Checked again by the constructor; here so that a bad value never skips the key.
+    if (options.protocol === "signed" && options.rsaPrivateKey === undefined) return new FiberServer(options, undefined, undefined);
     const input = options.rsaPrivateKey ?? (await generateRSAKeyPair(RSA_BITS)).privateKey;
     // Imported once for OAEP-SHA-256 decryption; requests never parse PEM.
     const [privateKey, publicKeyPem] = await Promise.all([importRSAKey(input, "decrypt", RSA_OAEP_HASH, "options.rsaPrivateKey"), exportPublicKeyPem(input)]);
@@ -126,6 +132,9 @@ export class FiberServer {
    * Python Fiber's (64-character lines, LF, one trailing newline).
    */
   get publicKeyPem(): string {
+    if (this.#publicKeyPem === undefined) {
+      throw new HandshakeStateError('this server speaks the signed protocol only (options.protocol "signed") and was created without options.rsaPrivateKey: it has no RSA key');
+    }
     return this.#publicKeyPem;
   }
 
@@ -283,15 +292,19 @@ export class FiberServer {
 
   async #publicKey(): Promise<FiberRawAnswer> {
     const timestamp = this.#clock() / 1000;
-    const body: Record<string, unknown> = { public_key: this.#publicKeyPem, timestamp };
+    const publicKeyPem = this.publicKeyPem;
+    const body: Record<string, unknown> = { public_key: publicKeyPem, timestamp };
     if (this.#signPublicKey) {
       body.miner_hotkey = this.#keypair.ss58Address;
-      body.signature = await this.#keypair.signHex(publicKeyMessage(this.#publicKeyPem, timestamp, this.#keypair.ss58Address));
+      body.signature = await this.#keypair.signHex(publicKeyMessage(publicKeyPem, timestamp, this.#keypair.ss58Address));
     }
     return jsonAnswer(body);
   }
 
   async #exchange(h: FiberHeaders, encryptedKey: string): Promise<FiberRawAnswer> {
+    // Unreachable (a keyless server is signed-only, whose handshake paths answer 404 first), kept as a 404 rather than a crash.
+    if (this.#rsa === undefined) return NOT_FOUND();
+    const rsa = this.#rsa;
     let ciphertext: Uint8Array;
     try {
       ciphertext = fromBase64Any(encryptedKey, ENCRYPTED_KEY_FIELD);
@@ -300,7 +313,7 @@ export class FiberServer {
     }
     let key: Uint8Array;
     try {
-      key = await decryptRSA(this.#rsa, ciphertext, { hash: RSA_OAEP_HASH });
+      key = await decryptRSA(rsa, ciphertext, { hash: RSA_OAEP_HASH });
     } catch {
       throw new FiberHttpError(401, DETAIL.cannotDecryptKey);
     }
