@@ -15,7 +15,8 @@ import { generateNonce } from "../src/fiber/nonce.js";
 import { FiberServer } from "../src/fiber/server.js";
 import { signedRequestHeaders } from "../src/fiber/signed.js";
 import type { SignatureVerifier } from "../src/fiber/verify.js";
-import { SignatureVerifyPool } from "../src/fiber/node/verify-pool.js";
+// The built pool: its worker thread cannot load TypeScript source on Node 20 (see test/fiber-node-verify-pool.test.ts).
+import { SignatureVerifyPool } from "poorman-handshake/node";
 import { serve, type RunningServer } from "../src/fiber/node/serve.js";
 import { encryptRSA } from "../src/rsa/index.js";
 import { keys } from "./helpers/rsa.js";

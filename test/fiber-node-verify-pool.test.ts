@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { BYTES_WRAP_PREFIX as WRAP_PREFIX, BYTES_WRAP_SUFFIX as WRAP_SUFFIX } from "../src/fiber/constants.js";
 import { Keypair } from "../src/fiber/keypair.js";
-import { SignatureVerifyPool } from "../src/fiber/node/verify-pool.js";
+// The built pool (npm test builds first): its worker script is a file beside its module,
+// which a worker thread cannot load from TypeScript source on Node 20 (it would die at
+// start, and the pool would quietly verify everything on this thread instead).
+import { SignatureVerifyPool } from "poorman-handshake/node";
 import { identities, type Identities } from "./helpers/fiber.js";
 
 let ids: Identities;
@@ -39,6 +42,21 @@ describe("SignatureVerifyPool", () => {
     const expected = await Promise.all(all.map(([m, s, a]) => Keypair.verify(m, s, a)));
     assert.deepEqual([expected[0], expected[2], expected[3]], [true, true, false]); // good, wrapped, other message
     for (let round = 0; round < 3; round++) assert.deepEqual(await Promise.all(all.map(([m, s, a]) => pool.verify(m, s, a))), expected);
+  });
+
+  it("asked in one turn of the event loop, a batch goes to the workers and each verdict comes back to its own call", async () => {
+    const wide = await SignatureVerifyPool.create({ threads: 2, maxQueued: 1000 });
+    try {
+      const all = await cases();
+      const expected = await Promise.all(all.map(([m, s, a]) => Keypair.verify(m, s, a)));
+      const asked = Array.from({ length: 20 }, () => all).flat();
+      const answers = Promise.all(asked.map(([m, s, a]) => wide.verify(m, s, a)));
+      assert.equal(wide.queued, asked.length, "every call waits on a worker (none verified on this thread)");
+      assert.deepEqual(await answers, Array.from({ length: 20 }, () => expected).flat());
+      assert.equal(wide.queued, 0);
+    } finally {
+      await wide.close();
+    }
   });
 
   it("refuses bad options", async () => {
