@@ -12,10 +12,13 @@ describe("bench fiber signed", { timeout: 240_000 }, () => {
     const rows = await fiberSignedBench({ quick: true });
     assert.deepEqual(rows.map((r) => r.name), [
       "signed POST /echo-signed (1 KiB), concurrency 1",
+      "signed POST /echo-signed (1 KiB), concurrency 1, signatures on a worker thread",
       "signed POST /echo-signed (1 KiB), concurrency 8",
+      "signed POST /echo-signed (1 KiB), concurrency 8, signatures on a worker thread",
       "signed POST /echo-signed (1 KiB), concurrency 32",
-      "signed GET (2.5.0 signing), concurrency 32",
       "signed POST /echo-signed (1 KiB), concurrency 32, signatures on a worker thread",
+      "signed GET (2.5.0 signing), concurrency 32",
+      "signed GET (2.5.0 signing), concurrency 32, signatures on a worker thread",
       "signed POST /echo-signed, pmh serve --workers 2, concurrency 32",
     ]);
     for (const r of rows) assert.ok(r.ours > 0 && r.bound > 0, r.name);
