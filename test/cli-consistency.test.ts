@@ -5,6 +5,7 @@
  * help names every protocol.
  */
 import assert from "node:assert/strict";
+import { availableParallelism } from "node:os";
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -79,6 +80,15 @@ describe("pmh consistency", { timeout: 120_000 }, () => {
     const help = await pmh(["--help"]);
     assert.equal(help.code, 0);
     for (const name of ["poorman_handshake", "HiveMind", "Fiber"]) assert.match(help.stdout.replace(/\s+/g, " "), new RegExp(name));
+  });
+
+  it("serve's default --verify-threads: one thread where a core is left beside each miner process, else none", async () => {
+    const { defaultVerifyThreads } = await import("../src/cli/miner.js");
+    const cores = availableParallelism();
+    assert.equal(defaultVerifyThreads(undefined), cores > 1 ? 1 : 0);
+    assert.equal(defaultVerifyThreads(1), cores > 1 ? 1 : 0);
+    assert.equal(defaultVerifyThreads(cores), 0);
+    assert.equal(defaultVerifyThreads(cores - 1), cores > 1 ? 1 : 0);
   });
 
   it("serve --verify-threads 1 checks signatures on a worker thread: a signed request is answered, a bad signature refused; -1 is a usage error", async () => {

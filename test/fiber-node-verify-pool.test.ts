@@ -45,7 +45,7 @@ describe("SignatureVerifyPool", () => {
   });
 
   it("asked in one turn of the event loop, a batch goes to the workers and each verdict comes back to its own call", async () => {
-    const wide = await SignatureVerifyPool.create({ threads: 2, maxQueued: 1000 });
+    const wide = await SignatureVerifyPool.create({ threads: 2, maxQueued: 1000, inlineWhenIdle: false });
     try {
       const all = await cases();
       const expected = await Promise.all(all.map(([m, s, a]) => Keypair.verify(m, s, a)));
@@ -59,7 +59,24 @@ describe("SignatureVerifyPool", () => {
     }
   });
 
+  it("an idle pool verifies the first call of a turn on this thread, and the rest of the turn on the workers", async () => {
+    const idle = await SignatureVerifyPool.create({ maxQueued: 1000 });
+    try {
+      const all = await cases();
+      const expected = await Promise.all(all.map(([m, s, a]) => Keypair.verify(m, s, a)));
+      for (let turn = 0; turn < 2; turn++) {
+        const answers = Promise.all(all.map(([m, s, a]) => idle.verify(m, s, a)));
+        assert.equal(idle.queued, all.length - 1, "all but the first wait on the worker");
+        assert.deepEqual(await answers, expected);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      await idle.close();
+    }
+  });
+
   it("refuses bad options", async () => {
+    await assert.rejects(SignatureVerifyPool.create({ inlineWhenIdle: "yes" as never }), /options\.inlineWhenIdle must be a boolean/);
     await assert.rejects(SignatureVerifyPool.create({ threads: 0 }), /options\.threads/);
     await assert.rejects(SignatureVerifyPool.create({ maxQueued: 0 }), /options\.maxQueued/);
   });

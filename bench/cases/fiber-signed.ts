@@ -132,7 +132,9 @@ async function measure(child: ChildProcess, job: LoadJob, what: string, serverPi
  * request of each side and the cores they used together.
  */
 async function workersRow(child: ChildProcess, minerSeed: string, counts: typeof FULL): Promise<Row> {
-  const args = ["--protocol", "signed", "--hotkey-seed", minerSeed];
+  // No verify thread on either side: the row compares processes. (One process on a machine
+  // with a spare core gets a verify thread by default; the rows above measure what it does.)
+  const args = ["--protocol", "signed", "--verify-threads", "0", "--hotkey-seed", minerSeed];
   const servers: ServeChild[] = [];
   const runs = { one: [] as Measured[], two: [] as Measured[] };
   try {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { availableParallelism } from "node:os";
 import { allowAll, allowlist, minStake, type Authorizer } from "../fiber/authorize.js";
 import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
 import { withCors } from "../fiber/cors.js";
@@ -39,7 +40,7 @@ export interface ServeFlags extends HotkeyFlags, StoreFlags {
   protocol: FiberProtocol;
   answerTimeout?: number;
   answerBudget?: number;
-  /** Worker threads verifying request signatures (`--verify-threads`); 0 or absent: on the event loop. */
+  /** Worker threads verifying request signatures (`--verify-threads`); 0: on the event loop; absent: {@link defaultVerifyThreads}. */
   verifyThreads?: number;
 }
 
@@ -89,11 +90,22 @@ export function warnProtocol(flags: ServeFlags, onWarning: WarningHandler): void
   if (flags.protocol === "both") onWarning(BOTH_PROTOCOLS_WARNING_TEXT);
 }
 
+/**
+ * `--verify-threads` when not given: one verify thread when the machine has a core beyond
+ * one per miner process, else none. Measured (docs/performance.md, "Fiber signed
+ * requests"): with a core to spare, the signed rows at concurrency 32 gain about a
+ * quarter and concurrency 1 is unchanged (an idle pool verifies on the event loop).
+ */
+export function defaultVerifyThreads(workers: number | undefined): number {
+  return availableParallelism() > (workers ?? 1) ? 1 : 0;
+}
+
 /** The miner's handler: a FiberServer with the demo routes, behind CORS when asked. */
 export async function minerHandler(flags: ServeFlags, keypair: Keypair, authorize: Authorizer, stores: Pick<OpenedStores, "nonceStore" | "keyStore" | "rsaPrivateKey">): Promise<FetchHandler> {
   // The warning of "both" is given once by the command (warnProtocol), not by every worker.
-  // The pool's threads are unref'd: they never keep a closing process alive.
-  const pool = flags.verifyThreads === undefined || flags.verifyThreads === 0 ? undefined : await SignatureVerifyPool.create({ threads: flags.verifyThreads });
+  // Idle pool threads are unref'd: they never keep a closing process alive.
+  const threads = flags.verifyThreads ?? defaultVerifyThreads(flags.workers);
+  const pool = threads === 0 ? undefined : await SignatureVerifyPool.create({ threads });
   const server = await FiberServer.create({ keypair, authorize, ...stores, protocol: flags.protocol, onWarning: () => {}, ...(pool === undefined ? {} : { verifySignature: pool.verify }) });
   if (flags.protocol !== "signed") server.route("/echo", {
     parse: (value) => {
