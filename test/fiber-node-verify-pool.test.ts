@@ -75,6 +75,23 @@ describe("SignatureVerifyPool", () => {
     }
   });
 
+  it("start returns at once: calls made before the worker is ready are verified here, later ones on the worker", async () => {
+    const started = SignatureVerifyPool.start({ maxQueued: 1000, inlineWhenIdle: false });
+    try {
+      const all = await cases();
+      const expected = await Promise.all(all.map(([m, s, a]) => Keypair.verify(m, s, a)));
+      const early = Promise.all(all.map(([m, s, a]) => started.verify(m, s, a)));
+      assert.equal(started.queued, 1, "only the warm-up waits on the worker");
+      assert.deepEqual(await early, expected);
+      await started.ready;
+      const later = Promise.all(all.map(([m, s, a]) => started.verify(m, s, a)));
+      assert.equal(started.queued, all.length);
+      assert.deepEqual(await later, expected);
+    } finally {
+      await started.close();
+    }
+  });
+
   it("refuses bad options", async () => {
     await assert.rejects(SignatureVerifyPool.create({ inlineWhenIdle: "yes" as never }), /options\.inlineWhenIdle must be a boolean/);
     await assert.rejects(SignatureVerifyPool.create({ threads: 0 }), /options\.threads/);

@@ -105,7 +105,8 @@ export async function minerHandler(flags: ServeFlags, keypair: Keypair, authoriz
   // The warning of "both" is given once by the command (warnProtocol), not by every worker.
   // Idle pool threads are unref'd: they never keep a closing process alive.
   const threads = flags.verifyThreads ?? defaultVerifyThreads(flags.workers);
-  const pool = threads === 0 ? undefined : await SignatureVerifyPool.create({ threads });
+  // Started, not awaited: until its thread has loaded the sr25519 code, the event loop verifies.
+  const pool = threads === 0 ? undefined : SignatureVerifyPool.start({ threads });
   const server = await FiberServer.create({ keypair, authorize, ...stores, protocol: flags.protocol, onWarning: () => {}, ...(pool === undefined ? {} : { verifySignature: pool.verify }) });
   if (flags.protocol !== "signed") server.route("/echo", {
     parse: (value) => {

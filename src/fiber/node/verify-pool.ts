@@ -40,6 +40,8 @@ interface PoolWorker {
   worker: Worker;
   pending: Map<number, Pending>;
   alive: boolean;
+  /** It has answered its warm-up (the WebAssembly is loaded); only then does it take calls. */
+  ready: boolean;
   /** Jobs asked in this turn of the event loop, posted together by {@link SignatureVerifyPool.#flush}. */
   outbox: VerifyJob[];
 }
@@ -68,6 +70,7 @@ export class SignatureVerifyPool {
   #inlineThisTurn = false;
   #nextId = 0;
   #closed = false;
+  #ready: Promise<void> = Promise.resolve();
 
   private constructor(workers: PoolWorker[], maxQueued: number, inline: boolean) {
     this.#workers = workers;
@@ -80,18 +83,34 @@ export class SignatureVerifyPool {
    * @param options - see {@link SignatureVerifyPoolOptions}
    */
   static async create(options: SignatureVerifyPoolOptions = {}): Promise<SignatureVerifyPool> {
+    const pool = SignatureVerifyPool.start(options);
+    await pool.ready;
+    return pool;
+  }
+
+  /**
+   * Starts the workers and returns at once: until a worker has loaded the sr25519 code
+   * (see {@link SignatureVerifyPool.ready}), its share of the calls is verified on the
+   * calling thread, so a server can take requests while its workers start.
+   * @param options - see {@link SignatureVerifyPoolOptions}
+   */
+  static start(options: SignatureVerifyPoolOptions = {}): SignatureVerifyPool {
     const threads = aint(options.threads ?? 1, "options.threads", 1, Math.max(1, Math.min(64, availableParallelism())));
     const maxQueued = aint(options.maxQueued ?? 256, "options.maxQueued", 1);
     const inline = options.inlineWhenIdle ?? true;
     if (typeof inline !== "boolean") throw new InvalidArgumentError("options.inlineWhenIdle must be a boolean");
-    const workers = Array.from({ length: threads }, (): PoolWorker => ({ worker: new Worker(WORKER_URL), pending: new Map(), alive: true, outbox: [] }));
+    const workers = Array.from({ length: threads }, (): PoolWorker => ({ worker: new Worker(WORKER_URL), pending: new Map(), alive: true, ready: false, outbox: [] }));
     const pool = new SignatureVerifyPool(workers, maxQueued, inline);
     for (const w of workers) pool.#watch(w);
-    // A first verification in each worker loads and compiles the WebAssembly before the pool serves.
+    // A first verification in each worker loads and compiles the WebAssembly before it takes calls.
     const someAddress = ss58Encode(new Uint8Array(32).fill(1));
-    await Promise.all(workers.map((w) => pool.#send(w, "warm-up", "00".repeat(64), someAddress)));
-    for (const w of workers) w.worker.unref();
+    pool.#ready = Promise.all(workers.map((w) => pool.#send(w, "warm-up", "00".repeat(64), someAddress).then(() => void (w.ready = true)))).then(() => undefined);
     return pool;
+  }
+
+  /** Settles once every worker has loaded the sr25519 code (or died, its calls then verified on the calling thread). */
+  get ready(): Promise<void> {
+    return this.#ready;
   }
 
   #watch(w: PoolWorker): void {
@@ -158,7 +177,7 @@ export class SignatureVerifyPool {
       return Keypair.verify(message, signature, ss58Address);
     }
     if (!this.#closed && this.queued < this.#maxQueued) {
-      for (const w of this.#workers) if (w.alive && (best === undefined || w.pending.size < best.pending.size)) best = w;
+      for (const w of this.#workers) if (w.alive && w.ready && (best === undefined || w.pending.size < best.pending.size)) best = w;
     }
     if (best === undefined || typeof message !== "string" || typeof signature !== "string" || typeof ss58Address !== "string") return Keypair.verify(message, signature, ss58Address);
     return this.#send(best, message, signature, ss58Address);
