@@ -82,13 +82,14 @@ describe("pmh consistency", { timeout: 120_000 }, () => {
     for (const name of ["poorman_handshake", "HiveMind", "Fiber"]) assert.match(help.stdout.replace(/\s+/g, " "), new RegExp(name));
   });
 
-  it("serve's default --verify-threads: one thread where a core is left beside each miner process, else none", async () => {
+  it("serve's default --verify-threads: one thread per miner process where there are two cores for each, else none", async () => {
     const { defaultVerifyThreads } = await import("../src/cli/miner.js");
     const cores = availableParallelism();
-    assert.equal(defaultVerifyThreads(undefined), cores > 1 ? 1 : 0);
-    assert.equal(defaultVerifyThreads(1), cores > 1 ? 1 : 0);
-    assert.equal(defaultVerifyThreads(cores), 0);
-    assert.equal(defaultVerifyThreads(cores - 1), cores > 1 ? 1 : 0);
+    assert.equal(defaultVerifyThreads(undefined), cores >= 2 ? 1 : 0);
+    assert.equal(defaultVerifyThreads(1), cores >= 2 ? 1 : 0);
+    assert.equal(defaultVerifyThreads(cores), 0, "one process per core: no thread");
+    assert.equal(defaultVerifyThreads(Math.floor(cores / 2)), cores >= 2 ? 1 : 0, "two cores per process: a thread each");
+    assert.equal(defaultVerifyThreads(Math.floor(cores / 2) + 1), 0);
   });
 
   it("serve --verify-threads 1 checks signatures on a worker thread: a signed request is answered, a bad signature refused; -1 is a usage error", async () => {

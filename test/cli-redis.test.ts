@@ -263,6 +263,32 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
       await redis.dispose();
     }
   });
+  it("a signed-only miner over Redis neither makes nor publishes an RSA key; an encrypted one does", needsRedis, async () => {
+    const redis = await RedisServer.start();
+    const raw = createClient({ url: redis.url });
+    raw.on("error", () => {});
+    try {
+      await raw.connect();
+      const signed = await startServe(["--protocol", "signed", "--hotkey-seed", MINER_SEED, "--redis", redis.url, "--redis-prefix", "signed:"]);
+      try {
+        assert.equal(await raw.get("signed:rsa"), null, "no RSA key published");
+        assert.equal((await publicKey(signed.url)).status, 404);
+      } finally {
+        assert.equal(await stopChild(signed.child), 0);
+      }
+      const encrypted = await startServe(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--redis", redis.url, "--redis-prefix", "encrypted:"]);
+      try {
+        assert.match((await raw.get("encrypted:rsa")) ?? "", /^clear:/, "published, in the clear without --storage-key");
+        assert.equal((await publicKey(encrypted.url)).status, 200);
+      } finally {
+        assert.equal(await stopChild(encrypted.child), 0);
+      }
+    } finally {
+      raw.destroy();
+      await redis.dispose();
+    }
+  });
+
   it("with its output closed (pmh serve | head -1), a Redis blip is logged to nowhere and the miner keeps serving", needsRedis, async () => {
     const redis = await RedisServer.start();
     const raw = createClient({ url: redis.url });

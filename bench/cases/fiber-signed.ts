@@ -210,7 +210,7 @@ export async function fiberSignedBench(options: FiberSignedBenchOptions = {}): P
       const cpu = (r: Measured[], boundMs: number) => `server CPU ${us(median(r.map((x) => x.serverCpu)))} per request (the bound: ${us(boundMs)})`;
       const floor = `HTTP alone (a 404, no crypto) at this concurrency: ${Math.round(rate(runs.floor))} req/s`;
       const share = concurrency === 1 ? 0.5 : 0.8;
-      const pooledNote = (r: Measured[], boundMs: number) => `verifySignature: SignatureVerifyPool (1 thread; pmh serve --verify-threads 1), in the same rounds; target as the row above: ≥ ${share} of the bound; ${cpu(r, boundMs)}, both threads`;
+      const pooledNote = (r: Measured[], boundMs: number) => `verifySignature: SignatureVerifyPool (1 thread; pmh serve --verify-threads 1), in the same rounds; compare with the row above's target, ≥ ${share} of the bound (info: what pmh serve does by default with 2 cores); ${cpu(r, boundMs)}, both threads`;
       rows.push(
         { group: "fiber signed", name: `signed POST /echo-signed (1 KiB), concurrency ${concurrency}`, ours: rate(runs.post), ...postBound, target: 1 / share, note: `target: ≥ ${share} of the bound; ${cpu(runs.post, bound.post)}; ${floor}` },
         { group: "fiber signed", name: `signed POST /echo-signed (1 KiB), concurrency ${concurrency}, signatures on a worker thread`, ours: rate(runs.pooled), ...postBound, note: pooledNote(runs.pooled, bound.post) },

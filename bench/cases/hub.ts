@@ -73,11 +73,17 @@ async function child(script: string, execArgv: string[]): Promise<{ process: Chi
   return { process: proc, ask };
 }
 
-/** Waits (bounded) for a child to exit after its `close`; kills it otherwise. */
+/** Waits (bounded) for a child to exit after its `close`; kills it (SIGKILL) otherwise, and waits for that. */
 async function ended(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  await Promise.race([new Promise((resolve) => proc.once("exit", resolve)), new Promise((resolve) => setTimeout(resolve, 5000))]);
-  if (proc.exitCode === null && proc.signalCode === null) proc.kill();
+  const exited = () => proc.exitCode !== null || proc.signalCode !== null;
+  if (exited()) return;
+  const exit = new Promise((resolve) => proc.once("exit", resolve));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exit, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+  clearTimeout(timer);
+  if (exited()) return;
+  proc.kill("SIGKILL");
+  await exit;
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
@@ -121,32 +127,37 @@ function residentBytes(pid: number): number | undefined {
  */
 async function pmhHubIdleRss(ask: Asker, node: Credentials, settleMs: number): Promise<{ first: number; settled: number } | undefined> {
   const dir = await mkdtemp(join(tmpdir(), "pmh-hub-bench-"));
-  const clients = join(dir, "clients.json");
-  await writeFile(clients, JSON.stringify([{ accessKey: node.accessKey, password: node.password, name: "cli-node" }]));
-  const proc = spawn(process.execPath, [PMH_BIN, "hub", "--host", "127.0.0.1", "--port", "0", "--node-id", HUB_NODE_ID, "--clients", clients, "--key", join(dir, "hub.key")], { stdio: ["ignore", "pipe", "pipe"] });
+  let proc: ChildProcess | undefined;
   try {
-    proc.stderr!.resume();
+    const clients = join(dir, "clients.json");
+    await writeFile(clients, JSON.stringify([{ accessKey: node.accessKey, password: node.password, name: "cli-node" }]), { mode: 0o600 });
+    proc = spawn(process.execPath, [PMH_BIN, "hub", "--host", "127.0.0.1", "--port", "0", "--node-id", HUB_NODE_ID, "--clients", clients, "--key", join(dir, "hub.key")], { stdio: ["ignore", "pipe", "pipe"] });
+    const hub = proc;
+    hub.stderr!.resume();
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("pmh hub did not listen within 30 s")), 30_000);
-      createInterface({ input: proc.stdout! }).on("line", (line) => {
+      createInterface({ input: hub.stdout! }).on("line", (line) => {
         const found = /listening on (ws:\/\/\S+)/.exec(line)?.[1];
         if (found !== undefined) (clearTimeout(timer), resolve(found));
       });
-      proc.once("exit", (code) => (clearTimeout(timer), reject(new Error(`pmh hub exited with ${code} before it listened`))));
+      hub.once("error", (error) => (clearTimeout(timer), reject(error)));
+      hub.once("exit", (code) => (clearTimeout(timer), reject(new Error(`pmh hub exited with ${code} before it listened`))));
     });
-    const first = residentBytes(proc.pid!);
+    const first = residentBytes(hub.pid!);
     if (first === undefined) return undefined;
     let settled = first;
     for (let waited = 0; waited < settleMs; waited += 1000) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      settled = residentBytes(proc.pid!) ?? settled;
+      settled = residentBytes(hub.pid!) ?? settled;
     }
     const r = await ask<HubLoadResult>({ kind: "connect", url, credentials: node, concurrency: 1, count: 1, warmup: 0 });
     if (r.ok !== 1) throw new Error(`pmh hub: the check's connect failed (${r.bad} failed)`);
     return { first, settled };
   } finally {
-    proc.kill();
-    await ended(proc);
+    if (proc !== undefined) {
+      proc.kill();
+      await ended(proc);
+    }
     await rm(dir, { recursive: true, force: true });
   }
 }

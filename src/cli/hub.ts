@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { toHex } from "../common/bytes.js";
-// The hub's own modules, not the \`./node\` barrel: a hub process then loads neither the
+// The hub's own modules, not the `./node` barrel: a hub process then loads neither the
 // Fiber nor the Redis sides, nor libsodium before its first handshake (its idle RSS).
 import { serveHiveMind } from "../hivemind/node/server.js";
 import { DEFAULT_FLOOD_COOLDOWN_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REASSEMBLY_BYTES } from "../hivemind/node/server-config.js";

@@ -91,13 +91,15 @@ export function warnProtocol(flags: ServeFlags, onWarning: WarningHandler): void
 }
 
 /**
- * `--verify-threads` when not given: one verify thread when the machine has a core beyond
- * one per miner process, else none. Measured (docs/performance.md, "Fiber signed
- * requests"): with a core to spare, the signed rows at concurrency 32 gain about a
- * quarter and concurrency 1 is unchanged (an idle pool verifies on the event loop).
+ * `--verify-threads` when not given: one verify thread per miner process when the machine
+ * has at least two cores for each (the event loop's and the thread's), else none.
+ * Measured (docs/performance.md, "Fiber signed requests"): with a core to spare, the
+ * signed rows at concurrency 32 gain about a quarter and concurrency 1 is unchanged (an
+ * idle pool verifies on the event loop). `availableParallelism` does not see a
+ * container's CPU quota: give `--verify-threads 0` there.
  */
 export function defaultVerifyThreads(workers: number | undefined): number {
-  return availableParallelism() > (workers ?? 1) ? 1 : 0;
+  return availableParallelism() >= 2 * Math.max(1, workers ?? 1) ? 1 : 0;
 }
 
 /** The miner's handler: a FiberServer with the demo routes, behind CORS when asked. */

@@ -53,7 +53,8 @@ export async function runPrimary(flags: ServeFlags, keypair: Keypair, log: (line
     if (flags.redis !== undefined) {
       await opened.close(); // the RSA key is published: each worker connects on its own
     } else {
-      const rsaPrivateKey = opened.rsaPrivateKey ?? (await createRSAKey()).privateKey;
+      // A signed-only miner uses no RSA key: its workers get none (FiberServer makes none either).
+      const rsaPrivateKey = opened.rsaPrivateKey ?? (flags.protocol === "signed" ? undefined : (await createRSAKey()).privateKey);
       host = ClusterStoreHost.start({ nonceStore: new MemoryNonceStore(), keyStore: opened.keyStore ?? new MemoryKeyStore(), rsaPrivateKey });
     }
   } catch (error) {

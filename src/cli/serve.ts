@@ -96,7 +96,7 @@ export function serveCommand(program: Command): void {
     .option("--cors <origin,…>", "allow browser validators from these origins (or *)", parseOrigins)
     .option("--answer-timeout <ms>", `close the connection of a client that takes nothing of its answer for this long (default ${DEFAULT_ANSWER_TIMEOUT_MS})`, parseInteger(1, 3_600_000))
     .option("--answer-budget <MiB>", `most MiB of answers waiting for their clients, across all connections; a whole answer beyond it is a 503 (default ${DEFAULT_MAX_QUEUED_ANSWER_BYTES / 1024 / 1024})`, parseInteger(1, 65_536))
-    .option("--verify-threads <n>", "verify request signatures (sr25519) on n worker threads in each process, the event loop verifying only when they are idle (0 = always on the event loop; at most the number of cores; default: 1 when the machine has more cores than --workers, else 0)", parseInteger(0, 64))
+    .option("--verify-threads <n>", "verify request signatures (sr25519) on n worker threads in each process, the event loop verifying only when they are idle (0 = always on the event loop; at most the number of cores; default: 1 when the machine has at least 2 cores per process, else 0)", parseInteger(0, 64))
     .option("--workers <n>", "run n processes (node:cluster) acting as one miner: nonces, keys and the RSA key shared through Redis, else through the primary (1 = one process)", parseInteger(1, MAX_WORKERS)))
     .action(action("serve", run));
 }

@@ -24,6 +24,8 @@ export interface StoreFlags {
   store?: string;
   storageKey?: string;
   rsaKey?: string;
+  /** The protocol served: a signed-only miner uses no RSA key, so none is made or shared. */
+  protocol?: "signed" | "encrypted" | "both";
 }
 
 /** What the server is given, and how to close it. */
@@ -68,8 +70,8 @@ export async function openStores(flags: StoreFlags, log: (line: string) => void,
     if (protocol !== "redis:" && protocol !== "rediss:") throw new UsageError(`--redis must be a redis:// or rediss:// URL, got ${protocol}`);
     const redis = await RedisFiberStores.connect(flags.redis, { prefix: flags.redisPrefix, allowEviction: flags.allowEviction === true, ...(storageKey ? { storageKey } : {}), onEvent: (line) => log(line) });
     try {
-      const rsaPrivateKey = await redis.sharedRSAKey(makeRSAKey);
-      return { nonceStore: redis.nonceStore, keyStore: redis.keyStore, rsaPrivateKey, description: `Redis stores, prefix ${flags.redisPrefix}, keys ${sealed}`, close: () => redis.close() };
+      const rsaPrivateKey = flags.protocol === "signed" ? undefined : await redis.sharedRSAKey(makeRSAKey);
+      return { nonceStore: redis.nonceStore, keyStore: redis.keyStore, ...(rsaPrivateKey === undefined ? {} : { rsaPrivateKey }), description: `Redis stores, prefix ${flags.redisPrefix}, keys ${sealed}`, close: () => redis.close() };
     } catch (error) {
       await redis.close();
       throw error;

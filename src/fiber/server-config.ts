@@ -107,8 +107,9 @@ export interface FiberServerOptions {
   signPublicKey?: boolean | undefined;
   /**
    * Verifies request signatures; `Keypair.verify` on this thread by default. On Node,
-   * `SignatureVerifyPool` of `poorman-handshake/node` runs them on worker threads, so they
-   * overlap with the HTTP work of other requests. It is called at the same point (after
+   * `SignatureVerifyPool` of `poorman-handshake/node` runs them on worker threads when
+   * requests overlap (an idle pool verifies on this thread), so they overlap with the HTTP
+   * work of other requests. It is called at the same point (after
    * the header and nonce checks, before any RSA work), so the check order does not change.
    */
   verifySignature?: SignatureVerifier | undefined;

@@ -130,6 +130,8 @@ export class FiberServer {
   /**
    * The RSA public key served at `/public-encryption-key`: SPKI PEM byte-identical to
    * Python Fiber's (64-character lines, LF, one trailing newline).
+   * @throws HandshakeStateError for a server created with `protocol: "signed"` and no
+   * `rsaPrivateKey`: it has no RSA key
    */
   get publicKeyPem(): string {
     if (this.#publicKeyPem === undefined) {

@@ -17,7 +17,7 @@ import { ss58Encode } from "../ss58.js";
 import type { SignatureVerifier } from "../verify.js";
 import type { VerifyAnswers, VerifyJob } from "./verify-worker.js";
 
-/** Options of {@link SignatureVerifyPool.create}. */
+/** Options of {@link SignatureVerifyPool.create} and {@link SignatureVerifyPool.start}. */
 export interface SignatureVerifyPoolOptions {
   /** Worker threads; 1 by default (at most the machine's parallelism, 1 to 64). */
   threads?: number | undefined;
@@ -45,6 +45,9 @@ interface PoolWorker {
   /** Jobs asked in this turn of the event loop, posted together by {@link SignatureVerifyPool.#flush}. */
   outbox: VerifyJob[];
 }
+
+/** Most jobs in one message to a worker (about 10 ms of verifying). */
+const MAX_BATCH = 32;
 
 /** Worker file next to this module: `.js` when built, `.ts` when run from source (tsx). */
 const WORKER_URL = new URL(`./verify-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
@@ -104,7 +107,10 @@ export class SignatureVerifyPool {
     for (const w of workers) pool.#watch(w);
     // A first verification in each worker loads and compiles the WebAssembly before it takes calls.
     const someAddress = ss58Encode(new Uint8Array(32).fill(1));
-    pool.#ready = Promise.all(workers.map((w) => pool.#send(w, "warm-up", "00".repeat(64), someAddress).then(() => void (w.ready = true)))).then(() => undefined);
+    // Never rejects (a worker that died answers its warm-up here, and even a failure then
+    // only means the calling thread verifies): a server that starts the pool without
+    // awaiting it must not get an unhandled rejection.
+    pool.#ready = Promise.all(workers.map((w) => pool.#send(w, "warm-up", "00".repeat(64), someAddress).then(() => void (w.ready = true), () => undefined))).then(() => undefined);
     return pool;
   }
 
@@ -145,7 +151,10 @@ export class SignatureVerifyPool {
       // postMessage costs tens of µs on both threads, which at a few hundred µs per
       // request was a third of what the pool saves. setImmediate runs after this
       // turn's I/O callbacks, so the jobs of every request read in it go together.
-      if (w.outbox.push(job) === 1) setImmediate(() => this.#flush(w));
+      const queuedNow = w.outbox.push(job);
+      if (queuedNow === 1) setImmediate(() => this.#flush(w));
+      // A worker answers a batch at once: a cap bounds how long its first job waits.
+      else if (queuedNow >= MAX_BATCH) this.#flush(w);
     });
   }
 
@@ -162,8 +171,10 @@ export class SignatureVerifyPool {
   }
 
   /**
-   * Verifies as `Keypair.verify(message, signature, ss58Address)`, on the least busy
-   * worker (on this thread when the pool is full, closed or its workers died). Bound.
+   * Verifies as `Keypair.verify(message, signature, ss58Address)`, on the least busy ready
+   * worker; on this thread instead for the first call of a turn when nothing waits on a
+   * worker (`inlineWhenIdle`), and when the pool is full, closed, still warming up or its
+   * workers died. Bound.
    */
   readonly verify: SignatureVerifier = (message, signature, ss58Address) => {
     let best: PoolWorker | undefined;
