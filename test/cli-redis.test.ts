@@ -43,6 +43,24 @@ function splitClient(exchangeUrl: string, count: { exchanges: number }): FiberCl
   });
 }
 
+/** A plain node-redis client, to look at what the miner stored. */
+const rawClient = (url: string) => createClient({ url });
+type RawClient = ReturnType<typeof rawClient>;
+
+/** Runs `use` with a fresh redis-server and a raw client connected to it, then disposes of both. */
+async function withRedisClient(use: (redis: RedisServer, raw: RawClient) => Promise<void>): Promise<void> {
+  const redis = await RedisServer.start();
+  const raw = rawClient(redis.url);
+  raw.on("error", () => {});
+  try {
+    await raw.connect();
+    await use(redis, raw);
+  } finally {
+    raw.destroy();
+    await redis.dispose();
+  }
+}
+
 async function publicKey(url: string): Promise<{ status: number; key?: string }> {
   const response = await fetch(url + PUBLIC_KEY_PATH);
   return { status: response.status, key: ((await response.json()) as { public_key?: string }).public_key };
@@ -264,11 +282,7 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
     }
   });
   it("a signed-only miner over Redis neither makes nor publishes an RSA key; an encrypted one does", needsRedis, async () => {
-    const redis = await RedisServer.start();
-    const raw = createClient({ url: redis.url });
-    raw.on("error", () => {});
-    try {
-      await raw.connect();
+    await withRedisClient(async (redis, raw) => {
       const signed = await startServe(["--protocol", "signed", "--hotkey-seed", MINER_SEED, "--redis", redis.url, "--redis-prefix", "signed:"]);
       try {
         assert.equal(await raw.get("signed:rsa"), null, "no RSA key published");
@@ -283,18 +297,11 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
       } finally {
         assert.equal(await stopChild(encrypted.child), 0);
       }
-    } finally {
-      raw.destroy();
-      await redis.dispose();
-    }
+    });
   });
 
   it("with its output closed (pmh serve | head -1), a Redis blip is logged to nowhere and the miner keeps serving", needsRedis, async () => {
-    const redis = await RedisServer.start();
-    const raw = createClient({ url: redis.url });
-    raw.on("error", () => {});
-    try {
-      await raw.connect();
+    await withRedisClient(async (redis, raw) => {
       const { child, url } = await startServeThenCloseOutput(["--protocol", "encrypted", "--hotkey-seed", MINER_SEED, "--redis", redis.url]);
       try {
         const client = splitClient(url, { exchanges: 0 });
@@ -307,10 +314,7 @@ describe("pmh serve --store, --cors and bad store options", { timeout: 60_000 },
       } finally {
         assert.equal(await stopChild(child), 0);
       }
-    } finally {
-      raw.destroy();
-      await redis.dispose();
-    }
+    });
   });
   it("refuses contradictory or incomplete store options with exit code 2, an unreachable Redis with 1", async () => {
     const run = (args: string[]) =>
