@@ -26,9 +26,12 @@ describe("pmh serve: answers a client never reads", { timeout: 120_000 }, () => 
         socket.write([`POST /stream-signed HTTP/1.1`, "host: 127.0.0.1", `content-length: ${Buffer.byteLength(body)}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "", ""].join("\r\n") + body);
       }
       const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-      // Reads nothing for ten times the answer timeout, then reads: a miner that closed the
+      // Reads nothing for 40 times the answer timeout, then reads: a miner that closed the
       // connection gives fewer bytes than the three answers, then the end of the connection.
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      // The margin is for slow machines: the miner must first read and verify the three
+      // 3.9 MB bodies and fill the socket buffers before its answer can stall (here the stall
+      // began within 0.5 s; a reader that starts before it would drain all three answers).
+      await new Promise((resolve) => setTimeout(resolve, 12_000));
       let received = 0;
       socket.on("data", (chunk: Buffer) => (received += chunk.length));
       socket.resume();

@@ -25,16 +25,16 @@ let running: RunningServer;
 
 before(async () => {
   ids = await identities();
-  server = await FiberServer.create({ keypair: ids.miner, authorize: allowlist([ids.validator.ss58Address]), maxBodyBytes: 64 * KIB, maxBufferedBytes: 100 * KIB, bodyTimeoutMs: 1000 });
+  server = await FiberServer.create({ keypair: ids.miner, authorize: allowlist([ids.validator.ss58Address]), maxBodyBytes: 64 * KIB, maxBufferedBytes: 100 * KIB, bodyTimeoutMs: 10_000 });
   server.route("/echo", { handler: (payload) => payload });
   running = await serve(server.fetch);
 });
 after(() => running.close());
 
 /** Waits (bounded) until the server holds at least `bytes` of bodies. */
-async function untilBuffered(bytes: number): Promise<void> {
-  for (let i = 0; i < 500 && server.bufferedBytes < bytes; i++) await sleep(10);
-  assert.ok(server.bufferedBytes >= bytes, `the server holds ${server.bufferedBytes} bytes, expected ${bytes}`);
+async function untilBuffered(bytes: number, target: FiberServer = server): Promise<void> {
+  for (let i = 0; i < 500 && target.bufferedBytes < bytes; i++) await sleep(10);
+  assert.ok(target.bufferedBytes >= bytes, `the server holds ${target.bufferedBytes} bytes, expected ${bytes}`);
 }
 
 async function exchangeWith(target: FiberServer, at: RunningServer): Promise<{ uuid: string; fernet: Fernet }> {
@@ -120,13 +120,22 @@ describe("Fiber server: bodies in flight share maxBufferedBytes; slow bodies tim
     }
   });
   it("408 for a body that stalls past bodyTimeoutMs, and the bytes it held are given back", async () => {
-    const headers = await signedHeaders(ids.validator, ids.miner.ss58Address);
-    const upload = rawUpload(running.port, "/echo", { ...headers, "content-length": 60 * KIB }, "x".repeat(10 * KIB));
-    await untilBuffered(10 * KIB);
-    const answer = await upload.answer;
-    assert.deepEqual({ status: answer.status, body: JSON.parse(answer.body) }, { status: 408, body: { detail: SLOW_BODY_DETAIL } });
-    assert.equal(server.bufferedBytes, 0);
-    await upload.closed; // after a short linger the server closes the connection
+    // A server of its own with a 2 s deadline: the other tests' server allows 10 s, so that a
+    // slow machine never times out the uploads they expect to finish.
+    const slow = await FiberServer.create({ keypair: ids.miner, authorize: allowlist([ids.validator.ss58Address]), maxBodyBytes: 64 * KIB, bodyTimeoutMs: 2000 });
+    slow.route("/echo", { handler: (payload) => payload });
+    const slowRunning = await serve(slow.fetch);
+    try {
+      const headers = await signedHeaders(ids.validator, ids.miner.ss58Address);
+      const upload = rawUpload(slowRunning.port, "/echo", { ...headers, "content-length": 60 * KIB }, "x".repeat(10 * KIB));
+      await untilBuffered(10 * KIB, slow);
+      const answer = await upload.answer;
+      assert.deepEqual({ status: answer.status, body: JSON.parse(answer.body) }, { status: 408, body: { detail: SLOW_BODY_DETAIL } });
+      assert.equal(slow.bufferedBytes, 0);
+      await upload.closed; // after a short linger the server closes the connection
+    } finally {
+      await slowRunning.close();
+    }
   });
   it("a client that keeps sending a body far over maxBodyBytes reads the 413 (no EPIPE)", async () => {
     const headers = await signedHeaders(ids.validator, ids.miner.ss58Address);

@@ -66,7 +66,7 @@ async function same(name: string, request: Buffer, fault = false): Promise<strin
 const status = (answer: string) => Number(answer.slice(9, 12));
 
 async function minerServer(verifySignature?: SignatureVerifier): Promise<FiberServer> {
-  const server = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey: keys.alice.private_pem_pkcs1, clock, maxBodyBytes: 1024, bodyTimeoutMs: 300, signPublicKey: false, protocol: "both", onWarning: () => {}, verifySignature });
+  const server = await FiberServer.create({ keypair: ids.miner, rsaPrivateKey: keys.alice.private_pem_pkcs1, clock, maxBodyBytes: 1024, bodyTimeoutMs: 2000, signPublicKey: false, protocol: "both", onWarning: () => {}, verifySignature });
   server.route("/echo", { handler: (payload) => payload });
   server.route("/context", { handler: (_payload, { validatorHotkey, request }) => ({ validatorHotkey, url: request.url, method: request.method, agent: request.headers.get("x-agent") }) });
   server.route("/refuse", {

@@ -135,15 +135,19 @@ describe("hub routing over WebSockets", () => {
     await connected(2);
     const bye = closed(b!);
     // 5 relayed (the burst), then refusals: the first answered, the sixth within the second closes the sender.
+    const started = performance.now();
     for (let i = 0; i < 40 && b!.open; i++) await b!.sendRouted("propagate", busMessage("flood", { i })).catch(() => undefined);
     // Bounded: a hub that never closes the flooder fails here instead of hanging the suite.
     const event = await Promise.race([bye, new Promise<{ code: number; reason: string }>((resolve) => setTimeout(() => resolve({ code: 0, reason: "still open after 10 s" }), 10_000).unref())]);
+    // The hub's allowance refills with the real clock: a slow machine that took longer than a
+    // second over the flood may relay a few more, and answer one refusal more each second.
+    const seconds = Math.ceil((performance.now() - started) / 1000);
     assert.equal(event.code, 1008, event.reason);
     assert.match(event.reason, /flooding/);
     const denials = ib.seen.filter((m) => JSON.stringify(m.payload).includes("relay_rate_limited"));
-    assert.equal(denials.length, 1, "one relay_rate_limited answer for the whole run");
+    assert.ok(denials.length >= 1 && denials.length <= seconds, `${denials.length} relay_rate_limited answers over ${seconds} s: one a second`);
     const relayed = ia.seen.filter(isBus("flood")).length;
-    assert.ok(relayed >= 5 && relayed < 10, `relayed ${relayed}: the burst, and what refilled meanwhile`);
+    assert.ok(relayed >= 5 && relayed < 5 + 5 * seconds, `relayed ${relayed} over ${seconds} s: the burst, and what refilled meanwhile`);
     const [c] = await nodes(t, server.url, CAROL);
     await c!.sendRouted("propagate", busMessage("after"));
     await ia.until(isBus("after"));

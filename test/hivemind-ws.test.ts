@@ -181,7 +181,8 @@ describe("HiveMindNode <-> serveHiveMind over WebSockets", () => {
       dead.close();
     });
     const { port } = dead.address() as { port: number };
-    await rejectsWith(HiveMindNode.connect(`ws://127.0.0.1:${port}`, { ...ALICE, timeoutMs: 300 }), "ERR_TIMEOUT");
+    // 1 s: long enough for a slow machine to accept the connection before the node gives up.
+    await rejectsWith(HiveMindNode.connect(`ws://127.0.0.1:${port}`, { ...ALICE, timeoutMs: 1000 }), "ERR_TIMEOUT");
     assert.ok(sockets.length >= 1, "the node did reach the dead hub");
   });
 
@@ -397,7 +398,8 @@ describe("serveHiveMind's memory and connection bounds", () => {
   });
 
   it("connections that never upgrade are capped (maxConnections) and closed after upgradeTimeoutMs", async (t) => {
-    const { hub } = await echoHub(t, { maxConnections: 2, upgradeTimeoutMs: 300 });
+    // 1 s: the last, real connect must upgrade within it on a slow machine too.
+    const { hub } = await echoHub(t, { maxConnections: 2, upgradeTimeoutMs: 1000 });
     const { connect } = await import("node:net");
     const open = () => {
       const socket = connect(hub.port, "127.0.0.1");
