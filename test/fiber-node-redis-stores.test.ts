@@ -125,11 +125,12 @@ describe("RedisFiberStores", { timeout: 60_000 }, () => {
   });
 
   it("fails a command with StoreUnavailableError when Redis stops answering (frozen)", needsRedis, async () => {
-    const stores = await connect("t6:", { commandTimeoutMs: 300 });
+    // 1 s: short enough for the test, long enough that a slow machine does not time out the first add.
+    const stores = await connect("t6:", { commandTimeoutMs: 1000 });
     assert.equal(await stores.nonceStore.add(generateNonce(), 60_000), true);
     redis.freeze();
     try {
-      await assert.rejects(stores.nonceStore.add(generateNonce(), 60_000), (e: unknown) => e instanceof StoreUnavailableError && /within 300 ms/.test(e.message));
+      await assert.rejects(stores.nonceStore.add(generateNonce(), 60_000), (e: unknown) => e instanceof StoreUnavailableError && /within 1000 ms/.test(e.message));
       await assert.rejects(stores.keyStore.get("h", "u"), StoreUnavailableError);
     } finally {
       redis.thaw();
