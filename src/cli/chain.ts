@@ -17,8 +17,6 @@ import { DEFAULT_MIN_STAKE } from "../fiber/constants.js";
 import { action, jsonOption, messageOf, parseInteger, printJson, UsageError } from "./common.js";
 import { hotkeyOptions, loadHotkey, type HotkeyFlags } from "./hotkeys.js";
 import { cliWarnings } from "./warnings.js";
-// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
-import "../fiber/node/install.js";
 
 /** A progress line on stderr, only when it is a terminal (never mixed into --json output). */
 function progress(line: string): void {

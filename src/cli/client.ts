@@ -10,8 +10,6 @@ import type { FiberSession } from "../fiber/client-config.js";
 import { fingerprint } from "../common/fingerprint.js";
 import { action, jsonOption, parseInteger, printJson, readStdin, UsageError } from "./common.js";
 import { hotkeyOptions, loadHotkey, parseSs58, type HotkeyFlags } from "./hotkeys.js";
-// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
-import "../fiber/node/install.js";
 
 interface ClientFlags extends HotkeyFlags {
   minerHotkey: string;

@@ -22,7 +22,8 @@ import { PasswordHandShake } from "../password/handshake.js";
 import { HalfHandShake, HandShake } from "../rsa/handshake.js";
 import { action, EXIT, jsonOption, printJson } from "./common.js";
 import { streamSigned } from "./signed-routes.js";
-// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
+// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): the demo takes no hotkey
+// options (see ./hotkeys.js), so it installs them itself.
 import "../fiber/node/install.js";
 
 /** One printed step of a demo. */

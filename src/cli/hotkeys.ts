@@ -13,7 +13,9 @@ import { loadWalletHotkey } from "../fiber/node/wallet.js";
 import { isSs58Address } from "../fiber/ss58.js";
 import { UsageError } from "./common.js";
 import { cliWarnings } from "./warnings.js";
-// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
+// Fiber's Node backends (node:crypto Fernet, body hashes, RSA), here because every Fiber
+// command but `demo` (which installs them itself) takes these options; `pmh` itself no
+// longer installs them for commands that need none.
 import "../fiber/node/install.js";
 
 /** Parses an ss58 address option. */

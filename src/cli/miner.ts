@@ -21,8 +21,6 @@ import { printJson, UsageError } from "./common.js";
 import { type HotkeyFlags } from "./hotkeys.js";
 import { echoSigned, exampleGet, streamSigned } from "./signed-routes.js";
 import type { OpenedStores, StoreFlags } from "./stores.js";
-// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
-import "../fiber/node/install.js";
 
 /** Options of `pmh serve`, as commander parses them. */
 export interface ServeFlags extends HotkeyFlags, StoreFlags {

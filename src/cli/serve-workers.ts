@@ -19,8 +19,6 @@ import { closeOnSignals, exitCodeOf, messageOf } from "./common.js";
 import { loadHotkey } from "./hotkeys.js";
 import { answerLimits, loadAuthorizer, minerHandler, printListening, serveLog, type ServeFlags } from "./miner.js";
 import { openStores, type OpenedStores } from "./stores.js";
-// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
-import "../fiber/node/install.js";
 
 /** The environment variable that gives each worker the port the primary resolved. */
 const PORT_ENV = "PMH_SERVE_PORT";

@@ -22,8 +22,6 @@ import { runPrimary, runWorker } from "./serve-workers.js";
 import { openStores, storeOptions } from "./stores.js";
 import { surviveClosedOutput } from "./streams.js";
 import { cliWarnings } from "./warnings.js";
-// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
-import "../fiber/node/install.js";
 
 function parseStake(value: string): number {
   const stake = Number(value);

@@ -7,8 +7,6 @@
  */
 import { LINE_BREAKS } from "../fiber/constants.js";
 import type { FiberRoute } from "../fiber/server-config.js";
-// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
-import "../fiber/node/install.js";
 
 /** Characters a streamed line may not contain: each would split it on the client. */
 const BREAK = new RegExp(`[${LINE_BREAKS}]`, "u");

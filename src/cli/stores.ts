@@ -13,8 +13,6 @@ import { DEFAULT_REDIS_PREFIX, RedisFiberStores } from "../fiber/node/stores/red
 import { StorageKey } from "../fiber/node/stores/storage-key.js";
 import type { WarningHandler } from "../common/warnings.js";
 import { messageOf, UsageError } from "./common.js";
-// Fiber's Node backends (node:crypto Fernet, body hashes, RSA): each Fiber command installs them itself.
-import "../fiber/node/install.js";
 
 /** The store options of `pmh serve`. */
 export interface StoreFlags {
