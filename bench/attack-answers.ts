@@ -14,7 +14,6 @@
  *
  * `node --import tsx bench/attack-answers.ts [--attempts N] [--readers N] [--json]`
  */
-import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { parseArgs } from "node:util";
 import { FiberClient } from "../src/fiber/client.js";
@@ -24,6 +23,7 @@ import { startServe, stopChild } from "../test/helpers/cli.js";
 import { crossProtocolAttack, sendTo } from "../test/helpers/cross-protocol.js";
 import { MINER_SEED } from "../test/helpers/fiber.js";
 import { quantile } from "./loadtest-lib.js";
+import { residentBytes } from "./proc-cpu.js";
 
 const { values: args } = parseArgs({ options: { attempts: { type: "string", default: "20" }, readers: { type: "string", default: "80" }, json: { type: "boolean", default: false } } });
 const ATTEMPTS = Math.min(200, Math.max(1, Number(args.attempts)));
@@ -39,11 +39,8 @@ const log = (line: string) => {
 };
 const round = (x: number) => Math.round(x * 10) / 10;
 
-/** Resident set size of a process in MiB (Linux). */
-function rssMib(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) / 1024 : NaN;
-}
+/** Resident set size of a process in MiB (Linux; NaN elsewhere). */
+const rssMib = (pid: number): number => residentBytes(pid) / 2 ** 20;
 
 async function crossProtocol(validator: Keypair, minerHotkey: string): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];

@@ -17,7 +17,6 @@
  * their HELLO, and 600 connections that never upgrade; honest nodes keep connecting and
  * having an utterance answered. The hub's RSS is sampled; honest figures as above.
  */
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -37,6 +36,7 @@ import { guess, helloThenGone, smuggledUtterances } from "../test/helpers/hivemi
 import { MINER_SEED, signedHeaders } from "../test/helpers/fiber.js";
 import { flood, hostileServer, rawUpload, type RawUpload } from "../test/helpers/raw-http.js";
 import { echoOnce, handshakeOnce, quantile, type LoadSession } from "./loadtest-lib.js";
+import { residentBytes } from "./proc-cpu.js";
 
 const { values: args } = parseArgs({ options: { connections: { type: "string", default: "100" }, json: { type: "boolean", default: false }, hub: { type: "boolean", default: false } } });
 const CONNECTIONS = Math.min(500, Math.max(1, Number(args.connections)));
@@ -53,11 +53,8 @@ const log = (line: string) => {
   if (!args.json) console.log(line);
 };
 
-/** Resident set size of a process in MiB (Linux). */
-function rssMib(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) / 1024 : NaN;
-}
+/** Resident set size of a process in MiB (Linux; NaN elsewhere). */
+const rssMib = (pid: number): number => residentBytes(pid) / 2 ** 20;
 
 interface PhaseFigures {
   phase: string;

@@ -1,4 +1,4 @@
-/** CPU used by other processes (Linux /proc), for the rows and reports that run `pmh serve` children. */
+/** CPU and memory used by other processes (Linux /proc), for the rows and reports that run children. */
 import { readFileSync } from "node:fs";
 import type { ServeChild } from "../test/helpers/cli.js";
 
@@ -15,6 +15,16 @@ export function cpuSeconds(pids: number[]): number {
     }
   }
   return ticks / 100; // USER_HZ
+}
+
+/** Resident set size of a process in bytes (Linux /proc), or NaN where it cannot be read. */
+export function residentBytes(pid: number): number {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) * 1024;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** The processes of running `pmh serve`s: each primary and its workers (from their "listening" lines). */

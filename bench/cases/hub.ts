@@ -16,7 +16,6 @@
  *   hub closes it for flooding.
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +25,7 @@ import { derivePsk, protocolName } from "poorman-handshake/hivemind";
 import { HandshakeState, noiseBackend, parseProtocolName } from "poorman-handshake/noise";
 import { type Row, median, timeInterleaved } from "../harness.js";
 import type { Credentials, HubLoadJob, HubLoadResult } from "../load/hub-load.js";
+import { residentBytes } from "../proc-cpu.js";
 
 const PASSWORD = "bench hub password, long enough";
 const HUB_NODE_ID = "bench-hub"; // as bench/load/hub-server.mjs names its hubs
@@ -111,14 +111,6 @@ async function handshakeBound(hubKey: { privateKey: Uint8Array; publicKey: Uint8
 /** The built command line, as `pmh` runs it. */
 const PMH_BIN = fileURLToPath(new URL("../../dist/cli/bin.js", import.meta.url));
 
-/** Resident set size of a process, from Linux's `/proc`; undefined elsewhere. */
-function residentBytes(pid: number): number | undefined {
-  const status = `/proc/${pid}/status`;
-  if (!existsSync(status)) return undefined;
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(status, "utf8"))?.[1];
-  return kb === undefined ? undefined : Number(kb) * 1024;
-}
-
 /**
  * `pmh hub` as users deploy it (the built CLI, plain node, no `--expose-gc`), with one
  * client record: its RSS once listening, and after `settleMs` idle (V8 shrinks the young
@@ -144,11 +136,11 @@ async function pmhHubIdleRss(ask: Asker, node: Credentials, settleMs: number): P
       hub.once("exit", (code) => (clearTimeout(timer), reject(new Error(`pmh hub exited with ${code} before it listened`))));
     });
     const first = residentBytes(hub.pid!);
-    if (first === undefined) return undefined;
+    if (Number.isNaN(first)) return undefined; // not Linux: no /proc to read
     let settled = first;
     for (let waited = 0; waited < settleMs; waited += 1000) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      settled = residentBytes(hub.pid!) ?? settled;
+      settled = residentBytes(hub.pid!);
     }
     const r = await ask<HubLoadResult>({ kind: "connect", url, credentials: node, concurrency: 1, count: 1, warmup: 0 });
     if (r.ok !== 1) throw new Error(`pmh hub: the check's connect failed (${r.bad} failed)`);
